@@ -1,0 +1,28 @@
+"""govlab_share: share a notebook, its AI chats and a task document to GitLab.
+
+Server side of the `@govlab/share` JupyterLab extension. Data flows one way:
+handlers -> bundle -> scan -> GitLab (publish), and the share is recorded locally.
+"""
+
+try:
+    from ._version import __version__
+except ImportError:  # not built yet (running from a source checkout)
+    __version__ = "0.1.0"
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "@govlab/share"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "govlab_share"}]
+
+
+def _load_jupyter_server_extension(server_app):
+    """Register the routes; configuration comes from `{"GovlabShare": {...}}`."""
+    # Imported here so importing the package (e.g. for the labextension paths)
+    # does not pull in tornado handlers, python-gitlab and the scanner.
+    from .handlers import setup_handlers
+
+    setup_handlers(server_app)
+    server_app.log.info("govlab_share %s: routes /govlab-share/* registered", __version__)

@@ -1,0 +1,152 @@
+"""Build the files that land in GitLab from the user's notebook and chats.
+
+Reads the user's files read-only; the result is a dict repo path -> bytes.
+Only the notebook and the chosen `.chat` files (each resolved inside the root by
+paths.resolve) are read, so `.env`, tokens and checkpoints can never get in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+from . import paths
+from .chats import count_messages, load_chat
+from .errors import ShareError, bad_request
+from .manifest import MANIFEST_PATH, render_manifest
+from .taskdoc import DocMeta, render_readme
+from .transcript import render_transcript
+
+README_PATH = "README.md"
+CHATS_DIR = "chats"
+
+
+@dataclass
+class Bundle:
+    notebook: str  # repo path of the notebook
+    files: dict[str, bytes]  # content files: notebook, chats, transcripts
+    chats: list[dict] = field(default_factory=list)  # for README/manifest
+
+    def with_documents(self, meta: DocMeta) -> dict[str, bytes]:
+        """All files to commit: content + README.md + govlab-manifest.json."""
+        meta.notebook = self.notebook
+        meta.chats = self.chats
+        out = dict(self.files)
+        out[README_PATH] = render_readme(meta).encode("utf-8")
+        out[MANIFEST_PATH] = render_manifest(meta, out)
+        return out
+
+
+def read_notebook(real_path: Path) -> tuple[bytes, nbformat.NotebookNode]:
+    """Raw bytes and the parsed, validated notebook (code bad_notebook if invalid)."""
+    with open(real_path, "rb") as f:  # read-only, never rewritten
+        raw = f.read()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except (UnicodeDecodeError, ValueError, nbformat.ValidationError, KeyError, TypeError) as e:
+        # nbformat.reader.NotJSONError is a ValueError.
+        raise ShareError(
+            "bad_notebook",
+            422,
+            "노트북 파일 형식이 올바르지 않습니다. 노트북을 저장한 뒤 다시 시도하세요.",
+            "The notebook is not valid nbformat; save it and try again.",
+            details=[str(e).splitlines()[0][:300] if str(e) else type(e).__name__],
+        ) from e
+    return raw, nb
+
+
+def notebook_title(nb) -> str:
+    """First markdown heading, else ''."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
+            if m:
+                return m.group(1).strip()
+    return ""
+
+
+def cell_ids(nb) -> set[str]:
+    return {c.get("id") for c in nb.cells if c.get("id")}
+
+
+def strip_outputs(nb) -> bytes:
+    """Notebook bytes without outputs, execution counts or widget state."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # deep copy; never touch the caller's
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.get("metadata", {}).pop("execution", None)  # per-run timing noise
+    nb.metadata.pop("widgets", None)
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def _chat_names(chat_paths: list[str]) -> list[str]:
+    """Unique bundle names (stems) for the chats, in order."""
+    used: set[str] = set()
+    names = []
+    for p in chat_paths:
+        stem = re.sub(r"[^\w.\-]+", "_", PurePosixPath(p).stem).strip("._") or "chat"
+        name, i = stem, 2
+        while name.lower() in used:
+            name, i = f"{stem}-{i}", i + 1
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+def build_bundle(
+    root,
+    notebook_path: str,
+    chat_paths: list[str],
+    *,
+    keep_outputs: bool,
+    tz=None,
+) -> Bundle:
+    """Content files of a share (without README/manifest, which need the project)."""
+    rel, real = paths.resolve(root, notebook_path, suffix=".ipynb")
+    raw, nb = read_notebook(real)
+    nb_name = PurePosixPath(rel).name
+    files = {nb_name: raw if keep_outputs else strip_outputs(nb)}
+
+    chats = []
+    seen = set()
+    resolved = []
+    for cp in chat_paths:
+        crel, creal = paths.resolve(root, cp, suffix=".chat")
+        if crel not in seen:
+            seen.add(crel)
+            resolved.append((crel, creal))
+    for (crel, creal), name in zip(resolved, _chat_names([r for r, _ in resolved])):
+        with open(creal, "rb") as f:
+            data = f.read()
+        try:
+            doc = load_chat(data)
+        except (UnicodeDecodeError, ValueError) as e:
+            raise bad_request(
+                f"대화 파일을 읽을 수 없습니다: {crel}",
+                f"Cannot read the chat file: {crel}",
+                details=[str(e)[:300]],
+            ) from e
+        chat_file = f"{CHATS_DIR}/{name}.chat"
+        md_file = f"{CHATS_DIR}/{name}.md"
+        files[chat_file] = data  # raw, byte for byte
+        files[md_file] = render_transcript(
+            doc, title=PurePosixPath(crel).stem, source_path=crel, bundle_path=chat_file, tz=tz
+        ).encode("utf-8")
+        chats.append(
+            {"source": crel, "file": chat_file, "transcript": md_file, "messages": count_messages(doc)}
+        )
+    return Bundle(notebook=nb_name, files=files, chats=chats)
+
+
+def total_size(files: dict[str, bytes]) -> int:
+    return sum(len(v) for v in files.values())

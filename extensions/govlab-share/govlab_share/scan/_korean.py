@@ -1,0 +1,215 @@
+"""Korean personal data detectors (pure regex + validation, no detect-secrets).
+
+Each detector yields (start, end, kind, confidence) over a whole text unit, so a
+unit costs one C-level regex pass per detector instead of a Python loop per line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import unquote
+
+# Digits glued to letters, dots, slashes, '-', '_', '%' or '+' belong to something
+# else (identifiers, hashes, versions, paths, URL-encoded data, UUIDs, longer digit
+# runs). Hangul is allowed on both sides: "연락처010-1234-5678" is a real pattern.
+_LB = r"(?<![0-9A-Za-z_.\-/%+])"
+_LA = r"(?![0-9A-Za-z_%+]|[-./]\d)"
+
+# --- resident / foreign registration numbers ------------------------------------
+_RRN = re.compile(
+    _LB + r"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))([-\u2010\u2013]?)([1-8])\d{6}" + _LA
+)
+_RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+_RRN_CONTEXT = re.compile(r"주민|등록번호|외국인|jumin|\brrn\b|resident|registration", re.I)
+# 13-digit epoch milliseconds (e.g. 1704067200000) can look like an unhyphenated
+# foreign number; only skip those when the line says it is a time value.
+_TIME_CONTEXT = re.compile(r"time|epoch|date|_at\b|\bts\b|millis|\bms\b|시각|시간|일시", re.I)
+
+
+def _rrn_check_ok(digits: str, foreign: bool) -> bool:
+    s = sum(int(d) * w for d, w in zip(digits, _RRN_WEIGHTS))
+    check = ((13 if foreign else 11) - s % 11) % 10
+    return check == int(digits[12])
+
+
+def _rrn(text: str, line_of):
+    for m in _RRN.finditer(text):
+        yymmdd, sep, g = m.group(1), m.group(2), m.group(3)
+        century = 1900 if g in "1256" else 2000
+        try:
+            born = date(century + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
+        except ValueError:  # 990230 etc.
+            continue
+        if born > date.today():
+            continue
+        foreign = g in "5678"
+        digits = m.group(0).replace(sep, "") if sep else m.group(0)
+        ok = _rrn_check_ok(digits, foreign)
+        line = line_of(m.start())
+        if ok or _RRN_CONTEXT.search(line):
+            conf = "high"
+        else:
+            # Numbers issued since Oct 2020 carry no check digit: still a finding,
+            # but a bare 13-digit run next to a time word is an epoch timestamp.
+            if not sep and _TIME_CONTEXT.search(line):
+                continue
+            conf = "medium"
+        yield m.start(), m.end(), (
+            "foreign_registration_number" if foreign else "resident_registration_number"
+        ), conf
+
+
+# --- phone numbers --------------------------------------------------------------
+# Separator captured once and back-referenced so "010-1234 5678"-style accidents
+# and pandas column gaps (2+ spaces) do not form a number.
+_MOBILE = re.compile(
+    _LB + r"(?:\+82[-. ]?(?:\(0\))?|0)(1[016789])([-. ]?)(\d{3,4})\2(\d{4})" + _LA
+)
+_LANDLINE = re.compile(
+    _LB
+    + r"(?:\+82[-. ]?(?:\(0\))?|\(?0)(2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)"
+    + r"(\)[ ]?|[-. ])?([2-9]\d{2,3})(?(2)[-. ]|)(\d{4})"
+    + _LA
+)
+# Well-known documentation placeholders: sharing them leaks nobody's number, and
+# flagging them would block nearly every tutorial notebook.
+_PLACEHOLDER_PAIRS = {("1234", "5678"), ("123", "4567"), ("5678", "1234")}
+
+
+def _placeholder(mid: str, last: str) -> bool:
+    if (mid, last) in _PLACEHOLDER_PAIRS:
+        return True
+    if set(mid) == {"0"} or set(last) == {"0"}:  # 010-0000-0000, 02-000-0000 never assigned
+        return True
+    return len(set(mid + last)) == 1  # 010-1111-1111, 02-777-7777 style fillers
+
+
+def _mobile(text: str, line_of):
+    for m in _MOBILE.finditer(text):
+        prefix, sep, mid, last = m.groups()
+        if prefix == "10" and len(mid) != 4:  # 010 numbers are always 010-XXXX-XXXX
+            continue
+        if _placeholder(mid, last):
+            continue
+        # 11-digit 010XXXXXXXX is unmistakable; old 10-digit 01X numbers less so.
+        plain = not sep and m.group(0)[0] != "+" and len(mid) == 3
+        yield m.start(), m.end(), "mobile_phone", "medium" if plain else "high"
+
+
+def _landline(text: str, line_of):
+    for m in _LANDLINE.finditer(text):
+        area, sep, mid, last = m.groups()
+        if _placeholder(mid, last):
+            continue
+        plain = not sep and not m.group(0).startswith("+")
+        yield m.start(), m.end(), "landline_phone", "medium" if plain else "high"
+
+
+# --- card numbers (Luhn) --------------------------------------------------------
+_CARD = re.compile(
+    _LB
+    + r"(?:\d{13,19}"  # contiguous
+    + r"|\d{4}([- ])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"  # 4-4-4-4(-3)
+    + r"|\d{4}([- ])\d{6}\2\d{4,5})"  # Amex / Diners 4-6-5, 4-6-4
+    + _LA
+)
+_CARD_IIN = re.compile(r"4|5[1-5]|2[2-7]|3[47]|35|30[0-5]|36|38|6011|64[4-9]|65|62|9")
+# Public test PANs (Stripe/Visa/Mastercard docs): valid Luhn, never real accounts.
+_TEST_PANS = frozenset({
+    "4111111111111111", "4242424242424242", "4012888888881881", "4000056655665556",
+    "5555555555554444", "5105105105105100", "2223003122003222", "378282246310005",
+    "371449635398431", "6011111111111117", "3530111333300000", "30569309025904",
+})
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i & 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card(text: str, line_of):
+    for m in _CARD.finditer(text):
+        raw = m.group(0)
+        digits = raw.replace("-", "").replace(" ", "")
+        if not 13 <= len(digits) <= 19 or not luhn_ok(digits):
+            continue
+        if digits in _TEST_PANS or len(set(digits)) <= 2:
+            continue
+        grouped = len(digits) != len(raw)
+        if not grouped and not _CARD_IIN.match(digits):
+            continue  # contiguous long numbers are mostly IDs/timestamps; demand a card prefix
+        yield m.start(), m.end(), "card_number", "high" if grouped else "medium"
+
+
+# --- passports ------------------------------------------------------------------
+_PASSPORT = re.compile(r"(?<![0-9A-Za-z_\-/.%+])([MSROD])(\d{8}|\d{3}[A-Z]\d{4})(?![0-9A-Za-z_])")
+_PASSPORT_CONTEXT = re.compile(r"여권|passport", re.I)
+
+
+def _passport(text: str, line_of):
+    for m in _PASSPORT.finditer(text):
+        body = m.group(2)
+        context = bool(_PASSPORT_CONTEXT.search(line_of(m.start())))
+        if not context and body.isdigit():
+            # "D20240101"-style date stamps and file suffixes: only with context.
+            y, mo, d = int(body[:4]), int(body[4:6]), int(body[6:])
+            if 1900 <= y <= 2099 and 1 <= mo <= 12 and 1 <= d <= 31:
+                continue
+        yield m.start(), m.end(), "passport_number", "high" if context else "medium"
+
+
+# --- data.go.kr service keys ----------------------------------------------------
+# A portal key is 64 random bytes: the "Decoding" form is exactly 86 base64 chars
+# + "==", the "Encoding" form is that URL-encoded (%2B, %2F, %3D). Newer keys are
+# 64 hex chars, only recognisable next to the serviceKey parameter name.
+_GOKR_ENC = re.compile(r"(?<![A-Za-z0-9%+/])(?:[A-Za-z0-9]|%2[BbFf]|%3[Dd]){60,130}(?![A-Za-z0-9%])")
+_GOKR_DEC = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])")
+_GOKR_HEX = re.compile(r"(?i:service[_-]?key)[\"'\]]?\s*(?:[:=]|=>)\s*[\"']?([0-9A-Fa-f]{64})(?![0-9A-Za-z])")
+_GOKR_CONTEXT = re.compile(r"service[_-]?key|data\.go\.kr|공공데이터|서비스\s*키|인증키", re.I)
+_B64_88 = re.compile(r"[A-Za-z0-9+/]{86}==")
+
+
+def _mixed(s: str) -> bool:
+    # Random keys mix cases and digits; "AAAA...==" padding or fixtures do not.
+    return (any(c.isupper() for c in s) and any(c.islower() for c in s)
+            and any(c.isdigit() for c in s) and len(set(s)) > 20)
+
+
+def _gokr(text: str, line_of):
+    if "%" in text:
+        for m in _GOKR_ENC.finditer(text):
+            raw = m.group(0)
+            if "%" not in raw:
+                continue
+            decoded = unquote(raw)
+            if _B64_88.fullmatch(decoded) and _mixed(decoded):
+                yield m.start(), m.end(), "data_go_kr_service_key", "high"
+    if "==" in text:
+        for m in _GOKR_DEC.finditer(text):
+            if _mixed(m.group(0)):
+                ctx = _GOKR_CONTEXT.search(line_of(m.start()))
+                yield m.start(), m.end(), "data_go_kr_service_key", "high" if ctx else "medium"
+    for m in _GOKR_HEX.finditer(text):
+        if len(set(m.group(1).lower())) > 8:
+            yield m.start(1), m.end(1), "data_go_kr_service_key", "high"
+
+
+# Order is priority when spans overlap (an RRN is also a 13-digit Luhn candidate).
+DETECTORS = (_gokr, _rrn, _mobile, _landline, _card, _passport)
+PRIORITY = {
+    "data_go_kr_service_key": 0,
+    "resident_registration_number": 1,
+    "foreign_registration_number": 1,
+    "mobile_phone": 2,
+    "landline_phone": 3,
+    "card_number": 4,
+    "passport_number": 5,
+}

@@ -1,0 +1,99 @@
+"""Get a GitLab token right before each push. Never logged, never sent to the browser.
+
+- token_source "hub": the OAuth access token oauthenticator keeps in the user's
+  encrypted auth_state, read fresh from `GET $JUPYTERHUB_API_URL/user` with the
+  server's own API token (the hub refreshes it; needs scope admin:auth_state!user).
+- token_source "env": a personal access token in an environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+from .errors import ShareError
+
+
+@dataclass(frozen=True)
+class GitLabToken:
+    value: str = field(repr=False)
+    kind: str  # "oauth" (Bearer) or "private" (PRIVATE-TOKEN)
+
+
+def _relogin(detail: str) -> ShareError:
+    return ShareError(
+        "gitlab_unauthorized",
+        401,
+        "GitLab 로그인 정보가 없거나 만료되었습니다. 다시 로그인하세요.",
+        "The GitLab sign-in is missing or expired: sign in again.",
+        details=[detail],
+    )
+
+
+def _not_configured(message: str, message_en: str) -> ShareError:
+    return ShareError("not_configured", 503, message, message_en)
+
+
+async def get_token(config, environ=None) -> GitLabToken:
+    environ = os.environ if environ is None else environ
+    if config.token_source == "env":
+        value = environ.get(config.token_env, "").strip()
+        if not value:
+            raise _not_configured(
+                f"GitLab 토큰이 설정되지 않았습니다 (환경 변수 {config.token_env}).",
+                f"No GitLab token configured (environment variable {config.token_env}).",
+            )
+        return GitLabToken(value=value, kind="private")
+    return await _token_from_hub(config, environ)
+
+
+async def _token_from_hub(config, environ) -> GitLabToken:
+    api_url = environ.get("JUPYTERHUB_API_URL", "").rstrip("/")
+    api_token = environ.get("JUPYTERHUB_API_TOKEN", "")
+    if not api_url or not api_token:
+        raise _not_configured(
+            "JupyterHub 안에서 실행되고 있지 않아 GitLab 토큰을 받을 수 없습니다.",
+            "Not running under JupyterHub: cannot get a GitLab token.",
+        )
+    request = HTTPRequest(
+        f"{api_url}/user",
+        headers={"Authorization": f"token {api_token}", "Accept": "application/json"},
+        request_timeout=config.request_timeout,
+        connect_timeout=config.request_timeout,
+    )
+    try:
+        response = await AsyncHTTPClient().fetch(request)
+    except HTTPClientError as e:
+        if e.code in (401, 403):
+            # The hub refuses the server's token: the session is gone or the token
+            # lacks the auth_state scope. Either way the user must sign in again.
+            raise _relogin(f"hub answered {e.code}") from None
+        if e.code == 599:
+            raise _hub_down("timeout") from None
+        raise _hub_down(f"hub answered {e.code}") from None
+    except OSError as e:  # connection refused, DNS
+        raise _hub_down(type(e).__name__) from None
+    try:
+        user = json.loads(response.body)
+    except ValueError:
+        raise _hub_down("hub sent no JSON") from None
+    auth_state = user.get("auth_state") if isinstance(user, dict) else None
+    if not isinstance(auth_state, dict):
+        raise _relogin("no auth_state in the hub's answer")
+    token = auth_state.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise _relogin("no access_token in auth_state")
+    return GitLabToken(value=token, kind="oauth")
+
+
+def _hub_down(detail: str) -> ShareError:
+    return ShareError(
+        "gitlab_unavailable",
+        502,
+        "JupyterHub에 연결할 수 없어 GitLab 토큰을 받지 못했습니다. 잠시 후 다시 시도하세요.",
+        "Cannot reach JupyterHub to get a GitLab token; try again later.",
+        details=[detail],
+    )

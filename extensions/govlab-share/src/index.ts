@@ -1,0 +1,302 @@
+/**
+ * @govlab/share: share the open notebook, its AI chats and a task document
+ * to GitLab in one click (see docs/share-api.md for the server routes).
+ */
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { IMainMenu } from '@jupyterlab/mainmenu';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator } from '@jupyterlab/translation';
+import { LabIcon, ToolbarButton } from '@jupyterlab/ui-components';
+
+import { fetchContext, IShareRequest, postShare, ShareError } from './api';
+import {
+  IShareFormValue,
+  showProblem,
+  showProgress,
+  showResult,
+  showShareError,
+  showShareForm
+} from './dialog';
+import { Lang, pickLang, strings } from './i18n';
+
+const PLUGIN_ID = '@govlab/share:plugin';
+
+/** Command ids. */
+export namespace CommandIDs {
+  export const share = 'govlab-share:share';
+}
+
+/** Name of the notebook toolbar item (see schema/plugin.json). */
+const TOOLBAR_ITEM = 'govlab-share';
+
+const SHARE_ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M18 16.08c-.76 0-1.44.3-1.96.77L8.91 12.7c.05-.23.09-.46.09-.7s-.04-.47-.09-.7l7.05-4.11A2.99 2.99 0 0 0 21 5a3 3 0 1 0-5.91.7L8.04 9.81A3 3 0 1 0 8.04 14.19l7.12 4.16c-.05.21-.08.43-.08.65A2.92 2.92 0 1 0 18 16.08z"/>
+  </g>
+</svg>`;
+
+export const shareToGitLabIcon = new LabIcon({
+  name: 'govlab-share:share',
+  svgstr: SHARE_ICON_SVG
+});
+
+/** Settings as read from schema/plugin.json. */
+interface IShareSettings {
+  rememberVisibility: boolean;
+  lastVisibility: string;
+  keepOutputsDefault: boolean;
+}
+
+const DEFAULT_SETTINGS: IShareSettings = {
+  rememberVisibility: true,
+  lastVisibility: '',
+  keepOutputsDefault: false
+};
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'Share a notebook, its jupyter-ai chats and a task document to GitLab.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [
+    ITranslator,
+    ICommandPalette,
+    IMainMenu,
+    ISettingRegistry,
+    IToolbarWidgetRegistry
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null,
+    mainMenu: IMainMenu | null,
+    settingRegistry: ISettingRegistry | null,
+    toolbarRegistry: IToolbarWidgetRegistry | null
+  ) => {
+    const lang: Lang = pickLang(translator);
+    const t = strings(lang);
+    let settings: ISettingRegistry.ISettings | null = null;
+
+    const readSettings = (): IShareSettings => ({
+      ...DEFAULT_SETTINGS,
+      ...((settings?.composite as Partial<IShareSettings> | undefined) ?? {})
+    });
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          settings = loaded;
+        })
+        .catch(reason => {
+          console.warn(`${PLUGIN_ID}: could not load settings`, reason);
+        });
+    }
+
+    /** The notebook the command acts on: by path if given, else the current one. */
+    const findPanel = (path?: string): NotebookPanel | null => {
+      if (path) {
+        const match = tracker.find(p => p.context.path === path);
+        if (match) {
+          return match;
+        }
+      }
+      return tracker.currentWidget;
+    };
+
+    let busy = false;
+
+    app.commands.addCommand(CommandIDs.share, {
+      label: t.shareLabel,
+      caption: t.shareCaption,
+      icon: args => (args.isPalette ? undefined : shareToGitLabIcon),
+      isEnabled: () => !busy && tracker.currentWidget !== null,
+      execute: async args => {
+        if (busy) {
+          return;
+        }
+        const panel = findPanel(args.path as string | undefined);
+        if (!panel) {
+          await showProblem(t.errorTitle, t.noNotebook, lang);
+          return;
+        }
+        busy = true;
+        app.commands.notifyCommandChanged(CommandIDs.share);
+        try {
+          await shareNotebook(panel, lang, readSettings(), async visibility => {
+            const current = readSettings();
+            if (settings && current.rememberVisibility) {
+              await settings.set('lastVisibility', visibility);
+            }
+          });
+        } finally {
+          busy = false;
+          app.commands.notifyCommandChanged(CommandIDs.share);
+        }
+      }
+    });
+
+    tracker.currentChanged.connect(() => {
+      app.commands.notifyCommandChanged(CommandIDs.share);
+    });
+
+    // Notebook toolbar button: icon and label. The item itself is declared in
+    // schema/plugin.json ("jupyter.lab.toolbars") so users can move or hide it.
+    const makeButton = (panel: NotebookPanel) =>
+      new ToolbarButton({
+        icon: shareToGitLabIcon,
+        label: t.shareLabel,
+        tooltip: t.shareCaption,
+        className: 'jp-govlab-ShareButton',
+        dataset: { govlab: 'share-button' },
+        onClick: () => {
+          void app.commands.execute(CommandIDs.share, {
+            path: panel.context.path
+          });
+        }
+      });
+    if (toolbarRegistry) {
+      toolbarRegistry.addFactory<NotebookPanel>(
+        'Notebook',
+        TOOLBAR_ITEM,
+        makeButton
+      );
+    } else {
+      // No toolbar registry (unusual): add the button to each new notebook.
+      tracker.widgetAdded.connect((_, panel) => {
+        panel.toolbar.insertItem(10, TOOLBAR_ITEM, makeButton(panel));
+      });
+    }
+
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.share,
+        category: t.shareCategory,
+        args: { isPalette: true }
+      });
+    }
+
+    if (mainMenu) {
+      mainMenu.fileMenu.addGroup([{ command: CommandIDs.share }], 40);
+    }
+  }
+};
+
+/**
+ * The share flow: save, read the context, ask, post, show the outcome.
+ */
+async function shareNotebook(
+  panel: NotebookPanel,
+  lang: Lang,
+  prefs: IShareSettings,
+  rememberVisibility: (visibility: string) => Promise<void>
+): Promise<void> {
+  const t = strings(lang);
+  const context = panel.context;
+  await context.ready;
+
+  // The server reads the saved file, so save unsaved changes first.
+  if (context.model.dirty && !context.model.readOnly) {
+    await context.save();
+  }
+  const path = context.localPath;
+
+  let shareContext;
+  try {
+    shareContext = await fetchContext(path);
+  } catch (err) {
+    await reportError(err, lang);
+    return;
+  }
+  if (!shareContext.configured) {
+    await showProblem(
+      t.notConfiguredTitle,
+      shareContext.problem || t.notConfiguredTitle,
+      lang
+    );
+    return;
+  }
+
+  const initial: Partial<IShareFormValue> = {
+    keep_outputs: prefs.keepOutputsDefault
+  };
+  if (
+    prefs.rememberVisibility &&
+    prefs.lastVisibility &&
+    shareContext.visibilities.includes(prefs.lastVisibility)
+  ) {
+    initial.visibility = prefs.lastVisibility;
+  }
+
+  let value: IShareFormValue | null = null;
+  for (;;) {
+    value = await showShareForm(shareContext, lang, {
+      ...initial,
+      ...(value ?? {})
+    });
+    if (!value) {
+      return;
+    }
+    if (value.title) {
+      break;
+    }
+    await showProblem(t.errorTitle, t.titleRequired, lang);
+  }
+
+  void rememberVisibility(value.visibility).catch(reason =>
+    console.warn(`${PLUGIN_ID}: could not save the visibility`, reason)
+  );
+
+  const request: IShareRequest = {
+    path: shareContext.path || path,
+    title: value.title,
+    description: value.description,
+    visibility: value.visibility,
+    chats: value.chats,
+    keep_outputs: value.keep_outputs,
+    force: false
+  };
+
+  for (;;) {
+    const close = showProgress(lang);
+    try {
+      const result = await postShare(request);
+      close();
+      await showResult(result, lang);
+      return;
+    } catch (err) {
+      close();
+      const overwrite = await reportError(err, lang);
+      if (overwrite && !request.force) {
+        request.force = true;
+        continue;
+      }
+      return;
+    }
+  }
+}
+
+/** Show an error; resolves true when the user chose to overwrite. */
+async function reportError(err: unknown, lang: Lang): Promise<boolean> {
+  if (err instanceof ShareError) {
+    return showShareError(err, lang);
+  }
+  console.error(`${PLUGIN_ID}: share failed`, err);
+  return showShareError(
+    new ShareError(0, {
+      code: 'client_error',
+      message: '공유 중 예기치 않은 오류가 발생했습니다.',
+      message_en: `Unexpected error while sharing: ${String(err)}`
+    }),
+    lang
+  );
+}
+
+export default plugin;

@@ -1,0 +1,191 @@
+"""Settings in, JupyterHub configuration out: pure functions, no I/O.
+
+`build_hub_config` returns a nested dict {ClassName: {trait: value}} that
+jupyterhub_config.py merges into `c`. Everything a deployment mode needs is derived
+here from the validated settings plus a few facts about the running machine
+(`Runtime`), so that each rule can be unit-tested with a table of cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .labconfig import lab_environment
+from .settings import USERNAME_RE, LoadedSettings
+
+CULLER_SERVICE = "idle-culler"
+# JupyterHub's default server role plus reading the own user's auth_state.
+SERVER_ROLE_SCOPES = ["users:activity!user", "access:servers!server", "admin:auth_state!user"]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Facts about the machine the hub runs on (gathered at the edge)."""
+
+    python: str  # interpreter of the environment holding jupyterhub and the lab
+    proxy_command: tuple[str, ...] = ("configurable-http-proxy",)
+    running_as_root: bool = False
+    lab_config_dir: str = ""  # directory holding the generated lab config
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def _bin(runtime: Runtime, name: str) -> str:
+    return str(Path(runtime.python).parent / name)
+
+
+def hub_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
+    hub = loaded.settings.hub
+    state = loaded.state_dir
+    return {
+        "JupyterHub": {
+            "bind_url": hub.bind_url,
+            "hub_bind_url": hub.hub_bind_url,
+            "db_url": hub.db_url or f"sqlite:///{state / 'jupyterhub.sqlite'}",
+            "cookie_secret_file": str(state / "jupyterhub_cookie_secret"),
+            "concurrent_spawn_limit": hub.concurrent_spawn_limit,
+            "cleanup_servers": hub.stop_servers_on_exit,
+            "log_level": hub.log_level,
+        },
+        "ConfigurableHTTPProxy": {
+            "api_url": hub.proxy_api_url,
+            "command": list(runtime.proxy_command),
+            "pid_file": str(state / "jupyterhub-proxy.pid"),
+        },
+    }
+
+
+def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
+    auth = loaded.settings.auth
+    secrets = loaded.secrets
+    common: dict[str, Any] = {
+        "admin_users": set(auth.admin_users),
+        # Names become directory names and URL parts: keep them to a safe ASCII set.
+        "username_pattern": USERNAME_RE.pattern,
+    }
+    if auth.allowed_users:
+        common["allowed_users"] = set(auth.allowed_users)
+    else:
+        common["allow_all"] = True
+    if auth.method == "shared-password":
+        shared: dict[str, Any] = {}
+        if secrets.user_password:
+            shared["user_password"] = secrets.user_password.get_secret_value()
+        if secrets.admin_password:
+            shared["admin_password"] = secrets.admin_password.get_secret_value()
+        return {
+            "JupyterHub": {"authenticator_class": "shared-password"},
+            "Authenticator": common,
+            "SharedPasswordAuthenticator": shared,
+        }
+    gitlab = auth.gitlab
+    assert gitlab is not None  # guaranteed by AuthSettings validation
+    return {
+        "JupyterHub": {
+            "authenticator_class": "gitlab",
+            # The lab fetches the official's fresh GitLab token right before each
+            # share (GET /hub/api/user): its server token must read that user's auth_state.
+            "load_roles": [{"name": "server", "scopes": SERVER_ROLE_SCOPES}],
+        },
+        "Authenticator": {
+            **common,
+            # Encrypted with JUPYTERHUB_CRYPT_KEY; holds the access and refresh tokens.
+            "enable_auth_state": True,
+            # GitLab tokens live 2 hours: refresh before they are handed out.
+            "refresh_pre_spawn": True,
+            "auth_refresh_age": 300,
+        },
+        "GitLabOAuthenticator": {
+            "gitlab_url": gitlab.url,
+            "client_id": gitlab.client_id,
+            "client_secret": secrets.gitlab_client_secret.get_secret_value()
+            if secrets.gitlab_client_secret
+            else "",
+            "oauth_callback_url": f"{loaded.settings.hub.public_url or loaded.settings.hub.bind_url}/hub/oauth_callback",
+            # `api` lets the lab create projects and commit for the official.
+            "scope": ["api", "read_user"],
+            "allowed_gitlab_groups": set(gitlab.allowed_groups),
+        },
+    }
+
+
+def spawner_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
+    settings = loaded.settings
+    args = []
+    if runtime.running_as_root:
+        # Local processes run as the hub's user; jupyter_server refuses root without this.
+        args.append("--allow-root")
+    env = lab_environment(loaded, lab_config_dir=runtime.lab_config_dir)
+    env.update(runtime.extra_env)
+    spawner: dict[str, Any] = {
+        "cmd": [_bin(runtime, "jupyterhub-singleuser")],
+        "args": args,
+        "default_url": "/lab",
+        "environment": env,
+        "start_timeout": settings.hub.start_timeout,
+        "http_timeout": settings.hub.start_timeout,
+        "mem_limit": settings.limits.memory,
+        "cpu_limit": settings.limits.cpu,
+    }
+    if settings.mode == "local":
+        return {
+            "JupyterHub": {"spawner_class": "simple"},
+            "Spawner": spawner,
+            "SimpleLocalProcessSpawner": {
+                "home_dir_template": str(loaded.state_dir / "home" / "{username}"),
+            },
+        }
+    raise ValueError(f"mode {settings.mode!r} has no spawner in this version")
+
+
+def culler_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
+    cull = loaded.settings.culling
+    if not cull.enabled:
+        return {}
+    command = [
+        runtime.python,
+        "-m",
+        "jupyterhub_idle_culler",
+        f"--timeout={cull.timeout}",
+        f"--cull-every={cull.every}",
+    ]
+    if cull.max_age:
+        command.append(f"--max-age={cull.max_age}")
+    return {
+        "JupyterHub": {
+            "services": [{"name": CULLER_SERVICE, "command": command}],
+            "load_roles": [
+                {
+                    "name": "govlab-idle-culler",
+                    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+                    "services": [CULLER_SERVICE],
+                }
+            ],
+        }
+    }
+
+
+def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Merge config sections; list values of one trait (services, roles) concatenate."""
+    out: dict[str, dict[str, Any]] = {}
+    for section in sections:
+        for cls, traits in section.items():
+            target = out.setdefault(cls, {})
+            for name, value in traits.items():
+                if name in target and isinstance(target[name], list) and isinstance(value, list):
+                    target[name] = target[name] + value
+                elif name in target and target[name] != value:
+                    raise ValueError(f"{cls}.{name} is set twice with different values")
+                else:
+                    target[name] = value
+    return out
+
+
+def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
+    return merge(
+        hub_section(loaded, runtime),
+        auth_section(loaded),
+        spawner_section(loaded, runtime),
+        culler_section(loaded, runtime),
+    )

@@ -1,0 +1,62 @@
+"""Signing in through the login page in Chromium and working in the Korean lab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.support.hub import USER_PASSWORD
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+def sign_in(page, hub, username: str) -> None:
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", USER_PASSWORD)
+    page.click("#login_submit")
+    # The hub spawns the lab and redirects into it; a cold start takes a while.
+    page.wait_for_url(f"**/user/{username}/lab**", timeout=180_000)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
+
+
+def run_first_cell(page) -> None:
+    """Run the first cell as a user would; a keypress right after the kernel comes up
+    can be lost, so fall back to the toolbar's run button."""
+    page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
+    page.keyboard.press("Shift+Enter")
+    try:
+        page.locator(".jp-OutputArea-output").first.wait_for(timeout=20_000)
+    except Exception:
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.locator("jp-button[data-command='notebook:run-cell-and-select-next']").first.click()
+        page.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
+
+
+def test_sign_in_opens_the_korean_lab_and_runs_a_notebook(lab_hub, page):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell("import pandas as pd\nprint('합계', pd.Series([1, 2, 3]).sum())"))
+    sign_in(page, lab_hub, "yuna")
+
+    # Korean menus from the ko-KR language pack.
+    menubar = page.locator("#jp-menu-panel")
+    for label in ("파일", "편집", "보기", "실행", "커널"):
+        assert menubar.get_by_text(label, exact=True).count() >= 1, label
+    # The assistant's chat panel is in the side bar.
+    assert page.locator(".jp-SideBar [title*='Chat'], .jp-SideBar [data-id*='chat']").count() >= 1
+
+    # A notebook opened in the lab runs through the UI.
+    token = lab_hub.create_user("yuna")
+    assert lab_hub.put_file("yuna", "보고서.ipynb", nb, token=token).status_code == 201
+    page.goto(f"{lab_hub.url}/user/yuna/lab/tree/보고서.ipynb")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    run_first_cell(page)
+    output = page.locator(".jp-OutputArea-output").first
+    assert "합계 6" in output.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "korean-lab.png"))

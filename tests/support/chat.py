@@ -1,0 +1,60 @@
+"""Talk to a lab's jupyter-ai chat over its real websocket, as the chat panel does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from urllib.parse import quote
+
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
+
+
+async def _ask(ws_url: str, token: str, question: str, timeout: float) -> dict:
+    request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"})
+    conn = await websocket_connect(request)
+    try:
+        hello = json.loads(await conn.read_message())
+        assert hello.get("action") == "connection", hello
+        conn.write_message(
+            json.dumps(
+                {
+                    "type": "client",
+                    "action": "send",
+                    "id": uuid.uuid4().hex,
+                    "body": question,
+                    "metadata": {"to_persona": JUPYTERNAUT},
+                }
+            )
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        answer: dict | None = None
+        while True:
+            # Answers stream in as one message edited many times: once it has begun,
+            # a quiet second means it is complete.
+            remaining = deadline - loop.time() if answer is None else 1.5
+            if remaining <= 0:
+                raise TimeoutError("no answer from the assistant")
+            try:
+                frame = await asyncio.wait_for(conn.read_message(), remaining)
+            except asyncio.TimeoutError:
+                if answer is None:
+                    raise
+                return answer
+            if frame is None:
+                raise ConnectionError("chat websocket closed")
+            data = json.loads(frame)
+            message = data.get("message") or {}
+            if data.get("action") == "message" and message.get("sender", "").startswith("jupyter-ai-personas"):
+                answer = {**(answer or {}), **message}
+    finally:
+        conn.close()
+
+
+def ask(hub_url: str, user: str, chat_path: str, token: str, question: str, timeout: float = 90) -> dict:
+    ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
+    return asyncio.run(_ask(ws_url, token, question, timeout))

@@ -1,0 +1,206 @@
+"""Settings in, JupyterHub and lab config out: table-driven checks of the pure builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from govlab import settings
+from govlab.hubconfig import Runtime, build_hub_config, merge
+from govlab.labconfig import (
+    JUPYTERNAUT_PERSONA_ID,
+    NO_KEY_PLACEHOLDER,
+    UNCONFIGURED_MESSAGE,
+    UNCONFIGURED_MODEL,
+    lab_environment,
+    lab_server_config,
+)
+
+RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",), lab_config_dir="/state/lab-config")
+
+
+def loaded(data: dict | None = None, **secrets) -> settings.LoadedSettings:
+    data = data or {}
+    data.setdefault("auth", {}).setdefault("shared_password", {"user_password": {"env": "P"}})
+    return settings.LoadedSettings(
+        settings=settings.parse(data),
+        secrets=settings.Secrets(**{"user_password": "user-pass", **secrets}),
+        source=Path("/etc/govlab/govlab.yaml"),
+        state_dir=Path("/state"),
+    )
+
+
+def dig(config: dict, dotted: str):
+    cls, _, trait = dotted.partition(".")
+    return config[cls][trait]
+
+
+# (settings, runtime overrides, "Class.trait", expected value)
+HUB_CASES = [
+    ({}, {}, "JupyterHub.bind_url", "http://127.0.0.1:8000"),
+    ({"hub": {"bind_url": "http://0.0.0.0:80/"}}, {}, "JupyterHub.bind_url", "http://0.0.0.0:80"),
+    ({}, {}, "JupyterHub.db_url", "sqlite:////state/jupyterhub.sqlite"),
+    ({"hub": {"db_url": "postgresql://hub@db/hub"}}, {}, "JupyterHub.db_url", "postgresql://hub@db/hub"),
+    ({}, {}, "JupyterHub.cookie_secret_file", "/state/jupyterhub_cookie_secret"),
+    ({}, {}, "JupyterHub.spawner_class", "simple"),
+    ({}, {}, "JupyterHub.authenticator_class", "shared-password"),
+    ({}, {}, "JupyterHub.cleanup_servers", True),
+    ({"hub": {"stop_servers_on_exit": False}}, {}, "JupyterHub.cleanup_servers", False),
+    ({"hub": {"concurrent_spawn_limit": 7}}, {}, "JupyterHub.concurrent_spawn_limit", 7),
+    ({}, {}, "ConfigurableHTTPProxy.command", ["/venv/bin/chp"]),
+    ({}, {}, "ConfigurableHTTPProxy.api_url", "http://127.0.0.1:8001"),
+    ({}, {}, "SimpleLocalProcessSpawner.home_dir_template", "/state/home/{username}"),
+    ({}, {}, "Spawner.cmd", ["/venv/bin/jupyterhub-singleuser"]),
+    ({}, {}, "Spawner.default_url", "/lab"),
+    ({}, {}, "Spawner.args", []),
+    ({}, {"running_as_root": True}, "Spawner.args", ["--allow-root"]),
+    ({"limits": {"memory": "4G", "cpu": 2}}, {}, "Spawner.mem_limit", "4G"),
+    ({"limits": {"memory": "4G", "cpu": 2}}, {}, "Spawner.cpu_limit", 2.0),
+    ({"hub": {"start_timeout": 90}}, {}, "Spawner.start_timeout", 90),
+    ({"auth": {"admin_users": ["kim"], "shared_password": {}}}, {}, "Authenticator.admin_users", {"kim"}),
+    ({}, {}, "Authenticator.allow_all", True),
+    ({"auth": {"allowed_users": ["lee", "park"], "shared_password": {}}}, {}, "Authenticator.allowed_users", {"lee", "park"}),
+    ({}, {}, "SharedPasswordAuthenticator.user_password", "user-pass"),
+]
+
+
+@pytest.mark.parametrize("data, runtime, key, expected", HUB_CASES)
+def test_hub_config(data, runtime, key, expected):
+    runtime = Runtime(**{**RUNTIME.__dict__, **runtime})
+    assert dig(build_hub_config(loaded(data), runtime), key) == expected
+
+
+def test_no_allow_all_when_users_are_listed():
+    config = build_hub_config(loaded({"auth": {"allowed_users": ["lee"], "shared_password": {}}}), RUNTIME)
+    assert "allow_all" not in config["Authenticator"]
+
+
+# (culling settings, expected culler command tail or None when off)
+CULL_CASES = [
+    ({}, ["--timeout=3600", "--cull-every=300"]),
+    ({"timeout": 600, "every": 60}, ["--timeout=600", "--cull-every=60"]),
+    ({"timeout": 600, "every": 60, "max_age": 86400}, ["--timeout=600", "--cull-every=60", "--max-age=86400"]),
+    ({"enabled": False}, None),
+]
+
+
+@pytest.mark.parametrize("culling, tail", CULL_CASES)
+def test_idle_culler_is_a_hub_service(culling, tail):
+    config = build_hub_config(loaded({"culling": culling}), RUNTIME)
+    services = config["JupyterHub"].get("services", [])
+    if tail is None:
+        assert services == []
+        return
+    (culler,) = services
+    assert culler["command"][:3] == ["/venv/bin/python", "-m", "jupyterhub_idle_culler"]
+    assert culler["command"][3:] == tail
+    (role,) = config["JupyterHub"]["load_roles"]
+    assert role["services"] == ["idle-culler"]
+    assert set(role["scopes"]) == {"list:users", "read:users:activity", "read:servers", "delete:servers"}
+
+
+def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
+    data = {
+        "hub": {"public_url": "https://lab.example.go.kr"},
+        "auth": {
+            "method": "gitlab",
+            "gitlab": {"url": "https://gitlab.example.go.kr", "client_id": "abc", "client_secret": {"env": "S"}, "allowed_groups": ["ai-lab"]},
+        },
+    }
+    config = build_hub_config(loaded(data, gitlab_client_secret="s3cret"), RUNTIME)
+    gl = config["GitLabOAuthenticator"]
+    assert config["JupyterHub"]["authenticator_class"] == "gitlab"
+    assert config["Authenticator"]["enable_auth_state"] is True
+    assert config["Authenticator"]["refresh_pre_spawn"] is True
+    roles = {r["name"]: r for r in config["JupyterHub"]["load_roles"]}
+    assert "admin:auth_state!user" in roles["server"]["scopes"]
+    assert set(gl["scope"]) == {"api", "read_user"}
+    assert gl["oauth_callback_url"] == "https://lab.example.go.kr/hub/oauth_callback"
+    assert gl["client_secret"] == "s3cret"
+    assert gl["allowed_gitlab_groups"] == {"ai-lab"}
+
+
+# (llm settings, secrets, expected model id, expected model parameters, expected OPENAI_API_KEY)
+LLM_CASES = [
+    pytest.param({}, {}, UNCONFIGURED_MODEL, {UNCONFIGURED_MODEL: {"model_kwargs": {"mock_response": UNCONFIGURED_MESSAGE}}}, NO_KEY_PLACEHOLDER, id="no-model"),
+    pytest.param(
+        {"model": "openai/qwen", "base_url": "http://127.0.0.1:8001/v1"}, {}, "openai/qwen",
+        {"openai/qwen": {"api_base": "http://127.0.0.1:8001/v1"}}, NO_KEY_PLACEHOLDER, id="keyless-vllm",
+    ),
+    pytest.param(
+        {"model": "openai/gpt", "base_url": "https://gw.example/v1", "params": {"temperature": 0.2}}, {"llm_api_key": "sk-1"},
+        "openai/gpt", {"openai/gpt": {"temperature": 0.2, "api_base": "https://gw.example/v1"}}, "sk-1", id="gateway-with-key",
+    ),
+    pytest.param({"model": "ollama/llama3", "base_url": "http://127.0.0.1:11434"}, {}, "ollama/llama3",
+                 {"ollama/llama3": {"api_base": "http://127.0.0.1:11434"}}, None, id="ollama-native"),
+]
+
+
+@pytest.mark.parametrize("llm, secrets, model, params, key", LLM_CASES)
+def test_lab_model_config_keeps_the_key_out_of_files(llm, secrets, model, params, key):
+    ld = loaded({"llm": llm}, **secrets)
+    lab = lab_server_config(ld)
+    assert lab["JupyternautExtension"]["initial_language_model"] == model
+    assert lab["JupyternautExtension"]["model_parameters"] == params
+    assert lab["PersonaManager"]["default_persona_id"] == JUPYTERNAUT_PERSONA_ID
+    assert "sk-1" not in repr(lab)
+    env = lab_environment(ld, lab_config_dir="/state/lab-config")
+    assert env.get("OPENAI_API_KEY") == key
+    assert env["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
+    assert env["JUPYTER_CONFIG_PATH"] == "/state/lab-config"
+
+
+def test_cloud_coding_agents_are_off_in_the_lab():
+    assert lab_server_config(loaded())["ServerApp"]["jpserver_extensions"]["jupyter_ai_acp_client"] is False
+
+
+def test_unconfigured_message_is_korean_first_with_english():
+    ko, en = UNCONFIGURED_MESSAGE.split("\n\n")
+    assert "설정되지 않았습니다" in ko and "not configured" not in ko
+    assert "No AI model is configured" in en
+
+
+# (settings, secrets, expected GovlabShare values, GOVLAB_GITLAB_TOKEN in env)
+SHARE_CASES = [
+    ({}, {}, {"gitlab_url": "", "token_source": "env", "hub_public_url": "http://127.0.0.1:8000"}, None),
+    (
+        {"sharing": {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal", "token": {"env": "T"}}},
+        {"sharing_token": "glpat-1"},
+        {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal", "token_source": "env"},
+        "glpat-1",
+    ),
+    (
+        {
+            "hub": {"public_url": "https://lab.go.kr"},
+            "auth": {"method": "gitlab", "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "S"}}},
+            "sharing": {"gitlab_url": "https://gl"},
+        },
+        {"gitlab_client_secret": "s"},
+        {"token_source": "hub", "hub_public_url": "https://lab.go.kr"},
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize("data, secrets, expected, token", SHARE_CASES)
+def test_share_settings_reach_the_lab(data, secrets, expected, token):
+    ld = loaded(data, **secrets)
+    share = lab_server_config(ld)["GovlabShare"]
+    for k, v in expected.items():
+        assert share[k] == v, k
+    assert "glpat-1" not in repr(share)
+    assert lab_environment(ld, "").get("GOVLAB_GITLAB_TOKEN") == token
+
+
+def test_merge_concatenates_lists_and_refuses_conflicts():
+    assert merge({"A": {"x": [1]}}, {"A": {"x": [2], "y": 1}}) == {"A": {"x": [1, 2], "y": 1}}
+    with pytest.raises(ValueError, match="A.y"):
+        merge({"A": {"y": 1}}, {"A": {"y": 2}})
+
+
+def test_secret_values_are_masked_in_settings_repr():
+    ld = loaded(llm_api_key="sk-hidden")
+    assert isinstance(ld.secrets.llm_api_key, SecretStr)
+    assert "sk-hidden" not in repr(ld)
