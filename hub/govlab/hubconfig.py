@@ -16,8 +16,19 @@ from .labconfig import lab_environment
 from .settings import USERNAME_RE, LoadedSettings
 
 CULLER_SERVICE = "idle-culler"
-# JupyterHub's default server role plus reading the own user's auth_state.
-SERVER_ROLE_SCOPES = ["users:activity!user", "access:servers!server", "admin:auth_state!user"]
+
+
+def auth_state_roles() -> list[dict[str, Any]]:
+    """Roles that let a lab read its own user's auth_state (the fresh GitLab token).
+
+    The server token only receives scopes its user holds, so both the user role and
+    the server role get `admin:auth_state!user` (users can then read their own
+    auth_state too; it holds nothing but their own tokens).
+    """
+    return [
+        {"name": "user", "scopes": ["self", "admin:auth_state!user"]},
+        {"name": "server", "scopes": ["users:activity!user", "access:servers!server", "admin:auth_state!user"]},
+    ]
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,7 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
             "authenticator_class": "gitlab",
             # The lab fetches the official's fresh GitLab token right before each
             # share (GET /hub/api/user): its server token must read that user's auth_state.
-            "load_roles": [{"name": "server", "scopes": SERVER_ROLE_SCOPES}],
+            "load_roles": auth_state_roles(),
         },
         "Authenticator": {
             **common,

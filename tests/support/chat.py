@@ -8,12 +8,14 @@ import uuid
 from urllib.parse import quote
 
 from tornado.httpclient import HTTPRequest
+
+from tests.support import aio
 from tornado.websocket import websocket_connect
 
 JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
 
-async def _ask(ws_url: str, token: str, question: str, timeout: float) -> dict:
+async def _ask(ws_url: str, token: str, question: str, timeout: float, attachments: list | None) -> dict:
     request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"})
     conn = await websocket_connect(request)
     try:
@@ -27,6 +29,7 @@ async def _ask(ws_url: str, token: str, question: str, timeout: float) -> dict:
                     "id": uuid.uuid4().hex,
                     "body": question,
                     "metadata": {"to_persona": JUPYTERNAUT},
+                    **({"attachments": attachments} if attachments else {}),
                 }
             )
         )
@@ -55,6 +58,11 @@ async def _ask(ws_url: str, token: str, question: str, timeout: float) -> dict:
         conn.close()
 
 
-def ask(hub_url: str, user: str, chat_path: str, token: str, question: str, timeout: float = 90) -> dict:
+def ask(
+    hub_url: str, user: str, chat_path: str, token: str, question: str,
+    timeout: float = 90, attachments: list | None = None,
+) -> dict:
+    """Send `question` to Jupyternaut; attachments like the chat's attach button
+    (`{"type": "notebook", "value": path, "cells": [...]}`)."""
     ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
-    return asyncio.run(_ask(ws_url, token, question, timeout))
+    return aio.run(_ask(ws_url, token, question, timeout, attachments))

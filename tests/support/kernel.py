@@ -7,6 +7,8 @@ import json
 import uuid
 
 from tornado.httpclient import HTTPRequest
+
+from tests.support import aio
 from tornado.websocket import websocket_connect
 
 
@@ -43,4 +45,4 @@ async def _execute(ws_url: str, token: str, code: str, timeout: float) -> str:
 
 def execute(hub_url: str, user: str, kernel_id: str, token: str, code: str, timeout: float = 120) -> str:
     ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{kernel_id}/channels"
-    return asyncio.run(_execute(ws_url, token, code, timeout))
+    return aio.run(_execute(ws_url, token, code, timeout))

@@ -116,6 +116,7 @@ def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
     assert config["Authenticator"]["refresh_pre_spawn"] is True
     roles = {r["name"]: r for r in config["JupyterHub"]["load_roles"]}
     assert "admin:auth_state!user" in roles["server"]["scopes"]
+    assert {"self", "admin:auth_state!user"} <= set(roles["user"]["scopes"])
     assert set(gl["scope"]) == {"api", "read_user"}
     assert gl["oauth_callback_url"] == "https://lab.example.go.kr/hub/oauth_callback"
     assert gl["client_secret"] == "s3cret"

@@ -7,7 +7,6 @@ paths.resolve) are read, so `.env`, tokens and checkpoints can never get in.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -46,8 +45,12 @@ def read_notebook(real_path: Path) -> tuple[bytes, nbformat.NotebookNode]:
     with open(real_path, "rb") as f:  # read-only, never rewritten
         raw = f.read()
     try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-        nbformat.validate(nb)
+        # reads() validates already; capture its error instead of validating twice
+        # (jsonschema over every output is a large share of a big notebook's cost).
+        invalid: dict = {}
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4, capture_validation_error=invalid)
+        if "ValidationError" in invalid:
+            raise invalid["ValidationError"]
     except (UnicodeDecodeError, ValueError, nbformat.ValidationError, KeyError, TypeError) as e:
         # nbformat.reader.NotJSONError is a ValueError.
         raise ShareError(
@@ -78,14 +81,21 @@ def cell_ids(nb) -> set[str]:
 
 def strip_outputs(nb) -> bytes:
     """Notebook bytes without outputs, execution counts or widget state."""
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # deep copy; never touch the caller's
+    # Copy only what changes (never touch the caller's): a JSON round trip of the
+    # whole notebook would serialise and parse every output just to drop it.
+    cells = []
     for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-        cell.get("metadata", {}).pop("execution", None)  # per-run timing noise
-    nb.metadata.pop("widgets", None)
-    text = nbformat.writes(nb)
+        cell = dict(cell)
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        if "metadata" in cell:
+            cell["metadata"] = {k: v for k, v in cell["metadata"].items() if k != "execution"}  # timing noise
+        cells.append(cell)
+    metadata = {k: v for k, v in nb.metadata.items() if k != "widgets"}
+    stripped = nbformat.from_dict({**nb, "cells": cells, "metadata": metadata})
+    # What nbformat.writes() does minus its re-validation: read_notebook validated it.
+    text = nbformat.v4.writes_json(stripped)
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 

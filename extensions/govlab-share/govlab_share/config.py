@@ -193,14 +193,15 @@ class GovlabShare(Configurable):
 
     # -- derived values ---------------------------------------------------
 
-    def problem(self) -> str | None:
+    def problem(self, environ=None) -> str | None:
         """Why sharing cannot work with this configuration (English), or None."""
+        environ = os.environ if environ is None else environ
         if not self.gitlab_url:
             return "GovlabShare.gitlab_url is not set"
-        if self.token_source == "env" and not os.environ.get(self.token_env):
+        if self.token_source == "env" and not environ.get(self.token_env):
             return f"environment variable {self.token_env} is empty"
         if self.token_source == "hub" and not (
-            os.environ.get("JUPYTERHUB_API_URL") and os.environ.get("JUPYTERHUB_API_TOKEN")
+            environ.get("JUPYTERHUB_API_URL") and environ.get("JUPYTERHUB_API_TOKEN")
         ):
             return "not running under JupyterHub (JUPYTERHUB_API_URL/JUPYTERHUB_API_TOKEN missing)"
         return None

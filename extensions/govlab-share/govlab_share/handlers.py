@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+
 import asyncio
 import functools
 import json
+import os
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -74,7 +76,7 @@ class ContextHandler(_Base):
         rel, real = paths.resolve(self.root, path, suffix=".ipynb")
         _, nb = bundle_mod.read_notebook(real)
         cfg = self.cfg
-        problem = cfg.problem()
+        problem = cfg.problem(self.settings[SETTINGS_KEY]["environ"])
         record = self.share["history"].get(rel, cfg.gitlab_url or None)
         return {
             "path": rel,
@@ -168,7 +170,7 @@ class ShareHandler(_Base):
 
     async def _share(self, rel: str, body: dict) -> dict:
         cfg = self.cfg
-        problem = cfg.problem()
+        problem = cfg.problem(self.settings[SETTINGS_KEY]["environ"])
         if problem:
             raise ShareError(
                 "not_configured", 503,
@@ -222,7 +224,7 @@ class ShareHandler(_Base):
                 _scan_or_block(changed)
             return out
 
-        token = await get_token(cfg)
+        token = await get_token(cfg, self.settings[SETTINGS_KEY]["environ"])
         req = ShareRequest(
             notebook_path=rel, owner=owner, title=body["title"],
             description=body["description"], visibility=body["visibility"], force=body["force"],
@@ -258,8 +260,14 @@ def setup_handlers(server_app) -> None:
     web_app = server_app.web_app
     cfg = GovlabShare(parent=server_app)  # reads {"GovlabShare": {...}} from the server config
     root_dir = getattr(server_app.contents_manager, "root_dir", None) or server_app.root_dir
+    # A local-mode GitLab token leaves the process environment here, before any kernel
+    # or terminal starts, so that user code cannot read it; only the handlers keep it.
+    environ = dict(os.environ)
+    if cfg.token_source == "env":
+        os.environ.pop(cfg.token_env, None)
     web_app.settings[SETTINGS_KEY] = {
         "config": cfg,
+        "environ": environ,
         "root_dir": root_dir,
         "history": ShareHistory(cfg.history_path()),
         "locks": {},

@@ -1,7 +1,8 @@
 """Get a GitLab token right before each push. Never logged, never sent to the browser.
 
 - token_source "hub": the OAuth access token oauthenticator keeps in the user's
-  encrypted auth_state, read fresh from `GET $JUPYTERHUB_API_URL/user` with the
+  encrypted auth_state, read fresh from `GET $JUPYTERHUB_API_URL/users/$JUPYTERHUB_USER`
+  (JupyterHub fills auth_state there, not on the `/user` whoami endpoint) with the
   server's own API token (the hub refreshes it; needs scope admin:auth_state!user).
 - token_source "env": a personal access token in an environment variable.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
@@ -53,13 +55,14 @@ async def get_token(config, environ=None) -> GitLabToken:
 async def _token_from_hub(config, environ) -> GitLabToken:
     api_url = environ.get("JUPYTERHUB_API_URL", "").rstrip("/")
     api_token = environ.get("JUPYTERHUB_API_TOKEN", "")
-    if not api_url or not api_token:
+    user = environ.get("JUPYTERHUB_USER", "")
+    if not api_url or not api_token or not user:
         raise _not_configured(
             "JupyterHub 안에서 실행되고 있지 않아 GitLab 토큰을 받을 수 없습니다.",
             "Not running under JupyterHub: cannot get a GitLab token.",
         )
     request = HTTPRequest(
-        f"{api_url}/user",
+        f"{api_url}/users/{quote(user, safe='')}",
         headers={"Authorization": f"token {api_token}", "Accept": "application/json"},
         request_timeout=config.request_timeout,
         connect_timeout=config.request_timeout,

@@ -1,6 +1,7 @@
 """GET /govlab-share/context."""
 
 import json
+import os
 
 from .conftest import TOKEN_ENV
 
@@ -34,9 +35,16 @@ def test_context_title_falls_back_to_file_stem(fetch, workspace):
     assert json.loads(resp.body)["title"] == "plain"
 
 
-def test_context_not_configured_without_token(fetch, workspace, monkeypatch):
-    monkeypatch.delenv(TOKEN_ENV)
+def test_context_not_configured_without_token(fetch, workspace, jp_serverapp):
+    jp_serverapp.web_app.settings["govlab_share"]["environ"].pop(TOKEN_ENV)
     resp = fetch("govlab-share", "context", params={"path": "analysis/report.ipynb"})
     data = json.loads(resp.body)
     assert data["configured"] is False
     assert TOKEN_ENV in data["problem"]
+
+
+def test_local_token_leaves_the_process_environment(fetch, workspace, gitlab_user):
+    # Kernels and terminals inherit os.environ: the token must not be there for them.
+    resp = fetch("govlab-share", "context", params={"path": "analysis/report.ipynb"})
+    assert json.loads(resp.body)["configured"] is True
+    assert TOKEN_ENV not in os.environ

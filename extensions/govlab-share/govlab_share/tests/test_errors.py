@@ -15,6 +15,12 @@ COMMITS = r"/repository/commits$"
 
 
 @pytest.fixture
+def server_environ(jp_serverapp):
+    """The environment the extension captured at load (it holds the GitLab token)."""
+    return jp_serverapp.web_app.settings["govlab_share"]["environ"]
+
+
+@pytest.fixture
 def cfg(jp_serverapp):
     """The live GovlabShare config of the running server (tests may change it)."""
     return jp_serverapp.web_app.settings["govlab_share"]["config"]
@@ -32,68 +38,68 @@ def _snapshot(path):
     return path.read_bytes(), os.stat(path).st_mtime_ns
 
 
-# (id, setup(gitlab_server, cfg, monkeypatch), status, code, details check or None)
+# (id, setup(gitlab_server, cfg, server_environ), status, code, details check or None)
 FAULTS = [
     ("gitlab_down",
-     lambda gs, cfg, mp: setattr(cfg, "gitlab_url", f"http://127.0.0.1:{_closed_port()}"),
+     lambda gs, cfg, env: setattr(cfg, "gitlab_url", f"http://127.0.0.1:{_closed_port()}"),
      502, "gitlab_unavailable", None),
     ("gitlab_slow",
-     lambda gs, cfg, mp: (setattr(cfg, "request_timeout", 0.3), setattr(cfg, "max_retries", 1),
+     lambda gs, cfg, env: (setattr(cfg, "request_timeout", 0.3), setattr(cfg, "max_retries", 1),
                           gs.fault("*", r"^/api/v4/", status=None, delay=1.5, count=10)),
      504, "gitlab_unavailable", None),
     ("5xx_exhausted",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=503, count=10),
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=503, count=10),
      502, "gitlab_unavailable", lambda d: d[0] == "503"),
     ("429_retry_after_too_long",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=429, retry_after=60, count=10),
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=429, retry_after=60, count=10),
      429, "gitlab_rate_limited", lambda d: d == ["retry_after: 60s"]),
     ("429_without_header_exhausted",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=429, count=10),
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=429, count=10),
      429, "gitlab_rate_limited", None),
     ("401_expired_token",
-     lambda gs, cfg, mp: mp.setenv(TOKEN_ENV, gs.add_token("kim", expired=True)),
+     lambda gs, cfg, env: env.__setitem__(TOKEN_ENV, gs.add_token("kim", expired=True)),
      401, "gitlab_unauthorized", None),
     ("401_read_user_scope_only",
-     lambda gs, cfg, mp: mp.setenv(TOKEN_ENV, gs.add_token("kim", scopes=("read_user",))),
+     lambda gs, cfg, env: env.__setitem__(TOKEN_ENV, gs.add_token("kim", scopes=("read_user",))),
      403, "gitlab_forbidden", None),
     ("403_push",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=403, body={
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=403, body={
          "message": "403 Forbidden - You are not allowed to push into this branch"}),
      403, "gitlab_forbidden",
      lambda d: d == ["403 Forbidden - You are not allowed to push into this branch"]),
     ("403_namespace_reporter",
-     lambda gs, cfg, mp: (gs.add_group("closed", members={"kim": 20}), setattr(cfg, "namespace", "closed")),
+     lambda gs, cfg, env: (gs.add_group("closed", members={"kim": 20}), setattr(cfg, "namespace", "closed")),
      403, "gitlab_forbidden", lambda d: d == ["namespace: is not valid"]),
     ("403_namespace_missing",
-     lambda gs, cfg, mp: setattr(cfg, "namespace", "no-such-group"),
+     lambda gs, cfg, env: setattr(cfg, "namespace", "no-such-group"),
      403, "gitlab_forbidden", None),
     ("400_file_exists",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=400, body={"message": "A file with this name already exists"}),
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=400, body={"message": "A file with this name already exists"}),
      400, "gitlab_rejected", lambda d: d == ["A file with this name already exists"]),
     ("400_error_key",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=400, body={"error": "branch is missing"}),
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=400, body={"error": "branch is missing"}),
      400, "gitlab_rejected", lambda d: d == ["branch is missing"]),
     ("400_validation_dict",
-     lambda gs, cfg, mp: gs.fault("POST", r"^/api/v4/projects$", status=400, body={
+     lambda gs, cfg, env: gs.fault("POST", r"^/api/v4/projects$", status=400, body={
          "message": {"name": ["has already been taken"], "path": ["has already been taken"]}}),
      400, "gitlab_rejected",
      lambda d: d == ["name: has already been taken", "path: has already been taken"]),
     ("413_gitlab",
-     lambda gs, cfg, mp: gs.fault("POST", COMMITS, status=413),
+     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=413),
      413, "too_large", None),
     ("not_configured",
-     lambda gs, cfg, mp: setattr(cfg, "gitlab_url", ""),
+     lambda gs, cfg, env: setattr(cfg, "gitlab_url", ""),
      503, "not_configured", None),
     ("no_token",
-     lambda gs, cfg, mp: mp.delenv(TOKEN_ENV),
+     lambda gs, cfg, env: env.pop(TOKEN_ENV),
      503, "not_configured", None),
 ]
 
 
 @pytest.mark.parametrize("setup,status,code,check", [f[1:] for f in FAULTS], ids=[f[0] for f in FAULTS])
-def test_gitlab_failures(fetch, workspace, gitlab_server, cfg, monkeypatch, setup, status, code, check):
+def test_gitlab_failures(fetch, workspace, gitlab_server, cfg, server_environ, setup, status, code, check):
     before = _snapshot(workspace["notebook"])
-    setup(gitlab_server, cfg, monkeypatch)
+    setup(gitlab_server, cfg, server_environ)
     got_status, data = post_share(fetch, share_body())
     assert got_status == status, data
     err = data["error"]

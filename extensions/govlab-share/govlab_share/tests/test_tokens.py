@@ -1,4 +1,7 @@
-"""tokens.py against a minimal loopback stand-in for JupyterHub's GET /hub/api/user."""
+"""tokens.py against a minimal loopback stand-in for JupyterHub's GET /hub/api/users/:name.
+
+The real hub path is tested end to end in tests/integration/test_share_hub_token.py.
+"""
 
 import asyncio
 import json
@@ -39,13 +42,14 @@ def _run(answer, *, api_token=HUB_TOKEN, closed=False, timeout=2.0):
         sockets = bind_sockets(0, "127.0.0.1")
         port = sockets[0].getsockname()[1]
         server = HTTPServer(tornado.web.Application(
-            [(r"/hub/api/user", UserHandler, {"answer": answer, "seen": seen})]))
+            [(r"/hub/api/users/kim", UserHandler, {"answer": answer, "seen": seen})]))
         if closed:
             for s in sockets:
                 s.close()
         else:
             server.add_sockets(sockets)
-        env = {"JUPYTERHUB_API_URL": f"http://127.0.0.1:{port}/hub/api", "JUPYTERHUB_API_TOKEN": api_token}
+        env = {"JUPYTERHUB_API_URL": f"http://127.0.0.1:{port}/hub/api", "JUPYTERHUB_API_TOKEN": api_token,
+               "JUPYTERHUB_USER": "kim"}
         try:
             return await get_token(GovlabShare(token_source="hub", request_timeout=timeout), env)
         except ShareError as e:
