@@ -13,6 +13,7 @@ from . import __version__, llmcheck, settings
 from .hubconfig import build_hub_config
 from .hubsetup import runtime_for
 from .labconfig import lab_server_config
+from .workshop import cli as workshop_cli
 
 JUPYTERHUB_CONFIG = Path(__file__).resolve().parents[2] / "config" / "jupyterhub_config.py"
 COMPONENTS = ("jupyterhub", "jupyterlab", "jupyter_server", "jupyter-ai", "jupyterlab_chat", "litellm")
@@ -80,13 +81,14 @@ def cmd_start(args) -> int:
     print(f"govlab {__version__}: starting JupyterHub ({settings_.mode} mode) with {loaded.source}")
     print(f"  주소 / address: {settings_.hub.public_url or settings_.hub.bind_url}/")
     if settings_.auth.method == "shared-password":
+        admins = ", ".join(settings_.auth.admin_users) or "-"
         print(
-            "  로그인 / sign in: any user name (lowercase letters, digits, - _ .) with the shared "
-            "user password; admins "
-            f"{', '.join(settings_.auth.admin_users) or '(none)'} with the admin password"
+            "  로그인 / sign in: 아무 사용자 이름(영문 소문자, 숫자, - _ .)과 사용자 비밀번호 "
+            "/ any user name (a-z 0-9 - _ .) with the user password"
         )
+        print(f"  관리자 / admins: {admins} (관리자 비밀번호 / with the admin password)")
     else:
-        print(f"  로그인 / sign in: with your GitLab account at {settings_.auth.gitlab.url}")
+        print(f"  로그인 / sign in: GitLab 계정 / your GitLab account at {settings_.auth.gitlab.url}")
     sys.stdout.flush()
     argv = [
         sys.executable,
@@ -112,6 +114,8 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a settings file and show the resolved config")
     check.add_argument("--config", help="settings file")
     check.set_defaults(func=cmd_check_config)
+
+    workshop_cli.register(sub)
 
     version = sub.add_parser("version", help="print govlab and component versions")
     version.set_defaults(func=cmd_version)

@@ -14,8 +14,60 @@ from typing import Any
 
 from .labconfig import lab_environment
 from .settings import USERNAME_RE, LoadedSettings
+from .workshop.seats import seat_dir
 
 CULLER_SERVICE = "idle-culler"
+AUTHENTICATOR = "govlab.auth.GovlabPasswordAuthenticator"
+
+
+def trainer_scopes(cohort: str, seats: list[str] = ()) -> list[str]:
+    """What a cohort's trainer may do: only to the cohort group's members.
+
+    `access:servers!group=` is resolved by the hub (browser sign-in to a lab works),
+    but a lab checking an API token cannot resolve group membership (jupyterhub's
+    services.auth.check_scopes), so the seats are also listed by name: the trainer's
+    API token then opens the seats' labs too (hand-out, collect, status).
+    """
+    g = f"group={cohort}"
+    return [
+        f"read:groups!{g}",  # the member list
+        f"read:users!{g}",  # names, activity, server models
+        f"servers!{g}",  # start (pre-warm) and stop
+        f"access:servers!{g}",  # open a participant's lab (help, hand out, collect)
+        *(f"access:servers!user={seat}" for seat in seats),
+    ]
+
+
+def workshop_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
+    """Each cohort: a group of its seats and a trainer role scoped to that group."""
+    workshops = loaded.settings.workshops
+    if not workshops:
+        return {}
+    groups = {w.name: {"users": w.seat_names} for w in workshops}
+    roles = [
+        {
+            "name": w.role_name,
+            "description": f"govlab workshop trainer for cohort {w.name}",
+            "scopes": trainer_scopes(w.name, w.seat_names),
+            "users": list(w.trainers),
+        }
+        for w in workshops
+    ]
+    return {"JupyterHub": {"load_groups": groups, "load_roles": roles}}
+
+
+def starter_dirs(loaded: LoadedSettings) -> dict[str, str]:
+    """Seat name -> the cohort's starter folder (absolute), for the first-start hand-out."""
+    out: dict[str, str] = {}
+    for w in loaded.settings.workshops:
+        if not w.starter:
+            continue
+        folder = Path(w.starter).expanduser()
+        if not folder.is_absolute():
+            folder = loaded.source.parent / folder
+        for seat in w.seat_names:
+            out[seat] = str(folder)
+    return out
 
 
 def auth_state_roles() -> list[dict[str, Any]]:
@@ -76,7 +128,9 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
         "username_pattern": USERNAME_RE.pattern,
     }
     if auth.allowed_users:
-        common["allowed_users"] = set(auth.allowed_users)
+        # Workshop seats and trainers are allowed by being listed in a cohort.
+        cohort_users = {u for w in loaded.settings.workshops for u in (*w.seat_names, *w.trainers)}
+        common["allowed_users"] = set(auth.allowed_users) | cohort_users
     else:
         common["allow_all"] = True
     if auth.method == "shared-password":
@@ -85,10 +139,22 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
             shared["user_password"] = secrets.user_password.get_secret_value()
         if secrets.admin_password:
             shared["admin_password"] = secrets.admin_password.get_secret_value()
+        seats = {s for w in loaded.settings.workshops if w.generated for s in w.seat_names}
+        if not seats:
+            return {
+                "JupyterHub": {"authenticator_class": "shared-password"},
+                "Authenticator": common,
+                "SharedPasswordAuthenticator": shared,
+            }
+        # Workshop seats sign in with their own one-time passwords (hashes in the seat files).
         return {
-            "JupyterHub": {"authenticator_class": "shared-password"},
+            "JupyterHub": {"authenticator_class": AUTHENTICATOR},
             "Authenticator": common,
             "SharedPasswordAuthenticator": shared,
+            "GovlabPasswordAuthenticator": {
+                "seat_dir": str(seat_dir(loaded.state_dir)),
+                "seat_names": seats,
+            },
         }
     gitlab = auth.gitlab
     assert gitlab is not None  # guaranteed by AuthSettings validation
@@ -199,4 +265,5 @@ def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict
         auth_section(loaded),
         spawner_section(loaded, runtime),
         culler_section(loaded, runtime),
+        workshop_section(loaded),
     )

@@ -16,10 +16,10 @@ from pathlib import Path
 from traitlets.config import Config
 
 from . import llmcheck, settings
-from .hubconfig import Runtime, build_hub_config
+from .hubconfig import Runtime, build_hub_config, starter_dirs
 from .labconfig import lab_server_config
 from .spawnhooks import assign_mcp_port
-
+from .workshop.handout import chain, starter_hook
 
 
 class SetupError(Exception):
@@ -81,7 +81,8 @@ def configure(c: Config, environ=None) -> list[str]:
     write_lab_config(loaded, Path(runtime.lab_config_dir))
     c.merge(Config(build_hub_config(loaded, runtime)))
     if loaded.settings.mode == "local":
-        c.Spawner.pre_spawn_hook = assign_mcp_port
+        starters = starter_dirs(loaded)
+        c.Spawner.pre_spawn_hook = chain(assign_mcp_port, starter_hook(starters)) if starters else assign_mcp_port
     warning = llmcheck.probe(loaded)
     if warning:
         # The hub's logger is not set up yet while config loads; stderr reaches the

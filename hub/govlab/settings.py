@@ -234,6 +234,85 @@ class KubernetesSettings(_Section):
     storage: str = "10Gi"
 
 
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+
+
+class WorkshopSettings(_Section):
+    """One workshop cohort: a hub group of seats and its trainers."""
+
+    # The JupyterHub group name; also the trainer role's suffix.
+    name: str
+    # Generated seats (one-time passwords, shared-password sign-in) ...
+    seats: int | None = Field(None, ge=1, le=200)
+    # ... or existing users (e.g. GitLab accounts) by name.
+    members: list[str] = []
+    # Seat user names are <seat_prefix>-01 ... (default: the cohort name).
+    seat_prefix: str = ""
+    trainers: list[str] = []
+    # A folder of starter notebooks copied into each seat's home at first start
+    # (relative paths: relative to the settings file). Learners' files are never overwritten.
+    starter: str = ""
+    # Or a git repository of materials handed out with nbgitpuller links.
+    materials_repo: str = ""
+    materials_branch: str = "main"
+
+    @field_validator("name", "seat_prefix")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if v and not SLUG_RE.match(v):
+            raise ValueError(
+                "must be an ASCII slug: lowercase letters, digits and '-', at most 31 characters"
+            )
+        return v
+
+    @field_validator("trainers", "members")
+    @classmethod
+    def _trainers(cls, v: list[str]) -> list[str]:
+        bad = [u for u in v if not USERNAME_RE.match(u)]
+        if bad:
+            raise ValueError(
+                f"{bad} are not valid user names: use lowercase letters, digits, '-', '_' and '.'"
+            )
+        return v
+
+    @field_validator("materials_repo")
+    @classmethod
+    def _repo(cls, v: str) -> str:
+        if v and not re.match(r"^https?://\S+$", v):
+            raise ValueError("must be an http(s) git URL such as https://gitlab.example.go.kr/edu/materials.git")
+        return v
+
+    @model_validator(mode="after")
+    def _one_material(self) -> "WorkshopSettings":
+        if self.starter and self.materials_repo:
+            raise ValueError("give either `starter` (a folder) or `materials_repo` (a git URL), not both")
+        if bool(self.seats) == bool(self.members):
+            raise ValueError("give either `seats: N` (generated seats) or `members: [names]` (existing users)")
+        if len(self.members) > 200:
+            raise ValueError("at most 200 members per cohort")
+        return self
+
+    @property
+    def generated(self) -> bool:
+        """Seats with generated passwords (not existing accounts)."""
+        return bool(self.seats)
+
+    @property
+    def seat_names(self) -> list[str]:
+        if self.members:
+            return list(self.members)
+        return seat_names(self.seat_prefix or self.name, self.seats or 0)
+
+    @property
+    def role_name(self) -> str:
+        return f"govlab-trainer-{self.name}"
+
+
+def seat_names(prefix: str, count: int) -> list[str]:
+    width = max(2, len(str(count)))
+    return [f"{prefix}-{i:0{width}d}" for i in range(1, count + 1)]
+
+
 class Settings(_Section):
     mode: Literal["local", "docker", "swarm", "kubernetes"] = "local"
     hub: HubSettings = HubSettings()
@@ -244,6 +323,10 @@ class Settings(_Section):
     sharing: SharingSettings = SharingSettings()
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
+    workshops: list[WorkshopSettings] = []
+
+    def workshop(self, name: str) -> WorkshopSettings | None:
+        return next((w for w in self.workshops if w.name == name), None)
 
 
 class Secrets(BaseModel):
@@ -384,10 +467,43 @@ def check_consistency(
             )
     if settings.llm.base_url and not settings.llm.model:
         problems.append(("llm.model", "base_url is set but no model: name the model, e.g. openai/<name>"))
+    problems += _workshop_problems(settings)
     if settings.sharing.namespace and not settings.sharing.gitlab_url:
         problems.append(("sharing.gitlab_url", "namespace is set but gitlab_url is empty"))
     if problems:
         raise SettingsError(source, problems)
+
+
+def _workshop_problems(settings: Settings) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    seen_names: set[str] = set()
+    seat_owner: dict[str, str] = {}
+    admins = set(settings.auth.admin_users)
+    for i, w in enumerate(settings.workshops):
+        key = f"workshops.{i}"
+        if w.name in seen_names:
+            problems.append((f"{key}.name", f"cohort '{w.name}' is listed twice"))
+        seen_names.add(w.name)
+        seats = w.seat_names
+        for seat in seats:
+            if seat in seat_owner:
+                problems.append((f"{key}.seat_prefix", f"seat {seat} is also a seat of cohort '{seat_owner[seat]}': use another seat_prefix"))
+                break
+            seat_owner[seat] = w.name
+        if admins & set(seats):
+            problems.append((f"{key}.seat_prefix", f"seats {sorted(admins & set(seats))} are admin users: seats must not be admins"))
+        clash = set(w.trainers) & set(seats)
+        if clash:
+            problems.append((f"{key}.trainers", f"{sorted(clash)} are seats of this cohort, not trainers"))
+    trainers = {t for w in settings.workshops for t in w.trainers}
+    for seat, cohort in seat_owner.items():
+        if seat in trainers:
+            problems.append(("workshops", f"{seat} is a trainer and a seat of cohort '{cohort}'"))
+    if settings.auth.method != "shared-password":
+        for i, w in enumerate(settings.workshops):
+            if w.generated:
+                problems.append((f"workshops.{i}.seats", "generated seats sign in with passwords: with GitLab sign-in list existing accounts in `members` instead"))
+    return problems
 
 
 def load(

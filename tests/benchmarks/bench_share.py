@@ -38,6 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "extensions" / "govlab-share"))
 
 from govlab_share.scan import scan_files  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scan import _frame, _lines  # noqa: E402  (the same synthetic pandas tables)
 from govlab_share.scan._secrets import get_engine  # noqa: E402
 
 PY = sys.executable
@@ -50,16 +53,11 @@ JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
 # -- synthetic user files (no secrets or personal data: the share must go through) --
 
-def _lines(src: str) -> list[str]:
-    return src.splitlines(keepends=True)
-
-
 def make_notebook(target: int, seed: int = 7) -> dict:
     """Korean markdown, pandas code, stream + DataFrame text/html outputs, a PNG every 8 cells
     (small notebooks still get one or two)."""
     rng = random.Random(seed)
     png = base64.b64encode(rng.randbytes(45_000)).decode()  # ~60 KB plot, one line like nbformat
-    cols = ["시군구", "기준일자", "인구수", "세대수", "증감률"]
     cells, size, i, pngs = [], 0, 0, 0
     while size < target:
         i += 1
@@ -73,21 +71,11 @@ def make_notebook(target: int, seed: int = 7) -> dict:
                 "df.groupby('시군구')['인구수'].sum().plot(kind='bar')\n"
                 "print(df.shape)\n")
         rows = rng.randint(20, 60)
-        plain = ["      " + "  ".join(cols)]
-        html = ['<table border="1" class="dataframe"><thead><tr><th></th>'
-                + "".join(f"<th>{c}</th>" for c in cols) + "</tr></thead><tbody>"]
-        for r in range(rows):
-            vals = [rng.choice(["종로구", "중구", "수원시", "세종시"]),
-                    f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                    str(rng.randint(1000, 999999)), str(rng.randint(500, 400000)),
-                    f"{rng.uniform(-3, 3):.4f}"]
-            plain.append(f"{r:<6}" + "  ".join(vals))
-            html.append(f"<tr><th>{r}</th>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
-        html.append("</tbody></table>")
+        plain, html = _frame(rng, rows)
         outputs = [
             {"output_type": "stream", "name": "stdout", "text": [f"({rows}, 5)\n"]},
             {"output_type": "execute_result", "execution_count": i, "metadata": {},
-             "data": {"text/plain": _lines("\n".join(plain)), "text/html": _lines("\n".join(html))}},
+             "data": {"text/plain": _lines(plain), "text/html": _lines(html)}},
         ]
         if i % 8 == 2 and (pngs < 2 or target > 2 * MB or i % 24 == 2):
             pngs += 1

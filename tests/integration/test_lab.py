@@ -156,3 +156,22 @@ def test_hub_restart_with_running_labs_loses_no_file_and_warns_about_the_model(t
         assert got["content"]["cells"][0]["source"] == "# 출장비 정산"
     finally:
         hub.kill_everything()
+
+
+def test_idle_lab_is_stopped_by_the_culler_and_keeps_its_files(tmp_path):
+    settings = base_settings(tmp_path / "state", culling={"timeout": 10, "every": 5})
+    hub = RunningHub(tmp_path, settings).start()
+    try:
+        token = hub.create_user("dahye")
+        hub.start_server("dahye")
+        assert hub.put_file("dahye", "메모.txt", "내일 할 일", token=token).status_code == 201
+        deadline = time.time() + 120
+        while time.time() < deadline and hub.api("GET", "/users/dahye").json()["servers"]:
+            time.sleep(2)
+        assert hub.api("GET", "/users/dahye").json()["servers"] == {}, "the idle lab was not culled"
+        assert "idle-culler" in hub.log() and "Culling server dahye" in hub.log()
+        hub.start_server("dahye")
+        got = hub.lab("GET", "dahye", "/api/contents/메모.txt", token=token).json()
+        assert got["content"] == "내일 할 일"
+    finally:
+        hub.kill_everything()

@@ -93,7 +93,7 @@ def test_one_click_share_from_the_lab(sharing_hub, gitlab_server, page):
     link = page.locator("[data-govlab=share-result-link]")
     link.wait_for(timeout=120_000)
     web_url = link.get_attribute("href")
-    assert web_url.startswith(gitlab_server.url + "/kim/")
+    assert web_url.startswith(gitlab_server.url + "/kim/minwonbunseog-")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "share-result.png"))
 

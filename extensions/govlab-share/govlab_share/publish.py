@@ -8,10 +8,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from anyascii import anyascii
 from gitlab.exceptions import GitlabError
 
 from . import __version__
@@ -46,11 +46,11 @@ def git_blob_id(data: bytes) -> str:
 def project_path(notebook_path: str, owner: str) -> str:
     """A stable ASCII project path: slug of the file name + short hash of owner/path.
 
-    No romanization library is installed, so Korean names become 'notebook-<hash>';
-    the project *name* keeps the Korean title.
+    Hangul is romanized (anyascii: 민원분석 -> minwonbunseog) so colleagues can read the
+    URL; the project *name* keeps the Korean title.
     """
     stem = notebook_path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = anyascii(stem)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")[:40].strip("-") or "notebook"
     digest = hashlib.sha256(f"{owner}\0{notebook_path}".encode()).hexdigest()[:6]
     return f"{slug}-{digest}"

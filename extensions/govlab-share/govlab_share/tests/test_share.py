@@ -134,5 +134,5 @@ def test_korean_file_name_gets_ascii_path(fetch, workspace, gitlab_server):
     status, data = post_share(fetch, share_body(path="민원분석.ipynb", chats=[]))
     assert status == 200, data
     path = data["project"].split("/")[1]
-    assert path.isascii() and path.startswith("notebook-")
+    assert path.isascii() and path.startswith("minwonbunseog-")
     assert "민원분석.ipynb" in remote_files(gitlab_server.bare_repo_path(data["project"]))

@@ -12,6 +12,7 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from tests.support import aio
 from govlab_share.config import GovlabShare
 from govlab_share.errors import ShareError
 from govlab_share.tokens import get_token
@@ -57,7 +58,7 @@ def _run(answer, *, api_token=HUB_TOKEN, closed=False, timeout=2.0):
         finally:
             server.stop()
 
-    return asyncio.run(main()), seen
+    return aio.run(main()), seen
 
 
 def test_hub_token_from_auth_state():
@@ -100,7 +101,7 @@ def test_not_under_hub():
         return await get_token(GovlabShare(token_source="hub"), {})
 
     with pytest.raises(ShareError) as e:
-        asyncio.run(main())
+        aio.run(main())
     assert e.value.code == "not_configured"
 
 
@@ -108,8 +109,8 @@ def test_env_token():
     async def main(env):
         return await get_token(GovlabShare(token_source="env", token_env="MY_TOKEN"), env)
 
-    token = asyncio.run(main({"MY_TOKEN": " glpat-1 "}))
+    token = aio.run(main({"MY_TOKEN": " glpat-1 "}))
     assert (token.value, token.kind) == ("glpat-1", "private")
     with pytest.raises(ShareError) as e:
-        asyncio.run(main({}))
+        aio.run(main({}))
     assert e.value.code == "not_configured" and "MY_TOKEN" in e.value.message

@@ -59,8 +59,9 @@ def test_paths_normalise_and_refuse(tmp_path):
 
 @pytest.mark.parametrize("nb_path,slug", [
     ("analysis/Report 2025.ipynb", "report-2025-"),
-    ("민원분석.ipynb", "notebook-"),
-    ("데이터_v2.ipynb", "v2-"),
+    ("민원분석.ipynb", "minwonbunseog-"),
+    ("데이터_v2.ipynb", "deiteo-v2-"),
+    ("!!!.ipynb", "notebook-"),
     ("Café.ipynb", "cafe-"),
 ])
 def test_project_path_is_ascii_and_stable(nb_path, slug):

@@ -1,0 +1,69 @@
+"""Handing out starter notebooks without ever overwriting a learner's work."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+# Never handed out: caches, checkpoints, hidden files.
+SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints")
+
+
+def starter_files(src: Path) -> list[Path]:
+    """Files under src to hand out, as paths relative to src, in a stable order."""
+    src = Path(src)
+    out = []
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if not path.is_file() or any(p in SKIP_PARTS or p.startswith(".") for p in rel.parts):
+            continue
+        out.append(rel)
+    return out
+
+
+def copy_missing(src: Path, dest: Path) -> list[str]:
+    """Copy src's files into dest where dest has no file of that name; return what was copied."""
+    copied = []
+    for rel in starter_files(Path(src)):
+        target = Path(dest) / rel
+        if target.exists():
+            continue  # the learner's copy (edited or not) wins
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(src) / rel, target)
+        copied.append(rel.as_posix())
+    return copied
+
+
+def starter_hook(starters: dict[str, str]):
+    """A pre-spawn hook copying each seat's starter folder into its home (local mode)."""
+
+    def hook(spawner) -> None:
+        src = starters.get(spawner.user.name)
+        if not src or not Path(src).is_dir():
+            return
+        home = Path(spawner.home_dir)
+        home.mkdir(parents=True, exist_ok=True)
+        copied = copy_missing(Path(src), home)
+        if copied:
+            spawner.log.info("govlab workshop: handed out %d starter files to %s", len(copied), spawner.user.name)
+
+    return hook
+
+
+def chain(*hooks):
+    """One pre-spawn hook running several in order."""
+
+    def hook(spawner) -> None:
+        for h in hooks:
+            h(spawner)
+
+    return hook
+
+
+def nbgitpuller_link(base_url: str, repo: str, branch: str = "main", path: str = "") -> str:
+    """The git-pull link that brings a materials repository into any signed-in lab."""
+    target = repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "materials"
+    urlpath = f"lab/tree/{target}/{path}".rstrip("/")
+    query = urlencode({"repo": repo, "branch": branch, "targetpath": target, "urlpath": urlpath}, quote_via=quote)
+    return f"{base_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"

@@ -1,0 +1,118 @@
+"""Seat passwords: generated once, kept only as salted scrypt hashes.
+
+The seat file `<state_dir>/workshops/<cohort>.json` (mode 600) maps each seat name to
+its salt and hash. The plain passwords exist only in the roster printed at creation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+# Letters and digits that cannot be mistaken for one another on paper (no 0/O, 1/l/I).
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+PASSWORD_LENGTH = 12
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+def generate_password(length: int = PASSWORD_LENGTH) -> str:
+    """A readable one-time password, grouped in fours (e.g. `k7mp-q2xa-9wrt`)."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(length))
+    return "-".join(raw[i : i + 4] for i in range(0, length, 4))
+
+
+def hash_password(password: str, salt: bytes | None = None) -> dict[str, str]:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **SCRYPT)
+    return {"salt": salt.hex(), "hash": digest.hex()}
+
+
+def verify_password(password: str, record: dict[str, str]) -> bool:
+    try:
+        salt = bytes.fromhex(record["salt"])
+        expected = bytes.fromhex(record["hash"])
+    except (KeyError, ValueError, TypeError):
+        return False
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **SCRYPT)
+    return hmac.compare_digest(digest, expected)
+
+
+def seat_dir(state_dir: Path) -> Path:
+    return Path(state_dir) / "workshops"
+
+
+def seat_file(state_dir: Path, cohort: str) -> Path:
+    return seat_dir(state_dir) / f"{cohort}.json"
+
+
+def create_seats(state_dir: Path, cohort: str, seat_names: list[str]) -> dict[str, str]:
+    """Generate a password per seat, write the hashes (mode 600), return the passwords."""
+    passwords = {seat: generate_password() for seat in seat_names}
+    record = {
+        "cohort": cohort,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "seats": {seat: hash_password(pw) for seat, pw in passwords.items()},
+    }
+    path = seat_file(state_dir, cohort)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".json.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(record, f, indent=1)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return passwords
+
+
+def remove_seats(state_dir: Path, cohort: str) -> bool:
+    path = seat_file(state_dir, cohort)
+    try:
+        path.unlink()
+        return True
+    except FileNotFoundError:
+        return False
+
+
+class SeatStore:
+    """All cohorts' seat hashes in a directory, reloaded when a file changes."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._stamp: tuple = ()
+        self._records: dict[str, dict[str, str]] = {}
+
+    def _current_stamp(self) -> tuple:
+        try:
+            files = sorted(self.directory.glob("*.json"))
+        except OSError:
+            return ()
+        stamp = []
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            stamp.append((f.name, st.st_mtime_ns, st.st_size))
+        return tuple(stamp)
+
+    def records(self) -> dict[str, dict[str, str]]:
+        stamp = self._current_stamp()
+        if stamp != self._stamp:
+            records: dict[str, dict[str, str]] = {}
+            for name, _, _ in stamp:
+                try:
+                    data = json.loads((self.directory / name).read_text(encoding="utf-8"))
+                    records.update(data.get("seats", {}))
+                except (OSError, ValueError):
+                    continue
+            self._records, self._stamp = records, stamp
+        return self._records
+
+    def verify(self, seat: str, password: str) -> bool:
+        record = self.records().get(seat)
+        return bool(record) and verify_password(password, record)
