@@ -79,7 +79,7 @@ def cmd_start(args) -> int:
     settings_ = loaded.settings
     env = dict(os.environ, GOVLAB_SETTINGS=str(loaded.source))
     print(f"govlab {__version__}: starting JupyterHub ({settings_.mode} mode) with {loaded.source}")
-    print(f"  주소 / address: {settings_.hub.public_url or settings_.hub.bind_url}/")
+    print(f"  주소 / address: {settings_.hub.address}/")
     if settings_.auth.method == "shared-password":
         admins = ", ".join(settings_.auth.admin_users) or "-"
         print(

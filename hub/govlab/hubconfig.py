@@ -179,7 +179,7 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
             "client_secret": secrets.gitlab_client_secret.get_secret_value()
             if secrets.gitlab_client_secret
             else "",
-            "oauth_callback_url": f"{loaded.settings.hub.public_url or loaded.settings.hub.bind_url}/hub/oauth_callback",
+            "oauth_callback_url": f"{loaded.settings.hub.address}/hub/oauth_callback",
             # `api` lets the lab create projects and commit for the official.
             "scope": ["api", "read_user"],
             "allowed_gitlab_groups": set(gitlab.allowed_groups),

@@ -46,7 +46,7 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
     """The jupyter_server config every lab gets (no secrets)."""
     settings = loaded.settings
     sharing = settings.sharing
-    public_url = settings.hub.public_url or settings.hub.bind_url
+    public_url = settings.hub.address
     return {
         # The ACP client offers cloud coding agents (Claude Code, Codex, Copilot, ...):
         # they send the official's code and data to outside services and need their

@@ -105,6 +105,11 @@ class HubSettings(_Section):
     extra_config_dir: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @property
+    def address(self) -> str:
+        """Where officials reach the hub: public_url, else bind_url."""
+        return self.public_url or self.bind_url
+
     @field_validator("bind_url", "public_url", "hub_bind_url", "proxy_api_url")
     @classmethod
     def _http_url(cls, v: str) -> str:

@@ -24,11 +24,6 @@ def _settings_or_none(path: str | None) -> settings.LoadedSettings | None:
         raise SystemExit(2) from None
 
 
-def _address(loaded: settings.LoadedSettings) -> str:
-    hub = loaded.settings.hub
-    return hub.public_url or hub.bind_url
-
-
 def _cohort(loaded: settings.LoadedSettings, name: str) -> settings.WorkshopSettings:
     w = loaded.settings.workshop(name)
     if w is None:
@@ -43,7 +38,7 @@ def _cohort(loaded: settings.LoadedSettings, name: str) -> settings.WorkshopSett
 
 
 def _client(args, loaded) -> HubClient:
-    url = args.hub_url or os.environ.get("GOVLAB_HUB_URL") or (loaded and _address(loaded))
+    url = args.hub_url or os.environ.get("GOVLAB_HUB_URL") or (loaded and loaded.settings.hub.address)
     if not url:
         print("허브 주소가 필요합니다 / give --hub-url (or GOVLAB_HUB_URL, or --config)", file=sys.stderr)
         raise SystemExit(2)
@@ -61,7 +56,7 @@ def _client(args, loaded) -> HubClient:
 def cmd_create(args) -> int:
     loaded = _settings_or_none(args.config) or settings.load()
     w = _cohort(loaded, args.cohort)
-    address = _address(loaded)
+    address = loaded.settings.hub.address
     link = nbgitpuller_link(address, w.materials_repo, w.materials_branch) if w.materials_repo else ""
     if w.generated:
         path = seats.seat_file(loaded.state_dir, w.name)
@@ -107,7 +102,7 @@ def cmd_handout(args, client, loaded) -> int:
     if not src and loaded:
         w = _cohort(loaded, args.cohort)
         if w.materials_repo:
-            print(f"nbgitpuller 링크 / link: {nbgitpuller_link(_address(loaded), w.materials_repo, w.materials_branch)}")
+            print(f"nbgitpuller 링크 / link: {nbgitpuller_link(loaded.settings.hub.address, w.materials_repo, w.materials_branch)}")
             return 0
         if w.starter:
             src = Path(w.starter).expanduser()

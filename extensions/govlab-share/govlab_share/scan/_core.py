@@ -83,9 +83,8 @@ def _scan_units(path: str, units: list[Unit]) -> list[tuple[Finding, tuple]]:
         lines_idx.append(li)
         hits: list[_Hit] = []
         if any(c in text for c in "0123456789"):
-            for det in _korean.DETECTORS:
-                for s, e, kind, conf in det(text, li.line_at):
-                    hits.append(_Hit(s, e, kind, conf, _korean.PRIORITY[kind]))
+            for s, e, kind, conf in _korean.detect(text, li.line_at):
+                hits.append(_Hit(s, e, kind, conf, _korean.PRIORITY[kind]))
         # Secrets: the literal gate (on lowercased text) finds candidate lines, the
         # exact plugin-pattern prefilter confirms them, and only those lines reach
         # detect-secrets' scan_line.

@@ -1,7 +1,8 @@
 """Korean personal data detectors (pure regex + validation, no detect-secrets).
 
-Each detector yields (start, end, kind, confidence) over a whole text unit, so a
-unit costs one C-level regex pass per detector instead of a Python loop per line.
+``detect`` yields (start, end, kind, confidence) over a whole text unit. The five
+digit-based patterns share one C-level gate pass (see ``_GATE``) instead of making
+one full regex pass each; the data.go.kr key detector makes its own passes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from urllib.parse import unquote
 # Digits glued to letters, dots, slashes, '-', '_', '%' or '+' belong to something
 # else (identifiers, hashes, versions, paths, URL-encoded data, UUIDs, longer digit
 # runs). Hangul is allowed on both sides: "연락처010-1234-5678" is a real pattern.
-_LB = r"(?<![0-9A-Za-z_.\-/%+])"
+_LB_CHARS = r"[0-9A-Za-z_.\-/%+]"
+_LB = r"(?<!" + _LB_CHARS + ")"
 _LA = r"(?![0-9A-Za-z_%+]|[-./]\d)"
 
 # --- resident / foreign registration numbers ------------------------------------
-_RRN = re.compile(
-    _LB + r"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))([-\u2010\u2013]?)([1-8])\d{6}" + _LA
-)
+_RRN_BODY = r"(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))([-\u2010\u2013]?)([1-8])\d{6}" + _LA
+_RRN = re.compile(_LB + _RRN_BODY)
 _RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _RRN_CONTEXT = re.compile(r"주민|등록번호|외국인|jumin|\brrn\b|resident|registration", re.I)
 # 13-digit epoch milliseconds (e.g. 1704067200000) can look like an unhyphenated
@@ -33,8 +34,8 @@ def _rrn_check_ok(digits: str, foreign: bool) -> bool:
     return check == int(digits[12])
 
 
-def _rrn(text: str, line_of):
-    for m in _RRN.finditer(text):
+def _rrn(matches, line_of):
+    for m in matches:
         yymmdd, sep, g = m.group(1), m.group(2), m.group(3)
         century = 1900 if g in "1256" else 2000
         try:
@@ -66,10 +67,16 @@ def _rrn(text: str, line_of):
 _MOBILE = re.compile(
     _LB + r"(?:\+82[-. ]?(?:\(0\))?|0)(1[016789])([-. ]?)(\d{3,4})\2(\d{4})" + _LA
 )
+_MOBILE_LOOSE = r"(?:\+82[-. ]?(?:\(0\))?|0)1[016789][-. ]?\d{3,4}[-. ]?\d{4}" + _LA
 _LANDLINE = re.compile(
     _LB
     + r"(?:\+82[-. ]?(?:\(0\))?|\(?0)(2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)"
     + r"(\)[ ]?|[-. ])?([2-9]\d{2,3})(?(2)[-. ]|)(\d{4})"
+    + _LA
+)
+_LANDLINE_LOOSE = (
+    r"(?:\+82[-. ]?(?:\(0\))?|\(?0)(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)"
+    + r"(?:\)[ ]?|[-. ])?[2-9]\d{2,3}[-. ]?\d{4}"
     + _LA
 )
 # Well-known documentation placeholders: sharing them leaks nobody's number, and
@@ -85,8 +92,8 @@ def _placeholder(mid: str, last: str) -> bool:
     return len(set(mid + last)) == 1  # 010-1111-1111, 02-777-7777 style fillers
 
 
-def _mobile(text: str, line_of):
-    for m in _MOBILE.finditer(text):
+def _mobile(matches, line_of):
+    for m in matches:
         prefix, sep, mid, last = m.groups()
         if prefix == "10" and len(mid) != 4:  # 010 numbers are always 010-XXXX-XXXX
             continue
@@ -97,8 +104,8 @@ def _mobile(text: str, line_of):
         yield m.start(), m.end(), "mobile_phone", "medium" if plain else "high"
 
 
-def _landline(text: str, line_of):
-    for m in _LANDLINE.finditer(text):
+def _landline(matches, line_of):
+    for m in matches:
         area, sep, mid, last = m.groups()
         if _placeholder(mid, last):
             continue
@@ -113,6 +120,9 @@ _CARD = re.compile(
     + r"|\d{4}([- ])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"  # 4-4-4-4(-3)
     + r"|\d{4}([- ])\d{6}\2\d{4,5})"  # Amex / Diners 4-6-5, 4-6-4
     + _LA
+)
+_CARD_LOOSE = (
+    r"(?:\d{13,19}|\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,4}(?:[- ]\d{1,3})?|\d{4}[- ]\d{6}[- ]\d{4,5})" + _LA
 )
 _CARD_IIN = re.compile(r"4|5[1-5]|2[2-7]|3[47]|35|30[0-5]|36|38|6011|64[4-9]|65|62|9")
 # Public test PANs (Stripe/Visa/Mastercard docs): valid Luhn, never real accounts.
@@ -135,8 +145,8 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card(text: str, line_of):
-    for m in _CARD.finditer(text):
+def _card(matches, line_of):
+    for m in matches:
         raw = m.group(0)
         digits = raw.replace("-", "").replace(" ", "")
         if not 13 <= len(digits) <= 19 or not luhn_ok(digits):
@@ -150,12 +160,13 @@ def _card(text: str, line_of):
 
 
 # --- passports ------------------------------------------------------------------
-_PASSPORT = re.compile(r"(?<![0-9A-Za-z_\-/.%+])([MSROD])(\d{8}|\d{3}[A-Z]\d{4})(?![0-9A-Za-z_])")
+_PASSPORT_BODY = r"([MSROD])(\d{8}|\d{3}[A-Z]\d{4})(?![0-9A-Za-z_])"
+_PASSPORT = re.compile(_LB + _PASSPORT_BODY)
 _PASSPORT_CONTEXT = re.compile(r"여권|passport", re.I)
 
 
-def _passport(text: str, line_of):
-    for m in _PASSPORT.finditer(text):
+def _passport(matches, line_of):
+    for m in matches:
         body = m.group(2)
         context = bool(_PASSPORT_CONTEXT.search(line_of(m.start())))
         if not context and body.isdigit():
@@ -202,8 +213,49 @@ def _gokr(text: str, line_of):
             yield m.start(1), m.end(1), "data_go_kr_service_key", "high"
 
 
+# --- one gate pass for the digit detectors ----------------------------------------
+# Python's re costs ~15 ns per text position for a pattern that starts with a
+# lookbehind, so five separate passes dominated the scan. _GATE makes one pass and
+# stops only where at least one of the five patterns can match; each pattern is then
+# tried there with .match() (which, like finditer, sees the lookbehind context).
+# Exact: every pattern starts with a _FIRST character after an _LB_CHARS-free
+# position, and each gate body accepts a superset of its pattern (the *_LOOSE forms
+# are the patterns with back-references relaxed, which a lookbehind cannot hold).
+# Keep the *_LOOSE forms in step when changing _MOBILE, _LANDLINE or _CARD.
+_FIRST = r"[\d+(MSROD]"
+_GATE = re.compile(
+    # Starting with a character class lets re skip non-candidates in a tight C loop;
+    # the lookbehinds then step back over that character: no _LB character before
+    # it, and (lookahead) one of the patterns starts at it.
+    _FIRST + r"(?<!" + _LB_CHARS + _FIRST + r")"
+    + r"(?<=(?=" + "|".join((_RRN_BODY, _MOBILE_LOOSE, _LANDLINE_LOOSE, _CARD_LOOSE, _PASSPORT_BODY))
+    + r")" + _FIRST + r")"
+)
 # Order is priority when spans overlap (an RRN is also a 13-digit Luhn candidate).
-DETECTORS = (_gokr, _rrn, _mobile, _landline, _card, _passport)
+_DIGIT_DETECTORS = ((_RRN, _rrn), (_MOBILE, _mobile), (_LANDLINE, _landline), (_CARD, _card), (_PASSPORT, _passport))
+
+
+def _digit_matches(text: str) -> list[list[re.Match]]:
+    """Per digit pattern, exactly the matches pattern.finditer(text) would give."""
+    found: list[list[re.Match]] = [[] for _ in _DIGIT_DETECTORS]
+    resume = [0] * len(_DIGIT_DETECTORS)  # finditer never starts inside its last match
+    for g in _GATE.finditer(text):
+        p = g.start()
+        for i, (rx, _) in enumerate(_DIGIT_DETECTORS):
+            if p >= resume[i]:
+                m = rx.match(text, p)
+                if m:
+                    found[i].append(m)
+                    resume[i] = m.end()
+    return found
+
+
+def detect(text: str, line_of):
+    """All Korean detectors over one text unit, in priority order."""
+    yield from _gokr(text, line_of)
+    for (_, det), matches in zip(_DIGIT_DETECTORS, _digit_matches(text)):
+        yield from det(matches, line_of)
+
 PRIORITY = {
     "data_go_kr_service_key": 0,
     "resident_registration_number": 1,
