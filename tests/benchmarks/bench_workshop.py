@@ -67,8 +67,8 @@ def rush(hub: RunningHub, passwords: dict[str, str], window: float) -> dict:
             )
             if r.status_code != 302:
                 raise RuntimeError(f"sign-in answered {r.status_code}")
-            # What the browser does next: follow to the lab (this starts it if needed).
-            s.get(f"{hub.url}/hub/user/{seat}/", timeout=60)
+            # What the browser does next: follow the redirect (/hub/spawn starts the lab).
+            s.get(f"{hub.url}{r.headers['Location']}", timeout=60)
             hub.wait_ready(seat, timeout=900)
             waits[seat] = time.perf_counter() - t0
         except Exception as e:  # reported, not raised
