@@ -9,6 +9,9 @@ import pytest
 
 from tests.support.hub import RunningHub
 
+# The loopback GitLab-compatible server (`gitlab_server` fixture) for every test here.
+pytest_plugins = ("tests.gitlab_server.fixture",)
+
 CHROMIUM = os.environ.get("GOVLAB_CHROMIUM", "/usr/bin/chromium")
 
 

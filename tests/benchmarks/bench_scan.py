@@ -83,7 +83,7 @@ def make_notebook(target_bytes: int, seed: int = 7) -> bytes:
             outputs.append({"output_type": "error", "ename": "KeyError", "evalue": "'인구'",
                             "traceback": ["\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
                                           "\x1b[0;31mKeyError\x1b[0m                                  Traceback (most recent call last)",
-                                          f"File \x1b[0;32m/opt/conda/lib/python3.11/site-packages/pandas/core/indexes/base.py:3805\x1b[0m, in \x1b[0;36mIndex.get_loc\x1b[0;34m(self, key)\x1b[0m",
+                                          "File \x1b[0;32m/opt/conda/lib/python3.11/site-packages/pandas/core/indexes/base.py:3805\x1b[0m, in \x1b[0;36mIndex.get_loc\x1b[0;34m(self, key)\x1b[0m",
                                           "\x1b[0;31mKeyError\x1b[0m: '인구'"]})
         if i % 97 == 0:  # a few real findings, as in a careless notebook
             code += "contact = '010-9876-5432'  # 담당자\n"

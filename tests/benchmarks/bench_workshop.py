@@ -19,8 +19,6 @@ import threading
 import time
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -28,7 +26,7 @@ from bench_spawn import percentile  # noqa: E402
 from govlab import settings as govlab_settings  # noqa: E402
 from govlab.workshop import ops, seats  # noqa: E402
 from govlab.workshop.hubapi import HubClient  # noqa: E402
-from tests.support.hub import RunningHub, base_settings  # noqa: E402
+from tests.support.hub import RunningHub, base_settings, try_login  # noqa: E402
 
 COHORT = "rush"
 
@@ -57,18 +55,11 @@ def rush(hub: RunningHub, passwords: dict[str, str], window: float) -> dict:
         time.sleep(i * step)
         t0 = time.perf_counter()
         try:
-            s = requests.Session()
-            s.get(f"{hub.url}/hub/login", timeout=60)
-            r = s.post(
-                f"{hub.url}/hub/login",
-                data={"username": seat, "password": password, "_xsrf": s.cookies.get("_xsrf", "")},
-                allow_redirects=False,
-                timeout=60,
-            )
-            if r.status_code != 302:
-                raise RuntimeError(f"sign-in answered {r.status_code}")
-            # What the browser does next: follow the redirect (/hub/spawn starts the lab).
-            s.get(f"{hub.url}{r.headers['Location']}", timeout=60)
+            s = try_login(hub, seat, password)
+            if s is None:
+                raise RuntimeError("sign-in refused")
+            # What the browser does next: follow the redirect to /hub/spawn, which starts the lab.
+            s.get(f"{hub.url}/hub/spawn", timeout=60)
             hub.wait_ready(seat, timeout=900)
             waits[seat] = time.perf_counter() - t0
         except Exception as e:  # reported, not raised

@@ -9,7 +9,6 @@ import subprocess
 import nbformat
 import pytest
 
-from tests.gitlab_server.fixture import _gitlab_server_session, gitlab_server  # noqa: F401
 from tests.integration.test_browser import ARTIFACTS, sign_in
 from tests.support.chat import ask
 from tests.support.hub import MOCK_ANSWER, RunningHub, base_settings

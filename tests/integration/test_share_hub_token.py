@@ -14,10 +14,8 @@ import subprocess
 
 import nbformat
 import pytest
-import requests
 
-from tests.gitlab_server.fixture import _gitlab_server_session, gitlab_server  # noqa: F401
-from tests.support.hub import RunningHub, base_settings
+from tests.support.hub import RunningHub, base_settings, login_session
 
 pytestmark = pytest.mark.hub
 
@@ -55,14 +53,7 @@ def test_share_uses_the_token_from_the_hub(tmp_path, gitlab_server):
     hub.start()
     try:
         # Sign in through the form so that the authenticator stores auth_state.
-        s = requests.Session()
-        s.get(f"{hub.url}/hub/login", timeout=30)
-        r = s.post(
-            f"{hub.url}/hub/login",
-            data={"username": "park", "password": "govlab-test-password", "_xsrf": s.cookies.get("_xsrf", "")},
-            timeout=30,
-        )
-        assert r.status_code == 200
+        login_session(hub, "park").get(f"{hub.url}/hub/spawn", timeout=60)
         hub.wait_ready("park")
         token = hub.api("POST", "/users/park/tokens", json={"note": "t"}).json()["token"]
         nb = nbformat.v4.new_notebook()

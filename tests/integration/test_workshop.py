@@ -10,12 +10,11 @@ import json
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.hub import GOVLAB, REPO, USER_PASSWORD, RunningHub, base_settings, login_session
+from tests.support.hub import GOVLAB, REPO, USER_PASSWORD, RunningHub, base_settings, login_session, try_login
 
 pytestmark = pytest.mark.hub
 
@@ -23,18 +22,6 @@ COHORT = "cohort-a"
 SEATS = [f"a-{i:02d}" for i in range(1, 11)]
 STARTER = REPO / "starter_notebooks"
 FIRST = "01_주피터랩과_AI_도우미.ipynb"
-
-
-def try_login(hub: RunningHub, username: str, password: str) -> requests.Session | None:
-    s = requests.Session()
-    s.get(f"{hub.url}/hub/login", timeout=30)
-    r = s.post(
-        f"{hub.url}/hub/login",
-        data={"username": username, "password": password, "_xsrf": s.cookies.get("_xsrf", "")},
-        allow_redirects=False,
-        timeout=30,
-    )
-    return s if r.status_code == 302 else None
 
 
 def session_token(hub: RunningHub, s: requests.Session, user: str) -> str:

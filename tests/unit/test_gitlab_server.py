@@ -19,7 +19,6 @@ import gitlab
 import pytest
 import requests
 
-from tests.gitlab_server.fixture import _gitlab_server_session, gitlab_server  # noqa: F401
 
 KOREAN = "행정 데이터 분석 노트북 - 주민 민원 통계"
 BINARY = bytes(range(256)) * 4 + b"\x00\xff\x89PNG\r\n\x1a\n"

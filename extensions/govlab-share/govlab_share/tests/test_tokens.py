@@ -5,7 +5,6 @@ The real hub path is tested end to end in tests/integration/test_share_hub_token
 
 import asyncio
 import json
-import socket
 
 import pytest
 import tornado.web
