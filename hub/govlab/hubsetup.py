@@ -18,7 +18,7 @@ from traitlets.config import Config
 from . import llmcheck, settings
 from .hubconfig import Runtime, build_hub_config, starter_dirs
 from .labconfig import lab_server_config
-from .spawnhooks import assign_mcp_port
+from .spawnhooks import assign_ports
 from .workshop.handout import chain, starter_hook
 
 
@@ -82,7 +82,7 @@ def configure(c: Config, environ=None) -> list[str]:
     c.merge(Config(build_hub_config(loaded, runtime)))
     if loaded.settings.mode == "local":
         starters = starter_dirs(loaded)
-        c.Spawner.pre_spawn_hook = chain(assign_mcp_port, starter_hook(starters)) if starters else assign_mcp_port
+        c.Spawner.pre_spawn_hook = chain(assign_ports, starter_hook(starters)) if starters else assign_ports
     warning = llmcheck.probe(loaded)
     if warning:
         # The hub's logger is not set up yet while config loads; stderr reaches the

@@ -51,7 +51,12 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
         # The ACP client offers cloud coding agents (Claude Code, Codex, Copilot, ...):
         # they send the official's code and data to outside services and need their
         # own keys. Off in a government lab; it also shortens every lab's start.
-        "ServerApp": {"jpserver_extensions": {"jupyter_ai_acp_client": False}},
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_ai_acp_client": False},
+            # The hub routes to the port it assigned: a lab that cannot bind it must fail,
+            # not quietly listen elsewhere while the proxy sends its official to another lab.
+            "port_retries": 0,
+        },
         "JupyternautExtension": {
             "initial_language_model": model_id(loaded),
             "model_parameters": model_parameters(loaded),

@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+import random
 import socket
+import threading
+import time
 
 
-def free_loopback_port() -> int:
+class PortAllocator:
+    """Loopback ports for local labs that no lab of this hub was given recently.
+
+    JupyterHub's random_port() binds port 0 and closes the socket; the kernel readily
+    hands that just-closed port out again, so two labs starting at once can get the same
+    port. The first to bind it then answers for both (the second silently moves on), and
+    the proxy sends one official to another's lab. Ports handed out here stay reserved
+    for `quarantine` seconds, longer than any lab takes to bind them.
+    """
+
+    def __init__(self, quarantine: float = 900, low: int = 20000, high: int = 60999):
+        self.quarantine = quarantine
+        self.low, self.high = low, high
+        self._given: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._random = random.Random()
+
+    def take(self) -> int:
+        with self._lock:
+            now = time.monotonic()
+            self._given = {p: t for p, t in self._given.items() if now - t < self.quarantine}
+            for _ in range(1000):
+                port = self._random.randint(self.low, self.high)
+                if port not in self._given and _bindable(port):
+                    self._given[port] = now
+                    return port
+        raise RuntimeError(f"no free loopback port in {self.low}-{self.high}")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
-def assign_mcp_port(spawner) -> None:
-    """Give each local lab its own jupyter_server_mcp port.
+PORTS = PortAllocator()
+
+
+def assign_ports(spawner) -> None:
+    """Give each local lab its own HTTP port and its own jupyter_server_mcp port.
 
     jupyter_server_mcp binds a fixed port (3001) by default, so the second lab on one
     machine clashes; port 0 breaks Jupyternaut's tools, which need the real port.
     """
+    spawner.port = PORTS.take()
     args = [a for a in spawner.args if not a.startswith("--MCPExtensionApp.mcp_port=")]
-    spawner.args = args + [f"--MCPExtensionApp.mcp_port={free_loopback_port()}"]
+    spawner.args = args + [f"--MCPExtensionApp.mcp_port={PORTS.take()}"]

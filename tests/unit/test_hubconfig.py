@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pydantic import SecretStr
 
 from govlab import settings
 from govlab.hubconfig import Runtime, build_hub_config, merge
+from govlab.spawnhooks import PortAllocator, assign_ports
 from govlab.labconfig import (
     JUPYTERNAUT_PERSONA_ID,
     NO_KEY_PLACEHOLDER,
@@ -155,6 +158,33 @@ def test_lab_model_config_keeps_the_key_out_of_files(llm, secrets, model, params
 
 def test_cloud_coding_agents_are_off_in_the_lab():
     assert lab_server_config(loaded())["ServerApp"]["jpserver_extensions"]["jupyter_ai_acp_client"] is False
+
+
+def test_a_lab_never_moves_off_the_port_the_hub_routes_to():
+    assert lab_server_config(loaded())["ServerApp"]["port_retries"] == 0
+
+
+def test_port_allocator_never_hands_out_a_port_twice_while_reserved():
+    allocator = PortAllocator(low=41000, high=41049)
+    ports = [allocator.take() for _ in range(40)]
+    assert len(set(ports)) == 40
+    # A port some process holds is never handed out.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        busy = held.getsockname()[1]
+        small = PortAllocator(low=busy, high=busy)
+        with pytest.raises(RuntimeError):
+            small.take()
+
+
+def test_each_local_lab_gets_its_own_http_and_mcp_ports():
+    spawners = [SimpleNamespace(port=0, args=["--allow-root"]) for _ in range(5)]
+    for sp in spawners:
+        assign_ports(sp)
+    mcp = [int(a.split("=")[1]) for sp in spawners for a in sp.args if a.startswith("--MCPExtensionApp.mcp_port=")]
+    http = [sp.port for sp in spawners]
+    assert len(set(http + mcp)) == 10
+    assert all(sp.args[0] == "--allow-root" for sp in spawners)
 
 
 def test_unconfigured_message_is_korean_first_with_english():
