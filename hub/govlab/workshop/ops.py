@@ -142,14 +142,20 @@ def prewarm(
     return results
 
 
+def running_seats(client: HubClient, cohort: str, report: Callable[[str], None], skipped_note: str = ""):
+    """The cohort's seats whose labs run (the contents API needs one); the rest are reported."""
+    for seat in client.cohort_members(cohort):
+        if server_state(client.user(seat)) == "running":
+            yield seat
+        else:
+            report(f"  {seat}: 서버가 꺼져 있어 건너뜀{skipped_note} / not running, skipped")
+
+
 def handout(client: HubClient, cohort: str, src: Path, report: Callable[[str], None] = print) -> dict[str, list[str]]:
     """Copy src's files into every running seat's lab, never overwriting an existing file."""
     files = starter_files(Path(src))
     out: dict[str, list[str]] = {}
-    for seat in client.cohort_members(cohort):
-        if server_state(client.user(seat)) != "running":
-            report(f"  {seat}: 서버가 꺼져 있어 건너뜀 (첫 시작 때 자동 배포) / not running, skipped")
-            continue
+    for seat in running_seats(client, cohort, report, " (첫 시작 때 자동 배포)"):
         copied = []
         made: set[str] = set()
         for rel in files:
@@ -185,10 +191,7 @@ def collect(client: HubClient, cohort: str, dest: Path, report: Callable[[str], 
     """Download every seat's notebooks and chats into dest/<seat>/... (running servers only)."""
     dest = Path(dest)
     out: dict[str, list[str]] = {}
-    for seat in client.cohort_members(cohort):
-        if server_state(client.user(seat)) != "running":
-            report(f"  {seat}: 서버가 꺼져 있어 건너뜀 / not running, skipped")
-            continue
+    for seat in running_seats(client, cohort, report):
         saved = []
         for path in _walk(client, seat):
             target = dest / seat / path
