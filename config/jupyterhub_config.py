@@ -1,11 +1,7 @@
-# JupyterHub configuration for govlab: only loads the deployment settings file.
+# JupyterHub configuration for govlab, for `jupyterhub -f config/jupyterhub_config.py`.
 #
-# The settings file is the one named by $GOVLAB_SETTINGS (`govlab start --config`
-# sets it), else config/govlab.yaml, else config/govlab.example.yaml. Everything is
-# derived from it by govlab.hubconfig. For what the settings cannot express, put
-# Python files in the directory named by `hub.extra_config_dir`: they are loaded
-# after this one, in name order, and see the same `c`.
-from govlab.hubsetup import configure
+# `govlab start` loads the same file from the installed govlab package (the hub image
+# has no checkout); this one only points there, so the two can never differ.
+from govlab.hubsetup import PACKAGED_JUPYTERHUB_CONFIG
 
-for extra in configure(c):  # noqa: F821 (c is provided by JupyterHub)
-    load_subconfig(extra)  # noqa: F821
+load_subconfig(str(PACKAGED_JUPYTERHUB_CONFIG))  # noqa: F821 (provided by JupyterHub)

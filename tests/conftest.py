@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from tests.support.docker import DockerEngine
 from tests.support.hub import RunningHub
 
 # The loopback GitLab-compatible server (`gitlab_server` fixture) for every test here.
@@ -24,6 +25,29 @@ def lab_hub(tmp_path_factory):
         yield hub
     finally:
         hub.kill_everything()
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """A real Docker engine (started here when none answers; stopped at the end)."""
+    engine = DockerEngine().start()
+    try:
+        yield engine
+    finally:
+        engine.remove_labs()
+        engine.stop()
+
+
+@pytest.fixture(scope="session")
+def lab_image(docker_engine):
+    """The lab image of this checkout, built from a locally made base image."""
+    return docker_engine.build_image("lab")
+
+
+@pytest.fixture(scope="session")
+def hub_image(docker_engine):
+    """The hub image of this checkout."""
+    return docker_engine.build_image("hub")
 
 
 @pytest.fixture(scope="module")

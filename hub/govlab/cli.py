@@ -9,13 +9,14 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, llmcheck, settings
+import yaml
+
+from . import __version__, k8svalues, llmcheck, settings
 from .hubconfig import build_hub_config
-from .hubsetup import runtime_for
+from .hubsetup import PACKAGED_JUPYTERHUB_CONFIG, runtime_for
 from .labconfig import lab_server_config
 from .workshop import cli as workshop_cli
 
-JUPYTERHUB_CONFIG = Path(__file__).resolve().parents[2] / "config" / "jupyterhub_config.py"
 COMPONENTS = ("jupyterhub", "jupyterlab", "jupyter_server", "jupyter-ai", "jupyterlab_chat", "litellm")
 MASK = "********"
 
@@ -56,6 +57,16 @@ def resolved_config(loaded: settings.LoadedSettings) -> dict:
 
 def cmd_check_config(args) -> int:
     loaded = _load_or_exit(args.config)
+    if loaded.settings.mode in settings.CHART_MODES:
+        values = _k8s_values_or_exit(loaded)
+        print(json.dumps({"settings_file": str(loaded.source), "mode": loaded.settings.mode, "helm_values": values}, indent=2, ensure_ascii=False))
+        print(
+            f"OK: {loaded.source} is valid. mode {loaded.settings.mode}: the hub runs in the cluster "
+            "from the Zero to JupyterHub chart; write its values with `govlab k8s-values` "
+            "(docs/kubernetes.md).",
+            file=sys.stderr,
+        )
+        return 0
     print(json.dumps(resolved_config(loaded), indent=2, ensure_ascii=False, default=_jsonable))
     warning = llmcheck.probe(loaded)
     if warning:
@@ -77,6 +88,14 @@ def cmd_version(args) -> int:
 def cmd_start(args) -> int:
     loaded = _load_or_exit(args.config)
     settings_ = loaded.settings
+    if settings_.mode in settings.CHART_MODES:
+        print(
+            f"govlab start: mode {settings_.mode} runs the hub inside the cluster, not here: "
+            "write the Zero to JupyterHub chart values with `govlab k8s-values` and install "
+            "the chart (docs/kubernetes.md).",
+            file=sys.stderr,
+        )
+        return 2
     env = dict(os.environ, GOVLAB_SETTINGS=str(loaded.source))
     print(f"govlab {__version__}: starting JupyterHub ({settings_.mode} mode) with {loaded.source}")
     print(f"  주소 / address: {settings_.hub.address}/")
@@ -101,19 +120,53 @@ def cmd_start(args) -> int:
     os.execve(sys.executable, argv, env)
 
 
+def _k8s_values_or_exit(loaded: settings.LoadedSettings) -> dict:
+    try:
+        return k8svalues.k8s_values(loaded.settings)
+    except k8svalues.K8sValuesError as e:
+        print(f"govlab settings in {loaded.source} cannot become chart values: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_k8s_values(args) -> int:
+    loaded = _load_or_exit(args.config)
+    values = _k8s_values_or_exit(loaded)
+    header = [
+        f"# Zero to JupyterHub (chart 4.x) values from {loaded.source.name} (govlab {__version__}).",
+        "# No secret is in this file. Create the Secrets it refers to first (docs/kubernetes.md):",
+        *(f"#   {line}" for line in k8svalues.secret_commands(loaded.settings)),
+        "# then: helm upgrade --install govlab jupyterhub/jupyterhub --version 4.x -f THIS_FILE",
+    ]
+    text = "\n".join(header) + "\n" + yaml.safe_dump(values, sort_keys=False, allow_unicode=True, width=100)
+    if args.output:
+        out = Path(args.output)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+        print(f"OK: wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="govlab", description="govlab: an AI notebook lab for public officials")
     sub = p.add_subparsers(dest="command", required=True)
 
     start = sub.add_parser("start", help="validate the settings and run JupyterHub")
     start.add_argument("--config", help=f"settings file (default: ${settings.SETTINGS_ENV} or config/govlab.yaml)")
-    start.add_argument("--jupyterhub-config", default=JUPYTERHUB_CONFIG, type=Path, help=argparse.SUPPRESS)
+    start.add_argument("--jupyterhub-config", default=PACKAGED_JUPYTERHUB_CONFIG, type=Path, help=argparse.SUPPRESS)
     start.add_argument("jupyterhub_args", nargs=argparse.REMAINDER, help="passed on to jupyterhub")
     start.set_defaults(func=cmd_start)
 
     check = sub.add_parser("check-config", help="validate a settings file and show the resolved config")
     check.add_argument("--config", help="settings file")
     check.set_defaults(func=cmd_check_config)
+
+    k8s = sub.add_parser("k8s-values", help="print the Zero to JupyterHub chart values (mode: kubernetes)")
+    k8s.add_argument("--settings", "--config", dest="config", help="settings file")
+    k8s.add_argument("--output", help="write the values to this file instead of printing them")
+    k8s.set_defaults(func=cmd_k8s_values)
 
     workshop_cli.register(sub)
 

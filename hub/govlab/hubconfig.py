@@ -8,16 +8,25 @@ here from the validated settings plus a few facts about the running machine
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .labconfig import lab_environment
-from .settings import USERNAME_RE, LoadedSettings
+from .labconfig import lab_environment, lab_server_config
+from .settings import GALLERY_SERVICE, USERNAME_RE, LoadedSettings
 from .workshop.seats import seat_dir
 
 CULLER_SERVICE = "idle-culler"
 AUTHENTICATOR = "govlab.auth.GovlabPasswordAuthenticator"
+GITLAB_AUTHENTICATOR = "govlab.gitlab_auth.GovlabGitLabOAuthenticator"
+# Shown by the hub when a GitLab account signs in but is not allowed (Korean first).
+GITLAB_REFUSED_MESSAGE = (
+    "이 GitLab 계정은 govlab을 사용할 수 있는 그룹에 속해 있지 않습니다. "
+    "관리자에게 그룹 가입을 요청하세요. / "
+    "This GitLab account is not in a group allowed to use govlab: "
+    "ask the administrator to add you to the group."
+)
 
 
 def trainer_scopes(cohort: str, seats: list[str] = ()) -> list[str]:
@@ -98,6 +107,27 @@ def _bin(runtime: Runtime, name: str) -> str:
     return str(Path(runtime.python).parent / name)
 
 
+def hub_process_env(loaded: LoadedSettings) -> dict[str, str]:
+    """Environment variables the hub process itself needs (set by hubsetup).
+
+    The PostgreSQL password reaches libpq as PGPASSWORD, not inside db_url or
+    db_kwargs: JupyterHub hands db_url to alembic (which writes it into a temporary
+    alembic.ini) and alembic's engine never sees db_kwargs. Labs do not inherit it
+    (spawners pass on only Spawner.env_keep). Zero to JupyterHub does the same.
+    """
+    password = loaded.secrets.db_password
+    if not (loaded.settings.hub.uses_postgresql and password):
+        return {}
+    return {"PGPASSWORD": password.get_secret_value()}
+
+
+def stop_servers_on_exit(loaded: LoadedSettings) -> bool:
+    """Local labs are child processes: stop them with the hub. Containers outlive a
+    hub restart (an upgrade interrupts nobody) unless the operator says otherwise."""
+    explicit = loaded.settings.hub.stop_servers_on_exit
+    return loaded.settings.mode == "local" if explicit is None else explicit
+
+
 def hub_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
     hub = loaded.settings.hub
     state = loaded.state_dir
@@ -108,18 +138,30 @@ def hub_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str,
             "db_url": hub.db_url or f"sqlite:///{state / 'jupyterhub.sqlite'}",
             "cookie_secret_file": str(state / "jupyterhub_cookie_secret"),
             "concurrent_spawn_limit": hub.concurrent_spawn_limit,
-            "cleanup_servers": hub.stop_servers_on_exit,
+            "cleanup_servers": stop_servers_on_exit(loaded),
             "log_level": hub.log_level,
         },
-        "ConfigurableHTTPProxy": {
-            "api_url": hub.proxy_api_url,
-            "command": list(runtime.proxy_command),
-            "pid_file": str(state / "jupyterhub-proxy.pid"),
-        },
+        "ConfigurableHTTPProxy": proxy_traits(loaded, runtime),
     }
 
 
-def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
+def proxy_traits(loaded: LoadedSettings, runtime: Runtime) -> dict[str, Any]:
+    hub = loaded.settings.hub
+    if hub.external_proxy:
+        # The proxy is its own service (docker-compose): the hub neither starts nor
+        # stops it; JupyterHub reads the shared token from $CONFIGPROXY_AUTH_TOKEN.
+        return {"api_url": hub.proxy_api_url, "should_start": False}
+    return {
+        "api_url": hub.proxy_api_url,
+        "command": list(runtime.proxy_command),
+        "pid_file": str(loaded.state_dir / "jupyterhub-proxy.pid"),
+    }
+
+
+def auth_section(loaded: LoadedSettings, gitlab_class: str = "gitlab") -> dict[str, dict[str, Any]]:
+    """Sign-in traits. `gitlab_class`: oauthenticator's own class where govlab is not
+    installed in the hub (the Kubernetes chart's hub image); govlab's subclass, which
+    renews tokens before they expire, everywhere else."""
     auth = loaded.settings.auth
     secrets = loaded.secrets
     common: dict[str, Any] = {
@@ -127,11 +169,13 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
         # Names become directory names and URL parts: keep them to a safe ASCII set.
         "username_pattern": USERNAME_RE.pattern,
     }
-    if auth.allowed_users:
-        # Workshop seats and trainers are allowed by being listed in a cohort.
-        cohort_users = {u for w in loaded.settings.workshops for u in (*w.seat_names, *w.trainers)}
+    # Workshop seats and trainers are allowed by being listed in a cohort.
+    cohort_users = {u for w in loaded.settings.workshops for u in (*w.seat_names, *w.trainers)}
+    gitlab_groups = auth.method == "gitlab" and auth.gitlab and auth.gitlab.allowed_groups
+    if auth.allowed_users or (gitlab_groups and cohort_users):
         common["allowed_users"] = set(auth.allowed_users) | cohort_users
-    else:
+    elif not gitlab_groups:
+        # allow_all overrides every other rule, allowed GitLab groups included.
         common["allow_all"] = True
     if auth.method == "shared-password":
         shared: dict[str, Any] = {}
@@ -160,16 +204,19 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
     assert gitlab is not None  # guaranteed by AuthSettings validation
     return {
         "JupyterHub": {
-            "authenticator_class": "gitlab",
+            "authenticator_class": gitlab_class,
             # The lab fetches the official's fresh GitLab token right before each
-            # share (GET /hub/api/user): its server token must read that user's auth_state.
+            # share (GET /hub/api/users/<name>): its server token must read that
+            # user's auth_state.
             "load_roles": auth_state_roles(),
         },
         "Authenticator": {
             **common,
             # Encrypted with JUPYTERHUB_CRYPT_KEY; holds the access and refresh tokens.
             "enable_auth_state": True,
-            # GitLab tokens live 2 hours: refresh before they are handed out.
+            # GitLab tokens live 2 hours: refresh before they are handed out, and
+            # check at most every 5 minutes while the official is active (also when
+            # the lab asks for the token with its API token).
             "refresh_pre_spawn": True,
             "auth_refresh_age": 300,
         },
@@ -183,37 +230,105 @@ def auth_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
             # `api` lets the lab create projects and commit for the official.
             "scope": ["api", "read_user"],
             "allowed_gitlab_groups": set(gitlab.allowed_groups),
+            "custom_403_message": GITLAB_REFUSED_MESSAGE,
         },
     }
 
 
 def spawner_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
     settings = loaded.settings
-    args = []
-    if runtime.running_as_root:
-        # Local processes run as the hub's user; jupyter_server refuses root without this.
-        args.append("--allow-root")
-    env = lab_environment(loaded, lab_config_dir=runtime.lab_config_dir)
-    env.update(runtime.extra_env)
     spawner: dict[str, Any] = {
-        "cmd": [_bin(runtime, "jupyterhub-singleuser")],
-        "args": args,
         "default_url": "/lab",
-        "environment": env,
         "start_timeout": settings.hub.start_timeout,
         "http_timeout": settings.hub.start_timeout,
         "mem_limit": settings.limits.memory,
         "cpu_limit": settings.limits.cpu,
     }
     if settings.mode == "local":
+        env = lab_environment(loaded, lab_config_dir=runtime.lab_config_dir)
+        env.update(runtime.extra_env)
         return {
             "JupyterHub": {"spawner_class": "simple"},
-            "Spawner": spawner,
+            "Spawner": {
+                **spawner,
+                "cmd": [_bin(runtime, "jupyterhub-singleuser")],
+                # Local processes run as the hub's user; jupyter_server refuses root without this.
+                "args": ["--allow-root"] if runtime.running_as_root else [],
+                "environment": env,
+            },
             "SimpleLocalProcessSpawner": {
                 "home_dir_template": str(loaded.state_dir / "home" / "{username}"),
             },
         }
+    if settings.mode in CONTAINER_SPAWNERS:
+        return container_spawner_section(loaded, runtime, spawner)
     raise ValueError(f"mode {settings.mode!r} has no spawner in this version")
+
+
+CONTAINER_SPAWNERS = {
+    "docker": ("GovlabDockerSpawner", "govlab.spawners.GovlabDockerSpawner"),
+    "swarm": ("GovlabSwarmSpawner", "govlab.spawners.GovlabSwarmSpawner"),
+}
+# The official's user in the lab image (images/lab/Dockerfile).
+LAB_UID = "1000:1000"
+
+
+def container_environment(loaded: LoadedSettings, runtime: Runtime) -> dict[str, str]:
+    """A container lab's environment: the same as a local lab's, with the lab config
+    itself (secret-free JSON) in place of a config directory on the hub's disk."""
+    env = lab_environment(loaded, lab_config_dir="")
+    env["GOVLAB_LAB_CONFIG"] = json.dumps(lab_server_config(loaded), ensure_ascii=False, sort_keys=True)
+    env.update(runtime.extra_env)
+    return env
+
+
+def container_spawner_section(
+    loaded: LoadedSettings, runtime: Runtime, spawner: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Modes docker and swarm: one unprivileged, limited container per official."""
+    settings = loaded.settings
+    docker = settings.docker
+    cls_name, cls_path = CONTAINER_SPAWNERS[settings.mode]
+    traits: dict[str, Any] = {
+        "image": docker.image,
+        "pull_policy": docker.pull_policy,
+        "network_name": docker.network,
+        "prefix": "govlab",
+        # Containers are disposable; the home volume is what persists.
+        "remove": True,
+        "volumes": {docker.volume_template: docker.home},
+        "notebook_dir": docker.home,
+        # The image's entry point hands out starter notebooks, then runs this.
+        "cmd": ["jupyterhub-singleuser"],
+        "environment": container_environment(loaded, runtime),
+    }
+    if settings.mode == "docker":
+        traits["extra_create_kwargs"] = {"user": LAB_UID}
+        traits["extra_host_config"] = {
+            # No Linux capabilities, no privilege gain (setuid), no swap beyond the
+            # memory limit (a kernel that allocates past it is killed, not slowed),
+            # a bounded number of processes. No Docker socket is ever mounted.
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "memswap_limit": settings.limits.memory,
+            "pids_limit": docker.pids_limit,
+        }
+    else:
+        traits["extra_container_spec"] = {"user": LAB_UID, "cap_drop": ["ALL"]}
+    if docker.host_network:
+        # Labs share the hub machine's network: each listens on loopback at a port the
+        # hub assigns (govlab.spawnhooks), never on the machine's public interfaces.
+        traits["ip"] = "127.0.0.1"
+        # Nothing to publish: the hub routes to that port directly (govlab.spawners).
+        traits["use_internal_ip"] = True
+    out: dict[str, dict[str, Any]] = {
+        "JupyterHub": {"spawner_class": cls_path},
+        "Spawner": spawner,
+        cls_name: traits,
+    }
+    if docker.hub_connect_url:
+        out["JupyterHub"]["hub_connect_url"] = docker.hub_connect_url
+    return out
 
 
 def culler_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
@@ -243,6 +358,88 @@ def culler_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[s
     }
 
 
+CURATE_SCOPE = "custom:govlab-gallery:curate"
+
+
+def gallery_config(loaded: LoadedSettings) -> dict[str, Any]:
+    """What the gallery service needs to know (no secrets): passed as JSON in its environment."""
+    settings = loaded.settings
+    gallery = settings.gallery
+    namespaces = list(gallery.namespaces) or ([settings.sharing.namespace] if settings.sharing.namespace else [])
+    return {
+        "gitlab_url": settings.sharing.gitlab_url,
+        "namespaces": namespaces,
+        "topic": gallery.topic,
+        # GitLab sign-in: private projects are listed with the official's own GitLab token.
+        "user_tokens": settings.auth.method == "gitlab",
+        "db_path": str(loaded.state_dir / "gallery.sqlite"),
+        "refresh_every": gallery.refresh_every,
+        "request_timeout": gallery.request_timeout,
+        "page_size": gallery.page_size,
+        "curate_scope": CURATE_SCOPE,
+        "agency": settings.sharing.agency,
+    }
+
+
+def gallery_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
+    """The gallery: a hub-managed service, who may open it, who may curate it."""
+    settings = loaded.settings
+    gallery = settings.gallery
+    if not gallery.enabled:
+        return {}
+    env = {"GOVLAB_GALLERY_CONFIG": json.dumps(gallery_config(loaded), ensure_ascii=False)}
+    token = loaded.secrets.gallery_token or loaded.secrets.sharing_token
+    if token:
+        # The environment of a managed service lives in the hub's memory only.
+        env["GOVLAB_GALLERY_GITLAB_TOKEN"] = token.get_secret_value()
+    # Tokens the browser holds for the gallery: identify the official, carry the curator
+    # mark, and (GitLab sign-in) read only that official's own GitLab token.
+    allowed = ["read:users:name!user", CURATE_SCOPE]
+    if settings.auth.method == "gitlab":
+        allowed.append("admin:auth_state!user")
+    service = {
+        "name": GALLERY_SERVICE,
+        "url": gallery.bind_url,
+        "command": [runtime.python, "-m", "govlab.gallery"],
+        "environment": env,
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": allowed,
+        "display": True,
+        "info": {"description": "공유 갤러리 / Gallery of shared work"},
+    }
+    curators = sorted(set(settings.auth.admin_users) | set(gallery.curators))
+    return {
+        "JupyterHub": {
+            "services": [service],
+            "custom_scopes": {
+                CURATE_SCOPE: {"description": "Mark gallery entries as featured best practice (우수사례)."}
+            },
+            # Every official may open the gallery; the service itself needs no hub API rights.
+            "extra_user_scopes": [f"access:services!service={GALLERY_SERVICE}"],
+            "load_roles": [
+                {
+                    "name": "govlab-gallery-curator",
+                    "description": "Marks gallery entries as featured (우수사례)",
+                    "scopes": [CURATE_SCOPE],
+                    "users": curators,
+                }
+            ],
+        }
+    }
+
+
+def fold_user_scopes(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A `user` role in load_roles replaces the default one, and JupyterHub then drops
+    extra_user_scopes: fold them into that role so both settings hold."""
+    hub = config.get("JupyterHub", {})
+    extra = hub.get("extra_user_scopes") or []
+    for role in hub.get("load_roles", []):
+        if role.get("name") == "user" and extra:
+            role["scopes"] = list(role["scopes"]) + [s for s in extra if s not in role["scopes"]]
+            del hub["extra_user_scopes"]  # folded in: JupyterHub would only warn it is ignored
+    return config
+
+
 def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Merge config sections; list values of one trait (services, roles) concatenate."""
     out: dict[str, dict[str, Any]] = {}
@@ -260,10 +457,11 @@ def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
-    return merge(
+    return fold_user_scopes(merge(
         hub_section(loaded, runtime),
-        auth_section(loaded),
+        auth_section(loaded, gitlab_class=GITLAB_AUTHENTICATOR),
         spawner_section(loaded, runtime),
         culler_section(loaded, runtime),
         workshop_section(loaded),
-    )
+        gallery_section(loaded, runtime),
+    ))

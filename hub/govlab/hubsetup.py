@@ -16,10 +16,14 @@ from pathlib import Path
 from traitlets.config import Config
 
 from . import llmcheck, settings
-from .hubconfig import Runtime, build_hub_config, starter_dirs
+from .hubconfig import Runtime, build_hub_config, hub_process_env, starter_dirs
 from .labconfig import lab_server_config
 from .spawnhooks import assign_ports
-from .workshop.handout import chain, starter_hook
+from .workshop.handout import chain, starter_hook, starter_volume_hook
+
+
+# The jupyterhub_config.py that `govlab start` runs (config/jupyterhub_config.py loads it too).
+PACKAGED_JUPYTERHUB_CONFIG = Path(__file__).with_name("jupyterhub_config.py")
 
 
 class SetupError(Exception):
@@ -73,16 +77,37 @@ def extra_config_files(loaded: settings.LoadedSettings) -> list[str]:
     return sorted(str(p) for p in directory.glob("*.py"))
 
 
+def pre_spawn_hooks(loaded: settings.LoadedSettings) -> list:
+    """What runs before each spawn: port assignment where labs share one network,
+    the workshop starter hand-out where a cohort has a starter folder."""
+    mode = loaded.settings.mode
+    hooks = []
+    if mode == "local" or loaded.settings.docker.host_network and mode in ("docker", "swarm"):
+        hooks.append(assign_ports)
+    starters = starter_dirs(loaded)
+    if starters and mode == "local":
+        hooks.append(starter_hook(starters))
+    elif starters and mode == "docker":
+        hooks.append(starter_volume_hook(starters))
+    return hooks
+
+
 def configure(c: Config, environ=None) -> list[str]:
     """Apply the govlab settings to `c`; return extra config files to load after."""
     loaded = settings.load(environ=environ)
+    if loaded.settings.mode in settings.CHART_MODES:
+        raise SetupError(
+            f"mode {loaded.settings.mode} runs the hub inside the cluster: write the chart "
+            "values with `govlab k8s-values` (docs/kubernetes.md)"
+        )
     runtime = runtime_for(loaded)
     prepare_state_dir(loaded.state_dir)
     write_lab_config(loaded, Path(runtime.lab_config_dir))
     c.merge(Config(build_hub_config(loaded, runtime)))
-    if loaded.settings.mode == "local":
-        starters = starter_dirs(loaded)
-        c.Spawner.pre_spawn_hook = chain(assign_ports, starter_hook(starters)) if starters else assign_ports
+    os.environ.update(hub_process_env(loaded))
+    hooks = pre_spawn_hooks(loaded)
+    if hooks:
+        c.Spawner.pre_spawn_hook = chain(*hooks) if len(hooks) > 1 else hooks[0]
     warning = llmcheck.probe(loaded)
     if warning:
         # The hub's logger is not set up yet while config loads; stderr reaches the

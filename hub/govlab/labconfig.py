@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .settings import LoadedSettings
+from .settings import GALLERY_SERVICE, LoadedSettings
 
 JUPYTERNAUT_PERSONA_ID = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
@@ -69,6 +69,8 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
             "default_visibility": sharing.default_visibility,
             "agency": sharing.agency,
             "hub_public_url": public_url,
+            # The README's open link goes through the gallery (counted) when it runs.
+            "gallery_url": f"{public_url}/services/{GALLERY_SERVICE}" if settings.gallery.enabled else "",
             "ai_model": settings.llm.model,
             "token_source": "hub" if settings.auth.method == "gitlab" else "env",
         },

@@ -26,10 +26,11 @@ from pydantic import (
 
 SETTINGS_ENV = "GOVLAB_SETTINGS"
 MODES = ("local", "docker", "swarm", "kubernetes")
-# Modes whose spawner wiring exists in this version. The others are part of the
-# schema so that operators can write them, but refusing them at start is clearer
-# than a half-working hub.
-AVAILABLE_MODES = ("local",)
+# Modes whose hub runs elsewhere, from generated config: `kubernetes` is the Zero to
+# JupyterHub Helm chart (`govlab k8s-values` writes its values). The settings file is
+# valid in them, but `govlab start` refuses them, and their secrets live in the
+# cluster: the {env:}/{file:} references only say which secrets exist.
+CHART_MODES = ("kubernetes",)
 
 
 class SettingsError(Exception):
@@ -83,6 +84,9 @@ class SecretRef(_Section):
 
 Duration = Annotated[int, Field(ge=0, description="seconds")]
 MEMORY_RE = re.compile(r"^\d+(\.\d+)?[KMGT]?$")
+# The hub databases govlab supports; PostgreSQL goes through psycopg 3 (SQLAlchemy's
+# default PostgreSQL driver), installed with govlab.
+DB_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 
 
 class HubSettings(_Section):
@@ -91,14 +95,20 @@ class HubSettings(_Section):
     public_url: str = ""
     # Relative paths are relative to the settings file.
     state_dir: str = "../.govlab"
+    # Empty: SQLite in state_dir. PostgreSQL: postgresql://user@host:5432/dbname, with
+    # the password in db_password (never in the URL, which is logged and printed).
     db_url: str = ""
+    db_password: SecretRef | None = None
     # Internal addresses: the hub's API for the labs and the proxy's control API.
     hub_bind_url: str = "http://127.0.0.1:8081"
     proxy_api_url: str = "http://127.0.0.1:8001"
+    # true: configurable-http-proxy runs as its own service (docker-compose) and the hub
+    # only drives it at proxy_api_url, with the token from $CONFIGPROXY_AUTH_TOKEN.
+    external_proxy: bool = False
     concurrent_spawn_limit: int = Field(20, ge=1)
-    # Stop the labs when the hub stops. Local mode: yes (no orphan processes);
-    # container modes: no, so that a hub upgrade does not interrupt anyone.
-    stop_servers_on_exit: bool = True
+    # Stop the labs when the hub stops. Default: yes in local mode (no orphan
+    # processes); no in the container modes, so a hub upgrade interrupts nobody.
+    stop_servers_on_exit: bool | None = None
     # Seconds a lab may take to start (2 cores and ten officials at once: minutes).
     start_timeout: int = Field(300, ge=10)
     # Python files loaded after govlab's config, in name order: the escape hatch.
@@ -117,6 +127,30 @@ class HubSettings(_Section):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8000")
         return v.rstrip("/")
 
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, v: str) -> str:
+        if not v:
+            return v
+        scheme, sep, rest = v.partition("://")
+        if not sep or scheme not in DB_SCHEMES:
+            raise ValueError(
+                "must be empty (SQLite in state_dir), sqlite:////path/jupyterhub.sqlite or "
+                "postgresql://user@host:5432/dbname"
+            )
+        if scheme.startswith("postgresql"):
+            userinfo = rest.split("/", 1)[0].rpartition("@")[0]
+            if ":" in userinfo:
+                raise ValueError(
+                    "holds a password: remove it from the URL and set "
+                    "`hub.db_password: {env: GOVLAB_DB_PASSWORD}` (or `{file: ...}`)"
+                )
+        return v
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.db_url.startswith("postgresql")
+
 
 class SharedPasswordSettings(_Section):
     user_password: SecretRef | None = None
@@ -127,7 +161,31 @@ class GitLabAuthSettings(_Section):
     url: str
     client_id: str
     client_secret: SecretRef
+    # Group paths or numeric ids; members of any of them may sign in.
     allowed_groups: list[str] = []
+
+    @field_validator("url")
+    @classmethod
+    def _gitlab_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", v):
+            raise ValueError("must be the GitLab's http(s) address, e.g. https://gitlab.example.go.kr")
+        return v.rstrip("/")
+
+    @field_validator("allowed_groups", mode="before")
+    @classmethod
+    def _groups(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        v = [str(g) if isinstance(g, int) else g for g in v]
+        nested = [g for g in v if isinstance(g, str) and "/" in g]
+        if nested:
+            # oauthenticator 17.4 encodes the group path twice, so GitLab never finds
+            # a subgroup by path (jupyterhub/oauthenticator#423); its id works.
+            raise ValueError(
+                f"{nested} are subgroups: give their numeric group ids instead "
+                "(GitLab shows the id on the group's page)"
+            )
+        return v
 
 
 class AuthSettings(_Section):
@@ -228,15 +286,224 @@ class SharingSettings(_Section):
     token: SecretRef | None = None
 
 
+GALLERY_SERVICE = "gallery"  # the JupyterHub service name: /services/gallery/
+GALLERY_TOPIC = "govlab"  # the GitLab topic the share extension sets on every project
+
+
+class GallerySettings(_Section):
+    """The gallery of shared work (a hub service)."""
+
+    enabled: bool = False
+    # Where the service listens; the hub's proxy forwards /services/gallery/ to it.
+    bind_url: str = "http://127.0.0.1:8093"
+    # GitLab groups whose shared projects are listed; empty: `sharing.namespace`,
+    # and when that is empty too, every project carrying the topic.
+    namespaces: list[str] = []
+    topic: str = GALLERY_TOPIC
+    # A read_api token (a bot user's) for the public and internal catalog; empty:
+    # `sharing.token`, else anonymous (public projects only).
+    token: SecretRef | None = None
+    # Seconds between catalog refreshes; a page view never waits for one.
+    refresh_every: int = Field(120, ge=10, le=86400)
+    # Seconds one GitLab request may take before the gallery gives up and retries later.
+    request_timeout: float = Field(10.0, gt=0, le=120)
+    page_size: int = Field(24, ge=1, le=200)
+    # Who may mark featured entries (besides auth.admin_users).
+    curators: list[str] = []
+
+    @field_validator("bind_url")
+    @classmethod
+    def _service_url(cls, v: str) -> str:
+        # The hub's proxy connects to this address; the service listens on it.
+        m = re.match(r"^http://([^/:\s]+):(\d{2,5})/?$", v)
+        if not m or m.group(1) in ("0.0.0.0", "::"):
+            raise ValueError(
+                "must be http://HOST:PORT that the hub's proxy can reach, e.g. http://127.0.0.1:8093 "
+                "(one machine) or http://hub:8093 (the hub's container)"
+            )
+        return v.rstrip("/")
+
+    @field_validator("namespaces")
+    @classmethod
+    def _groups(cls, v: list[str]) -> list[str]:
+        bad = [g for g in v if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.\-]*(/[A-Za-z0-9_.][A-Za-z0-9_.\-]*)*", g)]
+        if bad:
+            raise ValueError(f"{bad} are not GitLab group paths: write them like 'agency/shared'")
+        return v
+
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, v: str) -> str:
+        if not v.strip() or "," in v:
+            raise ValueError("must be one GitLab topic name without commas, e.g. govlab")
+        return v.strip()
+
+    @field_validator("curators")
+    @classmethod
+    def _curators(cls, v: list[str]) -> list[str]:
+        bad = [u for u in v if not USERNAME_RE.match(u)]
+        if bad:
+            raise ValueError(
+                f"{bad} are not valid user names: use lowercase letters, digits, '-', '_' and '.'"
+            )
+        return v
+
+
+DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")
+
+
 class DockerSettings(_Section):
+    """Modes docker and swarm: one container (or swarm service) per official."""
+
+    # Built with images/build lab (or pushed to an internal registry).
     image: str = "govlab/lab:latest"
-    network: str = "host"
+    # `never`: the image must already be on the engine (a closed network without a
+    # registry); `ifnotpresent`: pull once; `always`: pull at every start.
+    pull_policy: Literal["never", "ifnotpresent", "always"] = "ifnotpresent"
+    # A user-defined Docker network shared with the hub (production: each lab has its
+    # own network namespace), or "host": labs listen on 127.0.0.1 of the hub's machine
+    # at ports the hub assigns (single host, one trusted group; what the tests use).
+    network: str = "govlab"
+    # Where labs reach the hub's API when not on the host network, e.g.
+    # http://hub:8081 (the hub's name on that network).
+    hub_connect_url: str = ""
+    # Named volume per official for the home directory; {username} is required.
     volume_template: str = "govlab-home-{username}"
+    # The official's home inside the lab image (uid 1000).
+    home: str = "/home/govlab"
+    # Process limit per container (a fork bomb stays inside its own lab).
+    pids_limit: int = Field(1024, ge=64)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str) -> str:
+        if not IMAGE_RE.match(v):
+            raise ValueError("must be an image reference such as govlab/lab:0.1.0 or registry.example.go.kr/govlab/lab:0.1.0")
+        return v
+
+    @field_validator("network")
+    @classmethod
+    def _network(cls, v: str) -> str:
+        if v == "bridge" or not DOCKER_NAME_RE.match(v):
+            raise ValueError(
+                "must be 'host' or the name of a user-defined network such as govlab "
+                "(Docker's default 'bridge' gives containers no names to reach the hub by)"
+            )
+        return v
+
+    @field_validator("volume_template")
+    @classmethod
+    def _volume(cls, v: str) -> str:
+        if "{username}" not in v:
+            raise ValueError("must contain {username}, or every official would share one home volume")
+        if not DOCKER_NAME_RE.match(v.replace("{username}", "u")):
+            raise ValueError("must be a Docker volume name: letters, digits, '_', '.', '-' and {username}")
+        return v
+
+    @field_validator("hub_connect_url")
+    @classmethod
+    def _connect_url(cls, v: str) -> str:
+        if v and not re.match(r"^https?://[^/\s]+/?$", v):
+            raise ValueError("must be an http(s) URL without a path, such as http://hub:8081")
+        return v.rstrip("/")
+
+    @field_validator("home")
+    @classmethod
+    def _home(cls, v: str) -> str:
+        if not v.startswith("/") or v.rstrip("/") in ("", "/"):
+            raise ValueError("must be an absolute directory inside the image, such as /home/govlab")
+        return v.rstrip("/")
+
+    @property
+    def host_network(self) -> bool:
+        return self.network == "host"
+
+
+K8S_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+K8S_QUANTITY_RE = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$")
 
 
 class KubernetesSettings(_Section):
+    """mode: kubernetes - values for the Zero to JupyterHub chart (`govlab k8s-values`)."""
+
+    # The lab image with a tag (registry/name:tag); pods pull it from the cluster's registry.
     image: str = "govlab/lab:latest"
+    image_pull_policy: Literal["IfNotPresent", "Always", "Never"] = "IfNotPresent"
+    # Each official's home: a PersistentVolumeClaim of this size, kept when the lab stops.
     storage: str = "10Gi"
+    # Empty: the cluster's default StorageClass.
+    storage_class: str = ""
+    # What a lab is promised (limits.* is what it may use). Empty memory: half the limit.
+    memory_guarantee: str = ""
+    cpu_guarantee: float | None = Field(None, gt=0)
+    # Kubernetes Secrets the operator creates (see docs/kubernetes.md): the hub's
+    # (GitLab client secret, passwords, database password) and the labs' (model key).
+    hub_secret: str = "govlab-hub"
+    lab_secret: str = "govlab-lab"
+    # Labs may reach only public addresses by default (the chart's NetworkPolicy):
+    # list the private networks of GitLab, the model endpoint and package mirrors.
+    lab_egress_cidrs: list[str] = []
+    # How the proxy is exposed: ClusterIP behind an Ingress (ingress_class) or an
+    # outside TLS proxy; LoadBalancer/NodePort publish it directly (plain HTTP).
+    proxy_service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    # An Ingress for hub.public_url's host; tls_secret: a kubernetes.io/tls Secret.
+    ingress_class: str = ""
+    tls_secret: str = ""
+    # The chart's user scheduler packs labs onto few nodes (useful with an autoscaler).
+    user_scheduler: bool = False
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str) -> str:
+        name, tag = split_image(v)
+        if not name or not tag or any(ch.isspace() for ch in v):
+            raise ValueError("must be an image with a tag, e.g. registry.example.go.kr/govlab/lab:1.0")
+        return v
+
+    @field_validator("storage")
+    @classmethod
+    def _storage(cls, v: str) -> str:
+        if not K8S_QUANTITY_RE.match(v):
+            raise ValueError("must be a Kubernetes size such as 10Gi or 500Mi")
+        return v
+
+    @field_validator("memory_guarantee")
+    @classmethod
+    def _guarantee(cls, v: str) -> str:
+        if v and not MEMORY_RE.match(v):
+            raise ValueError("must be a size such as 512M or 1G (empty: half of limits.memory)")
+        return v
+
+    @field_validator("hub_secret", "lab_secret", "storage_class", "ingress_class", "tls_secret")
+    @classmethod
+    def _k8s_name(cls, v: str) -> str:
+        if v and (len(v) > 63 or not K8S_NAME_RE.match(v)):
+            raise ValueError("must be a Kubernetes name: lowercase letters, digits and '-'")
+        return v
+
+    @field_validator("lab_egress_cidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        bad = []
+        for cidr in v:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                bad.append(cidr)
+        if bad:
+            raise ValueError(f"{bad} are not networks: write them like 10.20.0.0/16 or 10.20.1.5/32")
+        return v
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """'registry:5000/govlab/lab:1.0' -> ('registry:5000/govlab/lab', '1.0'); no tag: ''."""
+    name, sep, tag = image.rpartition(":")
+    if not sep or "/" in tag:
+        return image, ""
+    return name, tag
 
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
@@ -326,6 +593,7 @@ class Settings(_Section):
     limits: LimitSettings = LimitSettings()
     culling: CullingSettings = CullingSettings()
     sharing: SharingSettings = SharingSettings()
+    gallery: GallerySettings = GallerySettings()
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     workshops: list[WorkshopSettings] = []
@@ -343,6 +611,8 @@ class Secrets(BaseModel):
     gitlab_client_secret: SecretStr | None = None
     llm_api_key: SecretStr | None = None
     sharing_token: SecretStr | None = None
+    gallery_token: SecretStr | None = None
+    db_password: SecretStr | None = None
 
 
 class LoadedSettings(BaseModel):
@@ -362,6 +632,8 @@ _SECRET_FIELDS = (
     ("auth.gitlab.client_secret", "gitlab_client_secret", 1),
     ("llm.api_key", "llm_api_key", 1),
     ("sharing.token", "sharing_token", 1),
+    ("gallery.token", "gallery_token", 1),
+    ("hub.db_password", "db_password", 1),
 )
 
 
@@ -369,6 +641,9 @@ def _lookup(obj: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         obj = getattr(obj, part, None) if obj is not None else None
     return obj
+
+
+_URL_PASSWORD_RE = re.compile(r"(://[^/:@\s]*:)[^@/\s]*@")
 
 
 def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:
@@ -385,7 +660,9 @@ def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:
         else:
             msg = e["msg"].removeprefix("Value error, ")
             if "input" in e and not isinstance(e["input"], (dict, list)):
-                msg += f" (got {e['input']!r})"
+                # Never echo a password written into a URL (user:password@host).
+                shown = _URL_PASSWORD_RE.sub(r"\1********@", repr(e["input"]))
+                msg += f" (got {shown})"
         problems.append((loc or "(top level)", msg))
     return problems
 
@@ -431,20 +708,14 @@ def check_consistency(
 ) -> None:
     """Rules that span sections."""
     problems = []
-    if settings.auth.method == "gitlab" and not environ.get("JUPYTERHUB_CRYPT_KEY"):
+    chart = settings.mode in CHART_MODES
+    # (In the chart modes the chart generates and keeps the hub's encryption key.)
+    if settings.auth.method == "gitlab" and not chart and not environ.get("JUPYTERHUB_CRYPT_KEY"):
         problems.append(
             (
                 "auth.method",
                 "GitLab sign-in keeps tokens encrypted: set JUPYTERHUB_CRYPT_KEY "
                 "(generate one with `openssl rand -hex 32`)",
-            )
-        )
-    if settings.mode not in AVAILABLE_MODES:
-        problems.append(
-            (
-                "mode",
-                f"'{settings.mode}' is part of the settings schema but not available in this "
-                f"version; use one of {list(AVAILABLE_MODES)}",
             )
         )
     if settings.auth.method == "shared-password":
@@ -473,10 +744,62 @@ def check_consistency(
     if settings.llm.base_url and not settings.llm.model:
         problems.append(("llm.model", "base_url is set but no model: name the model, e.g. openai/<name>"))
     problems += _workshop_problems(settings)
+    if chart:
+        problems += _kubernetes_problems(settings)
+    if settings.hub.external_proxy and not chart and not environ.get("CONFIGPROXY_AUTH_TOKEN"):
+        problems.append(
+            (
+                "hub.external_proxy",
+                "the hub and the separate proxy share a token: set CONFIGPROXY_AUTH_TOKEN for "
+                "both (generate one with `openssl rand -hex 32`)",
+            )
+        )
+    if settings.hub.db_password and not settings.hub.uses_postgresql:
+        problems.append(
+            ("hub.db_password", "is only used with a PostgreSQL hub.db_url: set db_url, or remove db_password")
+        )
     if settings.sharing.namespace and not settings.sharing.gitlab_url:
         problems.append(("sharing.gitlab_url", "namespace is set but gitlab_url is empty"))
+    if settings.gallery.enabled and not settings.sharing.gitlab_url:
+        problems.append(("gallery.enabled", "the gallery lists what was shared to GitLab: set sharing.gitlab_url"))
+    problems += _container_problems(settings)
     if problems:
         raise SettingsError(source, problems)
+
+
+def _container_problems(settings: Settings) -> list[tuple[str, str]]:
+    if settings.mode not in ("docker", "swarm"):
+        return []
+    docker = settings.docker
+    problems: list[tuple[str, str]] = []
+    hub_host = re.sub(r"^https?://([^/:]+|\[[^]]+\]).*$", r"\1", settings.hub.hub_bind_url)
+    if not docker.host_network:
+        if hub_host in ("127.0.0.1", "localhost", "[::1]"):
+            problems.append(
+                (
+                    "hub.hub_bind_url",
+                    f"labs on the Docker network '{docker.network}' cannot reach a hub API bound to "
+                    f"{hub_host}: set hub_bind_url: http://0.0.0.0:8081 and docker.hub_connect_url "
+                    "to the hub's address on that network (e.g. http://hub:8081)",
+                )
+            )
+        if not docker.hub_connect_url:
+            problems.append(
+                (
+                    "docker.hub_connect_url",
+                    f"labs on the Docker network '{docker.network}' need the hub's address on it, "
+                    "e.g. http://hub:8081 (or use network: host on a single machine)",
+                )
+            )
+    for i, w in enumerate(settings.workshops):
+        if w.starter and not docker.host_network and settings.mode == "swarm":
+            problems.append(
+                (
+                    f"workshops.{i}.starter",
+                    "a starter folder on the hub's disk cannot reach swarm nodes: use materials_repo",
+                )
+            )
+    return problems
 
 
 def _workshop_problems(settings: Settings) -> list[tuple[str, str]]:
@@ -511,6 +834,53 @@ def _workshop_problems(settings: Settings) -> list[tuple[str, str]]:
     return problems
 
 
+def _kubernetes_problems(settings: Settings) -> list[tuple[str, str]]:
+    """What the Zero to JupyterHub values cannot carry."""
+    problems: list[tuple[str, str]] = []
+    hub = settings.hub
+    if not hub.public_url:
+        problems.append(("hub.public_url", "kubernetes mode needs the address officials use, e.g. https://lab.example.go.kr"))
+    if hub.db_url.startswith("sqlite"):
+        problems.append(("hub.db_url", "the chart keeps SQLite on its own volume: leave db_url empty, or use postgresql://"))
+    if hub.external_proxy:
+        problems.append(("hub.external_proxy", "the chart runs its own proxy: remove the key"))
+    if hub.extra_config_dir:
+        problems.append(("hub.extra_config_dir", "the hub runs in the cluster: put extra config in the chart's hub.extraFiles instead"))
+    if settings.gallery.enabled:
+        problems.append(("gallery.enabled", "the gallery service needs the govlab hub image, not yet wired for kubernetes: set it to false"))
+    for i, w in enumerate(settings.workshops):
+        if w.generated:
+            problems.append((f"workshops.{i}.seats", "generated seats keep their passwords in the hub's state directory, which the chart's hub does not have: list accounts in `members`"))
+        if w.starter:
+            problems.append((f"workshops.{i}.starter", "starter folders are copied by a local hub: use `materials_repo` (nbgitpuller links) on kubernetes"))
+    k8s = settings.kubernetes
+    guarantee = k8s.memory_guarantee
+    if guarantee and memory_bytes(guarantee) > memory_bytes(settings.limits.memory):
+        problems.append(("kubernetes.memory_guarantee", f"{guarantee} is more than limits.memory ({settings.limits.memory})"))
+    if k8s.cpu_guarantee and k8s.cpu_guarantee > settings.limits.cpu:
+        problems.append(("kubernetes.cpu_guarantee", f"{k8s.cpu_guarantee} is more than limits.cpu ({settings.limits.cpu})"))
+    if k8s.tls_secret and not k8s.ingress_class:
+        problems.append(("kubernetes.tls_secret", "is used by the Ingress: set ingress_class too"))
+    if k8s.ingress_class and not hub.public_url.startswith("https://"):
+        problems.append(("hub.public_url", "the Ingress serves hub.public_url's host: make it https://"))
+    return problems
+
+
+def memory_bytes(size: str) -> int:
+    """'2G' -> bytes, with JupyterHub's binary units (K, M, G, T = 1024**n)."""
+    units = {"K": 1, "M": 2, "G": 3, "T": 4}
+    if size[-1] in units:
+        return int(float(size[:-1]) * 1024 ** units[size[-1]])
+    return int(float(size))
+
+
+def chart_secrets(settings: Settings) -> Secrets:
+    """Chart modes: a marker for each referenced secret (the values live in the cluster)."""
+    return Secrets(
+        **{name: f"(in the cluster: {key})" for key, name, _ in _SECRET_FIELDS if _lookup(settings, key) is not None}
+    )
+
+
 def load(
     path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
 ) -> LoadedSettings:
@@ -533,7 +903,10 @@ def load(
         where = f"line {mark.line + 1}" if mark else "(file)"
         raise SettingsError(str(source), [(where, f"not valid YAML: {getattr(e, 'problem', e)}")]) from None
     settings = parse(data, str(source))
-    secrets = resolve_secrets(settings, environ, source.parent, str(source))
+    if settings.mode in CHART_MODES:
+        secrets = chart_secrets(settings)
+    else:
+        secrets = resolve_secrets(settings, environ, source.parent, str(source))
     check_consistency(settings, secrets, str(source), environ)
     state_dir = Path(settings.hub.state_dir).expanduser()
     if not state_dir.is_absolute():

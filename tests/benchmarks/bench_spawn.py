@@ -86,43 +86,47 @@ def run_variant(name: str, users: int, workdir: Path) -> dict:
     hub.start()
     try:
         names = [f"bench{i:03d}" for i in range(users)]
-        for n in names:
-            hub.create_user(n)
-        ready: dict[str, float] = {}
-        errors: dict[str, str] = {}
-
-        def spawn(n: str) -> None:
-            t0 = time.perf_counter()
-            try:
-                hub.start_server(n, timeout=600)
-                ready[n] = time.perf_counter() - t0
-            except Exception as e:  # reported, not raised: one failure should not hide the rest
-                errors[n] = str(e)[:200]
-
-        threads = [threading.Thread(target=spawn, args=(n,)) for n in names]
-        wall0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - wall0
-        time.sleep(2)  # let start-up work that follows "ready" settle before reading RSS
-        rss = [r for r in (server_rss_mb(n) for n in names) if r is not None]
-        times = list(ready.values())
-        return {
-            "variant": name,
-            "users": users,
-            "ready": len(times),
-            "errors": errors,
-            "p50_s": statistics.median(times) if times else None,
-            "p95_s": percentile(times, 0.95) if times else None,
-            "max_s": max(times) if times else None,
-            "wall_s": wall,
-            "rss_mb_mean": statistics.mean(rss) if rss else None,
-            "rss_mb_max": max(rss) if rss else None,
-        }
+        return {"variant": name, **spawn_all(hub, names, server_rss_mb)}
     finally:
         hub.kill_everything()
+
+
+def spawn_all(hub: RunningHub, names: list[str], memory_mb) -> dict:
+    """Request every server at once; time each to ready; read memory_mb(name) after."""
+    for n in names:
+        hub.create_user(n)
+    ready: dict[str, float] = {}
+    errors: dict[str, str] = {}
+
+    def spawn(n: str) -> None:
+        t0 = time.perf_counter()
+        try:
+            hub.start_server(n, timeout=600)
+            ready[n] = time.perf_counter() - t0
+        except Exception as e:  # reported, not raised: one failure should not hide the rest
+            errors[n] = str(e)[:200]
+
+    threads = [threading.Thread(target=spawn, args=(n,)) for n in names]
+    wall0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - wall0
+    time.sleep(2)  # let start-up work that follows "ready" settle before reading memory
+    rss = [r for r in (memory_mb(n) for n in names) if r is not None]
+    times = list(ready.values())
+    return {
+        "users": len(names),
+        "ready": len(times),
+        "errors": errors,
+        "p50_s": statistics.median(times) if times else None,
+        "p95_s": percentile(times, 0.95) if times else None,
+        "max_s": max(times) if times else None,
+        "wall_s": wall,
+        "rss_mb_mean": statistics.mean(rss) if rss else None,
+        "rss_mb_max": max(rss) if rss else None,
+    }
 
 
 def fmt(v) -> str:

@@ -1,5 +1,6 @@
-"""A loopback GitLab stand-in for tests: REST v4 subset, OAuth provider and
-read-only git smart HTTP, backed by real bare git repositories.
+"""A loopback GitLab stand-in for tests: REST v4 subset, OAuth provider (with
+GitLab's sign-in form and authorize page for browsers) and read-only git smart HTTP,
+backed by real bare git repositories.
 
 Use the pytest fixture in ``tests.gitlab_server.fixture`` or run it by hand:
 ``python -m tests.gitlab_server --port 8929 --data /tmp/gls``.

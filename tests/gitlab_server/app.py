@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.parse
 
+import tornado.escape
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.httputil import parse_body_arguments
@@ -45,6 +46,10 @@ WRITE_SCOPES = ("api",)
 USER_SCOPES = ("api", "read_api", "read_user")
 GIT_READ_SCOPES = ("api", "read_repository", "write_repository")
 VISIBILITIES = ("private", "internal", "public")
+# GET /projects order_by values -> the project field they sort on.
+PROJECT_ORDER = {"id": "id", "name": "name", "path": "path", "created_at": "id",
+                 "updated_at": "last_activity_at", "last_activity_at": "last_activity_at"}
+GITLAB_VERSION = "18.6.0-ee"
 ACTIONS = ("create", "update", "delete", "move", "chmod")
 
 
@@ -372,6 +377,13 @@ class UserHandler(BaseHandler):
         self.send_json(self.user_json(user, full=True))
 
 
+class VersionHandler(BaseHandler):
+    # oauthenticator asks for it before checking group membership.
+    def get(self):
+        self.auth_user(USER_SCOPES, required=True)
+        self.send_json({"version": GITLAB_VERSION, "revision": "0000000000a"})
+
+
 class UsersHandler(BaseHandler):
     def get(self):
         self.auth_user(USER_SCOPES)
@@ -500,12 +512,19 @@ class ProjectsHandler(BaseHandler):
             projects = [p for p in projects if p["visibility"] == q["visibility"]]
         if q.get("search"):
             s = q["search"].lower()
+            in_ns = truthy(q.get("search_namespaces"))
             projects = [p for p in projects if s in p["name"].lower() or s in p["path"].lower()
-                        or s in p["description"].lower()]
+                        or s in p["description"].lower()
+                        or (in_ns and s in self.store.full_path(p).lower())]
         if q.get("topic"):
-            want = {t.strip() for t in q["topic"].split(",")}
-            projects = [p for p in projects if want <= set(p["topics"])]
-        projects.sort(key=lambda p: p["id"], reverse=q.get("sort", "desc") != "asc")
+            # Topic names are case-insensitive in GitLab; all given topics must match.
+            want = {t.strip().lower() for t in q["topic"].split(",") if t.strip()}
+            projects = [p for p in projects if want <= {t.lower() for t in p["topics"]}]
+        order = q.get("order_by") or "created_at"
+        if order not in PROJECT_ORDER:
+            raise ApiError(400, {"error": "order_by does not have a valid value"})
+        projects.sort(key=lambda p: (p[PROJECT_ORDER[order]], p["id"]),
+                      reverse=q.get("sort", "desc") != "asc")
         self.send_json([self.project_json(p, user) for p in self.paginate(projects)])
 
     def post(self):
@@ -545,6 +564,26 @@ class ProjectsHandler(BaseHandler):
                 user, ns, name, path, visibility, q.get("description") or "", topics,
                 truthy(q.get("initialize_with_readme")))
         self.send_json(self.project_json(p, user), 201)
+
+
+class TopicsHandler(BaseHandler):
+    """GET /topics: every topic with its number of projects (GitLab 14.5+), search by name."""
+
+    def get(self):
+        self.auth_user()
+        q = self.params()
+        counts: dict[str, int] = {}
+        names: dict[str, str] = {}
+        for p in list(self.store.projects.values()):
+            for t in p["topics"]:
+                counts[t.lower()] = counts.get(t.lower(), 0) + 1
+                names.setdefault(t.lower(), t)
+        items = list(enumerate(sorted(counts, key=lambda k: (-counts[k], k)), 1))
+        if q.get("search"):
+            items = [(i, k) for i, k in items if q["search"].lower() in k]
+        self.send_json([{"id": i, "name": names[k], "title": names[k], "description": None,
+                         "total_projects_count": counts[k], "avatar_url": None}
+                        for i, k in self.paginate(items)])
 
 
 class ProjectHandler(BaseHandler):
@@ -759,8 +798,39 @@ class ApiNotFound(BaseHandler):
 # ---------------------------------------------------------------------------------
 # OAuth provider
 # ---------------------------------------------------------------------------------
-class OAuthAuthorizeHandler(BaseHandler):
-    def get(self):
+SESSION_COOKIE = "_gitlab_session"
+RETURN_COOKIE = "gitlab_user_return_to"
+ACCESS_DENIED_DESC = "The resource owner or authorization server denied the request."
+
+
+def _page(title: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}'
+            f' · GitLab</title></head><body><main>{body}</main></body></html>').encode()
+
+
+class BrowserHandler(BaseHandler):
+    """Pages a browser sees: the signed-in user comes from GitLab's session cookie."""
+
+    def session(self) -> dict | None:
+        sid = self.get_cookie(SESSION_COOKIE)
+        with self.store.lock:
+            return self.store.sessions.get(sid) if sid else None
+
+    def html(self, title: str, body: str, status: int = 200):
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(_page(title, body))
+
+
+class OAuthAuthorizeHandler(BrowserHandler):
+    """Doorkeeper's authorize endpoint: sign-in, then a consent page (Authorize/Deny).
+
+    A user who already authorized the application with the same scopes is sent back
+    at once, as GitLab does. `login_as` (no session cookie) is a test shortcut: that
+    user counts as signed in and as having authorized every application.
+    """
+
+    def _request(self):
         q = self.params()
         app = self.store.oauth_apps.get(q.get("client_id", ""))
         redirect_uri = q.get("redirect_uri", "")
@@ -778,27 +848,103 @@ class OAuthAuthorizeHandler(BaseHandler):
             self.redirect(redirect_uri + sep + urllib.parse.urlencode(params))
 
         if q.get("response_type") != "code":
-            return back(error="unsupported_response_type", error_description=(
+            back(error="unsupported_response_type", error_description=(
                 "The authorization server does not support this response type."))
+            return None
         scopes = (q.get("scope") or "api").split()
         if not set(scopes) <= set(app["scopes"]):
-            return back(error="invalid_scope", error_description=(
+            back(error="invalid_scope", error_description=(
                 "The requested scope is invalid, unknown, or malformed."))
-        user_id = self.store.logged_in
-        if user_id is None:
-            return self.redirect(f"{self.base_url}/users/sign_in")
+            return None
+        return q, app, scopes, back
+
+    def _approve(self, user_id, app, scopes, back):
         code = secrets.token_hex(32)
         with self.store.lock:
+            self.store.authorizations.add((user_id, app["client_id"], frozenset(scopes)))
             self.store.oauth_codes[code] = {
-                "client_id": app["client_id"], "redirect_uri": redirect_uri,
+                "client_id": app["client_id"], "redirect_uri": self.params()["redirect_uri"],
                 "user_id": user_id, "scopes": scopes, "expires_at": time.time() + 600}
         back(code=code)
 
-
-class SignInHandler(BaseHandler):
     def get(self):
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish("<html><body>Sign in (test server: use login_as)</body></html>")
+        request = self._request()
+        if request is None:
+            return
+        q, app, scopes, back = request
+        session = self.session()
+        user_id = session["user_id"] if session else self.store.logged_in
+        if user_id is None:
+            # GitLab keeps where to come back to in its session, then shows sign-in.
+            self.set_cookie(RETURN_COOKIE, urllib.parse.quote(self.request.uri, safe=""),
+                            httponly=True)
+            return self.redirect(f"{self.base_url}/users/sign_in")
+        known = (user_id, app["client_id"], frozenset(scopes)) in self.store.authorizations
+        if not session or known:
+            return self._approve(user_id, app, scopes, back)
+        user = self.store.users[user_id]
+        esc = tornado.escape.xhtml_escape
+        hidden = "".join(
+            f'<input type="hidden" name="{k}" value="{esc(q[k])}">'
+            for k in ("client_id", "redirect_uri", "response_type", "state", "scope",
+                      "code_challenge", "code_challenge_method") if q.get(k) is not None)
+        items = "".join(f"<li>{esc(s)}</li>" for s in scopes)
+        self.html("Authorize application", f"""
+<h1>Authorize {esc(app['name'])} to use your account?</h1>
+<p>Signed in as <strong>@{esc(user['username'])}</strong>.</p>
+<p>This application will be able to:</p><ul id="scopes">{items}</ul>
+<form method="post" action="/oauth/authorize">{hidden}
+<input type="hidden" name="authenticity_token" value="{session['csrf']}">
+<button type="submit" name="commit" value="authorize" id="authorize">Authorize</button>
+<button type="submit" name="commit" value="deny" id="deny">Deny</button>
+</form>""")
+
+    def post(self):
+        session = self.session()
+        q = self.params()
+        if not session or not secrets.compare_digest(session["csrf"],
+                                                     q.get("authenticity_token", "")):
+            raise ApiError(422, "Can't verify CSRF token authenticity.\n")
+        request = self._request()
+        if request is None:
+            return
+        _, app, scopes, back = request
+        if q.get("commit") == "deny":
+            return back(error="access_denied", error_description=ACCESS_DENIED_DESC)
+        self._approve(session["user_id"], app, scopes, back)
+
+
+class SignInHandler(BrowserHandler):
+    """GitLab's sign-in form; passwords are set with the fixture's `set_password`."""
+
+    def _form(self, error: str = "", status: int = 200):
+        alert = f'<div class="flash-alert" role="alert">{error}</div>' if error else ""
+        self.html("Sign in", f"""{alert}
+<form method="post" action="/users/sign_in" id="new_user">
+<label for="user_login">Username or primary email</label>
+<input type="text" name="user[login]" id="user_login" autocomplete="username">
+<label for="user_password">Password</label>
+<input type="password" name="user[password]" id="user_password" autocomplete="current-password">
+<button type="submit" name="button" id="sign_in">Sign in</button>
+</form>""", status)
+
+    def get(self):
+        self._form()
+
+    def post(self):
+        q = self.params()
+        user = self.store.user_by_username(q.get("user[login]", ""))
+        password = q.get("user[password]", "")
+        stored = self.store.passwords.get(user["id"]) if user else None
+        if not stored or not secrets.compare_digest(stored, password):
+            return self._form("Invalid login or password.")
+        sid = secrets.token_hex(16)
+        with self.store.lock:
+            self.store.sessions[sid] = {"user_id": user["id"], "csrf": secrets.token_hex(16)}
+        self.set_cookie(SESSION_COOKIE, sid, httponly=True)
+        back = self.get_cookie(RETURN_COOKIE)
+        self.clear_cookie(RETURN_COOKIE)
+        self.redirect(urllib.parse.unquote(back) if back else "/")
 
 
 class OAuthTokenHandler(BaseHandler):
@@ -848,6 +994,8 @@ class OAuthTokenHandler(BaseHandler):
                 "client_id": client_id, "user_id": user_id, "scopes": scopes,
                 "access_token": access}
             created = self.store.tokens[access]["created_at"]
+            self.store.oauth_grants.append(
+                {"grant_type": grant, "username": username, "client_id": client_id})
         self.send_json({"access_token": access, "token_type": "Bearer",
                         "expires_in": expires_in, "refresh_token": refresh,
                         "scope": " ".join(scopes), "created_at": created})
@@ -933,6 +1081,7 @@ def make_app(server: "GitLabServer") -> tornado.web.Application:
     routes = [
         (rf"{api}/user", UserHandler),
         (rf"{api}/users", UsersHandler),
+        (rf"{api}/version", VersionHandler),
         (rf"{api}/namespaces", NamespacesHandler),
         (rf"{api}/namespaces/{P}", NamespacesHandler),
         (rf"{api}/groups", GroupsHandler),
@@ -940,6 +1089,7 @@ def make_app(server: "GitLabServer") -> tornado.web.Application:
         (rf"{api}/groups/{P}/projects", GroupProjectsHandler),
         (rf"{api}/groups/{P}/members/all/(\d+)", GroupMemberHandler),
         (rf"{api}/projects", ProjectsHandler),
+        (rf"{api}/topics", TopicsHandler),
         (rf"{api}/projects/{P}", ProjectHandler),
         (rf"{api}/projects/{P}/repository/commits", CommitsHandler),
         (rf"{api}/projects/{P}/repository/commits/{P}", CommitHandler),

@@ -57,13 +57,61 @@ class GitLabTestServer:
         return dict(self._server.store.add_group(path, members or {}, name, visibility))
 
     def add_oauth_app(self, client_id: str, client_secret: str, redirect_uri: str,
-                      scopes=("api", "read_user", "openid", "profile", "email")) -> dict:
-        return self._server.store.add_oauth_app(client_id, client_secret, redirect_uri, scopes)
+                      scopes=("api", "read_user", "openid", "profile", "email"),
+                      name: str = "govlab") -> dict:
+        return self._server.store.add_oauth_app(client_id, client_secret, redirect_uri,
+                                                scopes, name)
+
+    def set_password(self, username: str, password: str) -> None:
+        """Lets the user sign in through the browser form at /users/sign_in."""
+        store = self._server.store
+        with store.lock:
+            store.passwords[store.user_by_username(username)["id"]] = password
+
+    @property
+    def oauth_grants(self) -> list[dict]:
+        """Successful /oauth/token grants: {"grant_type", "username", "client_id"}."""
+        return list(self._server.store.oauth_grants)
+
+    def expire_oauth_tokens(self, username: str) -> int:
+        """The user's OAuth access tokens expire now; returns how many."""
+        return self._server.store.expire_oauth_tokens(username)
+
+    def revoke_refresh_tokens(self, username: str) -> int:
+        """GitLab no longer accepts the user's refresh tokens (application revoked)."""
+        return self._server.store.revoke_refresh_tokens(username)
 
     def login_as(self, username: str | None) -> None:
-        """The browser user /oauth/authorize auto-approves for (None: logged out)."""
+        """The user /oauth/authorize auto-approves for when the request has no GitLab
+        session cookie (None: logged out). Browsers sign in with `set_password` and
+        the sign-in form instead, then see the consent page."""
         store = self._server.store
         store.logged_in = store.user_by_username(username)["id"] if username else None
+
+    def add_project(self, namespace: str, name: str, path: str | None = None,
+                    visibility: str = "private", topics=(), description: str = "",
+                    files: dict | None = None) -> dict:
+        """Seed a project (and one commit of `files`, path -> bytes|str) without the API."""
+        from . import gitrepo
+        from .store import slugify
+
+        store = self._server.store
+        ns = store.namespace_by_ref(namespace)
+        if not ns:
+            raise KeyError(namespace)
+        owner = store.users.get(ns["owner_id"]) if ns["kind"] == "user" else \
+            next(iter(store.users.values()))
+        project = store.create_project(owner, ns, name, path or slugify(name) or "project",
+                                       visibility, description, topics)
+        if files:
+            actions = [gitrepo.Action("create", p, d.encode() if isinstance(d, str) else d)
+                       for p, d in files.items()]
+            gitrepo.create_commit(store.repo_path(project), branch="main", start_sha=None,
+                                  actions=actions, message="seed",
+                                  author=(owner["name"], owner["email"]),
+                                  committer=(owner["name"], owner["email"]),
+                                  expected_old=gitrepo.ZERO_OID)
+        return dict(project)
 
     # -- faults ----------------------------------------------------------------
     def fault(self, method: str, path_regex: str, status: int | None = 500, count: int = 1,

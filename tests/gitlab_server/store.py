@@ -71,6 +71,13 @@ class Store:
             self.oauth_codes: dict[str, dict] = {}
             self.refresh_tokens: dict[str, dict] = {}
             self.logged_in: int | None = None
+            # Browser sign-in: passwords, sessions (cookie id -> user id and form
+            # token), and which user authorized which application with which scopes.
+            self.passwords: dict[int, str] = {}
+            self.sessions: dict[str, dict] = {}
+            self.authorizations: set[tuple[int, str, frozenset]] = set()
+            # Every successful /oauth/token grant: {"grant_type", "username", "client_id"}.
+            self.oauth_grants: list[dict] = []
             repos = os.path.join(self.data_dir, "repositories")
             if os.path.isdir(repos):
                 gitrepo.remove(repos)
@@ -272,9 +279,32 @@ class Store:
 
     # ---- OAuth ----------------------------------------------------------------
     def add_oauth_app(self, client_id: str, client_secret: str, redirect_uri: str,
-                      scopes=("api", "read_user", "openid", "profile", "email")) -> dict:
+                      scopes=("api", "read_user", "openid", "profile", "email"),
+                      name: str = "govlab") -> dict:
         with self.lock:
             app = {"client_id": client_id, "client_secret": client_secret,
-                   "redirect_uris": redirect_uri.split(), "scopes": list(scopes)}
+                   "redirect_uris": redirect_uri.split(), "scopes": list(scopes),
+                   "name": name}
             self.oauth_apps[client_id] = app
             return app
+
+    def expire_oauth_tokens(self, username: str) -> int:
+        """Let the user's live OAuth access tokens expire now (as after 2 hours)."""
+        with self.lock:
+            user = self.user_by_username(username)
+            n = 0
+            for tok in self.tokens.values():
+                if tok["user_id"] == user["id"] and tok["kind"] == "oauth" and not tok["revoked"]:
+                    tok["expires_at"] = time.time() - 1
+                    n += 1
+            return n
+
+    def revoke_refresh_tokens(self, username: str) -> int:
+        """The user revoked the application in GitLab: its refresh tokens stop working."""
+        with self.lock:
+            user = self.user_by_username(username)
+            gone = [k for k, v in self.refresh_tokens.items() if v["user_id"] == user["id"]]
+            for k in gone:
+                del self.refresh_tokens[k]
+            self.authorizations = {a for a in self.authorizations if a[0] != user["id"]}
+            return len(gone)

@@ -1,7 +1,7 @@
 """Under the hub, the lab takes the official's GitLab token fresh from auth_state.
 
-GitLab sign-in itself (OAuth through the browser) belongs to the container deployment
-work; here a small authenticator stands in for oauthenticator and stores the same
+GitLab sign-in itself (OAuth through the browser) is tested in test_gitlab_signin.py;
+here a small authenticator stands in for oauthenticator and stores the same
 encrypted auth_state shape ({"access_token": ...}). Everything after sign-in is real:
 the hub's server role, GET /hub/api/user from inside the lab, the push to GitLab.
 """

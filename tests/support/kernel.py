@@ -46,3 +46,39 @@ async def _execute(ws_url: str, token: str, code: str, timeout: float) -> str:
 def execute(hub_url: str, user: str, kernel_id: str, token: str, code: str, timeout: float = 120) -> str:
     ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{kernel_id}/channels"
     return aio.run(_execute(ws_url, token, code, timeout))
+
+
+async def _run_until_kernel_dies(ws_url: str, token: str, code: str, timeout: float) -> list[str]:
+    """Run code and collect the kernel states the lab reports, until it says the kernel
+    died and restarts (what JupyterLab turns into its "kernel restarting" dialog)."""
+    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+    conn.write_message(
+        json.dumps(
+            {
+                "header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex, "version": "5.3"},
+                "parent_header": {},
+                "metadata": {},
+                "content": {"code": code, "silent": False, "store_history": False, "allow_stdin": False},
+                "channel": "shell",
+            }
+        )
+    )
+    states: list[str] = []
+    try:
+        while True:
+            raw = await asyncio.wait_for(conn.read_message(), timeout)
+            if raw is None:
+                states.append("connection-closed")
+                return states
+            msg = json.loads(raw)
+            if msg.get("msg_type") == "status":
+                states.append(msg["content"]["execution_state"])
+                if states[-1] in ("restarting", "dead"):
+                    return states
+    finally:
+        conn.close()
+
+
+def run_until_kernel_dies(hub_url: str, user: str, kernel_id: str, token: str, code: str, timeout: float = 120) -> list[str]:
+    ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{kernel_id}/channels"
+    return aio.run(_run_until_kernel_dies(ws_url, token, code, timeout))

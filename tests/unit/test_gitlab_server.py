@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -649,3 +650,69 @@ def test_standalone_command_serves_the_api(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_project_listing_filters_topics_and_order(gitlab_server, alice):
+    gitlab_server.add_user("bob")
+    gitlab_server.add_group("shared", {"alice": 30}, visibility="public")
+    seed = gitlab_server.add_project
+    seed("shared", "민원 분석", "minwon", "public", ["govlab", "민원"])
+    seed("shared", "예산", "budget", "internal", ["GovLab"])
+    seed("shared", "초안", "draft", "private", ["govlab"])
+    seed("bob", "밥의 것", "bobs", "private", ["govlab"])
+    seed("shared", "무관", "other", "public", [])
+
+    def paths(**params):
+        return [p.path_with_namespace for p in alice.projects.list(get_all=True, **params)]
+
+    # Topic names match case-insensitively; bob's private project stays invisible.
+    assert sorted(paths(topic="govlab")) == ["shared/budget", "shared/draft", "shared/minwon"]
+    assert paths(topic="govlab,민원") == ["shared/minwon"]
+    assert paths(topic="govlab", visibility="private") == ["shared/draft"]
+    assert sorted(paths(topic="govlab", membership=True)) == ["shared/budget", "shared/draft", "shared/minwon"]
+    assert paths(search="shared/min", search_namespaces=True) == ["shared/minwon"]
+    assert paths(search="shared/min") == []
+    assert paths(order_by="name", sort="asc")[:2] == ["shared/other", "shared/minwon"]  # 무관 < 민원
+    r = requests.get(f"{gitlab_server.url}/api/v4/projects", params={"order_by": "stars"})
+    assert r.status_code == 400 and r.json() == {"error": "order_by does not have a valid value"}
+    anon = requests.get(f"{gitlab_server.url}/api/v4/projects", params={"topic": "govlab"}).json()
+    assert [p["path_with_namespace"] for p in anon] == ["shared/minwon"]
+
+    topics = requests.get(f"{gitlab_server.url}/api/v4/topics", params={"per_page": 2})
+    assert topics.headers["X-Total"] == "2"
+    first = topics.json()[0]
+    assert (first["name"], first["total_projects_count"]) == ("govlab", 4)
+    assert [t["name"] for t in requests.get(f"{gitlab_server.url}/api/v4/topics",
+                                            params={"search": "민"}).json()] == ["민원"]
+
+
+def test_browser_sign_in_and_consent_page(gitlab_server):
+    gitlab_server.add_user("official")
+    gitlab_server.set_password("official", "pw-official")
+    cb = "http://127.0.0.1:8000/hub/oauth_callback"
+    gitlab_server.add_oauth_app("hub-client", "hub-secret", cb, scopes=("api", "read_user"))
+    params = {"client_id": "hub-client", "redirect_uri": cb, "response_type": "code",
+              "state": "st", "scope": "api read_user"}
+    s = requests.Session()
+    r = s.get(f"{gitlab_server.url}/oauth/authorize", params=params, timeout=10)
+    assert r.url.endswith("/users/sign_in") and 'name="user[password]"' in r.text
+    bad = s.post(f"{gitlab_server.url}/users/sign_in", timeout=10,
+                 data={"user[login]": "official", "user[password]": "wrong"})
+    assert "Invalid login or password." in bad.text
+    r = s.post(f"{gitlab_server.url}/users/sign_in", timeout=10,
+               data={"user[login]": "official", "user[password]": "pw-official"})
+    # Back at the authorize URL: the consent page lists the scopes.
+    assert "Authorize govlab to use your account?" in r.text
+    assert "<li>api</li><li>read_user</li>" in r.text
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', r.text))
+    url = f"{gitlab_server.url}/oauth/authorize"
+    forged = s.post(url, data={**form, "authenticity_token": "x", "commit": "authorize"},
+                    allow_redirects=False, timeout=10)
+    assert forged.status_code == 422
+    denied = s.post(url, data={**form, "commit": "deny"}, allow_redirects=False, timeout=10)
+    assert "error=access_denied" in denied.headers["Location"] and "state=st" in denied.headers["Location"]
+    ok = s.post(url, data={**form, "commit": "authorize"}, allow_redirects=False, timeout=10)
+    assert ok.headers["Location"].startswith(cb + "?code=")
+    # Authorized once: the next authorize request goes straight back with a code.
+    again = s.get(url, params=params, allow_redirects=False, timeout=10)
+    assert again.status_code == 302 and "code=" in again.headers["Location"]

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from govlab import settings
-from govlab.hubconfig import Runtime, build_hub_config, merge
+from govlab.hubconfig import GITLAB_REFUSED_MESSAGE, Runtime, build_hub_config, hub_process_env, merge
 from govlab.spawnhooks import PortAllocator, assign_ports
 from govlab.labconfig import (
     JUPYTERNAUT_PERSONA_ID,
@@ -114,7 +114,7 @@ def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
     }
     config = build_hub_config(loaded(data, gitlab_client_secret="s3cret"), RUNTIME)
     gl = config["GitLabOAuthenticator"]
-    assert config["JupyterHub"]["authenticator_class"] == "gitlab"
+    assert config["JupyterHub"]["authenticator_class"] == "govlab.gitlab_auth.GovlabGitLabOAuthenticator"
     assert config["Authenticator"]["enable_auth_state"] is True
     assert config["Authenticator"]["refresh_pre_spawn"] is True
     roles = {r["name"]: r for r in config["JupyterHub"]["load_roles"]}
@@ -235,3 +235,88 @@ def test_secret_values_are_masked_in_settings_repr():
     ld = loaded(llm_api_key="sk-hidden")
     assert isinstance(ld.secrets.llm_api_key, SecretStr)
     assert "sk-hidden" not in repr(ld)
+
+
+def gitlab_settings(**gitlab) -> dict:
+    return {"auth": {"method": "gitlab", "gitlab": {"url": "https://gl.example", "client_id": "c", "client_secret": {"env": "S"}, **gitlab}}}
+
+
+# (GitLab sign-in settings, "Class.trait", expected value; None: the trait is not set)
+GITLAB_CASES = [
+    # allow_all would override the group rule: only without groups and users.
+    (gitlab_settings(allowed_groups=["42"]), "Authenticator.allow_all", None),
+    (gitlab_settings(), "Authenticator.allow_all", True),
+    # Cohort members (GitLab accounts) may sign in besides the allowed groups.
+    ({**gitlab_settings(allowed_groups=["42"]), "workshops": [{"name": "ws", "members": ["lee"], "trainers": ["kim"]}]}, "Authenticator.allowed_users", {"lee", "kim"}),
+    (gitlab_settings(allowed_groups=["42"]), "Authenticator.allowed_users", None),
+    (gitlab_settings(allowed_groups=["42"]), "GitLabOAuthenticator.allowed_gitlab_groups", {"42"}),
+    (gitlab_settings(), "GitLabOAuthenticator.custom_403_message", GITLAB_REFUSED_MESSAGE),
+    (gitlab_settings(), "GitLabOAuthenticator.authorize_url", None),  # derived from gitlab_url
+    (gitlab_settings(), "GitLabOAuthenticator.gitlab_url", "https://gl.example"),
+    (gitlab_settings(), "Authenticator.auth_refresh_age", 300),
+    ({**gitlab_settings(), "hub": {"bind_url": "http://127.0.0.1:9000"}}, "GitLabOAuthenticator.oauth_callback_url", "http://127.0.0.1:9000/hub/oauth_callback"),
+]
+
+
+@pytest.mark.parametrize("data, key, expected", GITLAB_CASES)
+def test_gitlab_sign_in_config(data, key, expected):
+    config = build_hub_config(loaded(data, gitlab_client_secret="s3cret"), RUNTIME)
+    cls, _, trait = key.partition(".")
+    assert config.get(cls, {}).get(trait) == expected
+
+
+def test_refused_message_is_korean_first_with_english():
+    korean, _, english = GITLAB_REFUSED_MESSAGE.partition(" / ")
+    assert "그룹" in korean and "group" in english
+
+
+# (hub settings, secrets, expected db_url, expected hub process environment)
+DB_CASES = [
+    ({}, {}, "sqlite:////state/jupyterhub.sqlite", {}),
+    ({"db_url": "postgresql://hub@db:5432/hub"}, {}, "postgresql://hub@db:5432/hub", {}),
+    ({"db_url": "postgresql://hub@db:5432/hub", "db_password": {"env": "P"}}, {"db_password": "pw"}, "postgresql://hub@db:5432/hub", {"PGPASSWORD": "pw"}),
+    ({"db_url": "postgresql+psycopg://hub@db/hub", "db_password": {"env": "P"}}, {"db_password": "pw"}, "postgresql+psycopg://hub@db/hub", {"PGPASSWORD": "pw"}),
+]
+
+
+@pytest.mark.parametrize("hub, secrets, db_url, env", DB_CASES)
+def test_hub_database(hub, secrets, db_url, env):
+    config = loaded({"hub": hub}, **secrets)
+    assert build_hub_config(config, RUNTIME)["JupyterHub"]["db_url"] == db_url
+    assert hub_process_env(config) == env
+    # The password never sits in the JupyterHub config (db_url, db_kwargs).
+    assert "pw" not in repr(build_hub_config(config, RUNTIME)["JupyterHub"].get("db_kwargs", {}))
+
+
+# (token response, seconds ahead, expected): renew when the token would expire in time.
+EXPIRY_CASES = [
+    ({"created_at": 1000, "expires_in": 7200}, 360, False),
+    ({"created_at": 1000, "expires_in": 7200}, 7200, True),
+    ({"created_at": 1000, "expires_in": 100}, 360, True),
+    ({"created_at": 0, "expires_in": 600}, 360, True),  # already expired
+    ({"expires_in": 7200}, 360, False),  # GitLab always sends created_at; others may not
+    ({"created_at": 1000}, 360, False),
+    (None, 360, False),
+    ({"created_at": "x", "expires_in": 7200}, 360, False),
+]
+
+
+@pytest.mark.parametrize("response, ahead, expected", EXPIRY_CASES)
+def test_gitlab_token_renewal_window(response, ahead, expected):
+    from govlab.gitlab_auth import expires_within
+
+    assert expires_within(response, ahead, now=1100) is expected
+
+
+def test_the_gitlab_authenticator_is_oauthenticators_with_the_same_traits():
+    from oauthenticator.gitlab import GitLabOAuthenticator
+    from traitlets.config import Config
+
+    from govlab.gitlab_auth import GovlabGitLabOAuthenticator
+
+    # Settings written for GitLabOAuthenticator reach the subclass.
+    config = Config(build_hub_config(loaded(gitlab_settings(allowed_groups=["42"])), RUNTIME))
+    auth = GovlabGitLabOAuthenticator(config=config)
+    assert isinstance(auth, GitLabOAuthenticator)
+    assert auth.allowed_gitlab_groups == {"42"} and auth.scope == ["api", "read_user"]
+    assert auth.enable_auth_state is True and auth.auth_refresh_age == 300

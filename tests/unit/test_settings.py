@@ -57,7 +57,7 @@ BAD = [
     pytest.param(minimal(colour="blue"), ENV, "colour", "unknown key", id="unknown-top-level-key"),
     pytest.param(minimal(hub={"bind_ur": "http://x"}), ENV, "hub.bind_ur", "unknown key", id="typo-in-section"),
     pytest.param(minimal(mode="cloud"), ENV, "mode", "'cloud'", id="unknown-mode"),
-    pytest.param(minimal(mode="docker"), ENV, "mode", "not available in this version", id="mode-not-yet"),
+    pytest.param(minimal(mode="docker"), ENV, "docker.hub_connect_url", "http://hub:8081", id="bridged-labs-need-the-hub-address"),
     pytest.param(minimal(culling={"timeout": "an hour"}), ENV, "culling.timeout", "integer", id="wrong-type"),
     pytest.param(minimal(culling={"timeout": -5}), ENV, "culling.timeout", "greater than or equal", id="negative"),
     pytest.param(minimal(limits={"memory": "lots"}), ENV, "limits.memory", "512M", id="bad-memory"),
@@ -79,6 +79,19 @@ BAD = [
     ),
     pytest.param(minimal(auth={"admin_users": ["Kim Minsu"]}), ENV, "auth.admin_users", "not valid user names", id="bad-username"),
     pytest.param(minimal(sharing={"namespace": "agency"}), ENV, "sharing.gitlab_url", "gitlab_url is empty", id="namespace-without-gitlab"),
+    pytest.param(minimal(hub={"db_url": "mysql://hub@db/hub"}), ENV, "hub.db_url", "postgresql://user@host", id="db-unsupported"),
+    pytest.param(minimal(hub={"db_url": "db.example/hub"}), ENV, "hub.db_url", "sqlite:///", id="db-not-a-url"),
+    pytest.param(minimal(hub={"db_url": "postgresql://hub:pa55word@db/hub"}), ENV, "hub.db_url", "hub.db_password: {env:", id="db-password-in-url"),
+    pytest.param(minimal(hub={"db_password": {"env": "GOVLAB_USER_PASSWORD"}}), ENV, "hub.db_password", "PostgreSQL hub.db_url", id="db-password-without-postgresql"),
+    pytest.param(minimal(hub={"db_url": "postgresql://hub@db/hub", "db_password": {"env": "NOPE_DB"}}), ENV, "hub.db_password", "NOPE_DB is not set", id="db-password-missing"),
+    pytest.param(
+        minimal(auth={"method": "gitlab", "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "GOVLAB_USER_PASSWORD"}, "allowed_groups": ["mois/ai-lab"]}}),
+        {**ENV, "JUPYTERHUB_CRYPT_KEY": "k"}, "auth.gitlab.allowed_groups", "numeric group ids", id="gitlab-subgroup-path",
+    ),
+    pytest.param(
+        minimal(auth={"method": "gitlab", "gitlab": {"url": "gitlab.example.go.kr", "client_id": "c", "client_secret": {"env": "GOVLAB_USER_PASSWORD"}}}),
+        {**ENV, "JUPYTERHUB_CRYPT_KEY": "k"}, "auth.gitlab.url", "https://gitlab.example.go.kr", id="gitlab-url-without-scheme",
+    ),
     pytest.param(minimal(sharing={"default_visibility": "secret"}), ENV, "sharing.default_visibility", "'secret'", id="bad-visibility"),
     pytest.param("hub: [unclosed", ENV, "line", "not valid YAML", id="broken-yaml"),
     pytest.param("- a\n- b\n", ENV, "(top level)", "mapping", id="not-a-mapping"),
@@ -144,3 +157,24 @@ def test_version_lists_components():
     assert result.returncode == 0
     assert result.stdout.startswith("govlab ")
     assert "jupyterhub 6.1.1" in result.stdout and "jupyter-ai 3.2.0" in result.stdout
+
+
+def test_a_password_in_the_database_url_is_never_echoed(tmp_path):
+    with pytest.raises(SettingsError) as info:
+        settings.load(write(tmp_path, minimal(hub={"db_url": "postgresql://hub:pa55word@db/hub"})), environ=ENV)
+    assert "pa55word" not in str(info.value)
+
+
+def test_postgresql_with_its_password_from_the_environment(tmp_path):
+    data = minimal(hub={"db_url": "postgresql://hub@db.internal:5432/hub", "db_password": {"env": "GOVLAB_DB_PASSWORD"}})
+    loaded = settings.load(write(tmp_path, data), environ={**ENV, "GOVLAB_DB_PASSWORD": "db-secret"})
+    assert loaded.settings.hub.uses_postgresql
+    assert loaded.secrets.db_password.get_secret_value() == "db-secret"
+    assert "db-secret" not in repr(loaded)
+
+
+def test_allowed_groups_may_be_numeric_ids(tmp_path):
+    data = minimal(auth={"method": "gitlab", "gitlab": {"url": "https://gl.example/", "client_id": "c", "client_secret": {"env": "GOVLAB_USER_PASSWORD"}, "allowed_groups": [123, "ai-lab"]}})
+    loaded = settings.load(write(tmp_path, data), environ={**ENV, "JUPYTERHUB_CRYPT_KEY": "k"})
+    assert loaded.settings.auth.gitlab.allowed_groups == ["123", "ai-lab"]
+    assert loaded.settings.auth.gitlab.url == "https://gl.example"

@@ -7,6 +7,8 @@ paths.resolve) are read, so `.env`, tokens and checkpoints can never get in.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,6 +24,9 @@ from .transcript import render_transcript
 
 README_PATH = "README.md"
 CHATS_DIR = "chats"
+# The notebook's first plot, kept even when outputs are stripped: the gallery's preview.
+THUMBNAIL_PATH = "thumbnail.png"
+MAX_THUMBNAIL_BYTES = 512 * 1024
 
 
 @dataclass
@@ -29,11 +34,13 @@ class Bundle:
     notebook: str  # repo path of the notebook
     files: dict[str, bytes]  # content files: notebook, chats, transcripts
     chats: list[dict] = field(default_factory=list)  # for README/manifest
+    thumbnail: str = ""  # repo path of the preview image, "" when the notebook has no plot
 
     def with_documents(self, meta: DocMeta) -> dict[str, bytes]:
         """All files to commit: content + README.md + govlab-manifest.json."""
         meta.notebook = self.notebook
         meta.chats = self.chats
+        meta.thumbnail = self.thumbnail
         out = dict(self.files)
         out[README_PATH] = render_readme(meta).encode("utf-8")
         out[MANIFEST_PATH] = render_manifest(meta, out)
@@ -99,6 +106,25 @@ def strip_outputs(nb) -> bytes:
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
+def first_plot(nb) -> bytes | None:
+    """The PNG bytes of the notebook's first image output (a plot), if small enough."""
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs") or []:
+            data = (output.get("data") or {}).get("image/png")
+            if not data:
+                continue
+            text = "".join(data) if isinstance(data, list) else str(data)
+            try:
+                png = base64.b64decode(text, validate=False)
+            except (binascii.Error, ValueError):
+                continue
+            if png.startswith(b"\x89PNG") and len(png) <= MAX_THUMBNAIL_BYTES:
+                return png
+    return None
+
+
 def _chat_names(chat_paths: list[str]) -> list[str]:
     """Unique bundle names (stems) for the chats, in order."""
     used: set[str] = set()
@@ -126,6 +152,9 @@ def build_bundle(
     raw, nb = read_notebook(real)
     nb_name = PurePosixPath(rel).name
     files = {nb_name: raw if keep_outputs else strip_outputs(nb)}
+    plot = first_plot(nb)
+    if plot is not None and nb_name != THUMBNAIL_PATH:
+        files[THUMBNAIL_PATH] = plot
 
     chats = []
     seen = set()
@@ -155,7 +184,8 @@ def build_bundle(
         chats.append(
             {"source": crel, "file": chat_file, "transcript": md_file, "messages": count_messages(doc)}
         )
-    return Bundle(notebook=nb_name, files=files, chats=chats)
+    return Bundle(notebook=nb_name, files=files, chats=chats,
+                  thumbnail=THUMBNAIL_PATH if THUMBNAIL_PATH in files else "")
 
 
 def total_size(files: dict[str, bytes]) -> int:

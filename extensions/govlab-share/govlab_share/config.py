@@ -61,6 +61,13 @@ class GovlabShare(Configurable):
         "'open in lab' nbgitpuller link in the README. Empty: no link.",
     ).tag(config=True)
 
+    gallery_url = Unicode(
+        "",
+        help="URL of the hub's gallery service (e.g. https://lab.example.go.kr/services/gallery). "
+        "Set: the README's 'open in my lab' link goes through the gallery, which counts "
+        "opens. Empty: the link is the hub's nbgitpuller link.",
+    ).tag(config=True)
+
     ai_model = Unicode(
         "",
         help="Model id shown in the README as the AI model used. Empty: read "
@@ -99,7 +106,7 @@ class GovlabShare(Configurable):
         "<jupyter_data_dir>/govlab/shares.json.",
     ).tag(config=True)
 
-    @validate("gitlab_url", "hub_public_url")
+    @validate("gitlab_url", "hub_public_url", "gallery_url")
     def _valid_url(self, proposal):
         value = proposal["value"].strip().rstrip("/")
         if value and not re.match(r"^https?://[^/\s]+", value):

@@ -199,6 +199,7 @@ class ShareHandler(_Base):
             source_path=rel,
             branch=cfg.branch,
             hub_public_url=cfg.hub_public_url,
+            gallery_url=cfg.gallery_url,
             keep_outputs=body["keep_outputs"],
             history=list((record or {}).get("history") or []),
         )

@@ -51,6 +51,7 @@ def render_manifest(meta: DocMeta, files: dict[str, bytes]) -> bytes:
         "notebook": meta.notebook,
         "branch": meta.branch,
         "chats": meta.chats,
+        "thumbnail": meta.thumbnail or None,
         "files": {path: file_entry(files[path]) for path in sorted(files)},
         "history": meta.history,
     }

@@ -18,6 +18,9 @@ from . import __version__
 from .errors import ShareError
 from .gitlab_client import Client, map_error, remote_changed, too_large
 
+# Every shared project carries this GitLab topic: the gallery finds shared work by it.
+GALLERY_TOPIC = "govlab"
+
 
 @dataclass
 class ProjectInfo:
@@ -130,6 +133,7 @@ def _ensure_project(gl, config, req: ShareRequest, record: dict | None):
         "visibility": req.visibility,
         "description": req.description[:2000],
         "initialize_with_readme": False,
+        "topics": [GALLERY_TOPIC],
     }
     if config.namespace:
         data["namespace_id"] = _namespace_id(gl, config.namespace)
@@ -182,9 +186,14 @@ def _publish(config, token, req, record, make_files):
     gl = _client(config, token)
     project, existed = _ensure_project(gl, config, req, record)
     info = _info(project)
-    if existed and getattr(project, "visibility", req.visibility) != req.visibility:
-        project.visibility = req.visibility
-        project.save()
+    if existed:
+        topics = list(getattr(project, "topics", None) or [])
+        changed_visibility = getattr(project, "visibility", req.visibility) != req.visibility
+        if changed_visibility or GALLERY_TOPIC not in topics:
+            # Projects shared before the gallery existed get the topic on their next share.
+            project.visibility = req.visibility
+            project.topics = topics + [GALLERY_TOPIC] if GALLERY_TOPIC not in topics else topics
+            project.save()
 
     same_project = bool(record) and record.get("project_id") == info.id
     known = dict(record.get("files") or {}) if same_project else {}

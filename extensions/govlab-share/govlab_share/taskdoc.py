@@ -23,19 +23,40 @@ class DocMeta:
     clone_url: str = ""  # http(s) clone URL of the project
     web_url: str = ""
     hub_public_url: str = ""
+    # The hub's gallery service (e.g. https://lab.example.go.kr/services/gallery); when
+    # set, the README's open link goes through it so that opens are counted.
+    gallery_url: str = ""
+    thumbnail: str = ""  # repo path of the first plot, "" when none
     keep_outputs: bool = False
     chats: list = field(default_factory=list)  # [{"source", "file", "transcript", "messages"}]
     history: list = field(default_factory=list)  # previous shares, oldest first
 
 
+def project_path_of(meta: DocMeta) -> str:
+    """`group/project` from the web URL (the gallery's open link names the project so)."""
+    if not meta.web_url or not meta.repo_name:
+        return ""
+    parts = meta.web_url.split("://", 1)[-1].split("/", 1)
+    return parts[1].strip("/") if len(parts) == 2 else ""
+
+
 def open_in_lab_url(meta: DocMeta) -> str:
-    """nbgitpuller link that pulls the repo into the reader's own lab and opens the notebook."""
+    """Link that pulls the repo into the reader's own lab and opens the notebook.
+
+    Through the gallery (counted, same nbgitpuller pull) when one is configured,
+    else the nbgitpuller link on the hub directly.
+    """
+    pwn = project_path_of(meta)
+    if meta.gallery_url and pwn:
+        return f"{meta.gallery_url.rstrip('/')}/open/{quote(pwn, safe='/')}"
     if not (meta.hub_public_url and meta.clone_url and meta.repo_name):
         return ""
     query = urlencode(
         {
             "repo": meta.clone_url,
             "branch": meta.branch,
+            # Without it nbgitpuller names the folder after the clone URL, ".git" included.
+            "targetpath": meta.repo_name,
             "urlpath": f"lab/tree/{meta.repo_name}/{meta.notebook}",
         },
         quote_via=quote,
@@ -53,7 +74,9 @@ def render_readme(meta: DocMeta) -> str:
     link = open_in_lab_url(meta)
     out = [f"# {_md_escape_line(meta.title)}", ""]
     if link:
-        out += [f"[**▶ 랩에서 열기 / Open in lab**]({link})", ""]
+        out += [f"[**▶ 내 실험실에서 열기 / Open in my lab**]({link})", ""]
+    if meta.thumbnail:
+        out += [f"![미리보기 / Preview]({_rel(meta.thumbnail)})", ""]
     out += ["## 목적 / Purpose", "", meta.description.strip() or "_(설명 없음 / no description)_", ""]
     out += [
         "## 정보 / About",

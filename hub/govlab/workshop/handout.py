@@ -51,6 +51,23 @@ def starter_hook(starters: dict[str, str]):
     return hook
 
 
+# Where a container lab finds its cohort's starter folder (read-only); the lab image's
+# entry point copies it into the home with the same never-overwrite rule.
+WORKSHOP_MOUNT = "/opt/govlab/workshop"
+
+
+def starter_volume_hook(starters: dict[str, str]):
+    """A pre-spawn hook mounting each seat's starter folder into its container (docker mode)."""
+
+    def hook(spawner) -> None:
+        src = starters.get(spawner.user.name)
+        if not src or not Path(src).is_dir():
+            return
+        spawner.volumes = {**spawner.volumes, src: {"bind": WORKSHOP_MOUNT, "mode": "ro"}}
+
+    return hook
+
+
 def chain(*hooks):
     """One pre-spawn hook running several in order."""
 

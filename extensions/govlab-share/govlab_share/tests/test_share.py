@@ -66,6 +66,7 @@ def test_share_creates_project_and_one_commit(fetch, workspace, gitlab_server, h
     assert query == {
         "repo": [f"{gitlab_server.url}/{data['project']}.git"],
         "branch": ["main"],
+        "targetpath": [project_path],  # the folder the notebook path below is in
         "urlpath": [f"lab/tree/{project_path}/report.ipynb"],
     }
 

@@ -117,6 +117,7 @@ def test_open_in_lab_url_encodes_query():
     assert open_in_lab_url(meta) == (
         "https://lab.example/hub/user-redirect/git-pull?"
         "repo=https%3A//gitlab.example/kim/notebook-abc123.git&branch=main"
+        "&targetpath=notebook-abc123"
         "&urlpath=lab/tree/notebook-abc123/%EB%B3%B4%EA%B3%A0%EC%84%9C.ipynb"
     )
     meta.hub_public_url = ""

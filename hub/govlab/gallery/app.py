@@ -1,0 +1,278 @@
+"""The gallery's web pages: a JupyterHub service with hub sign-in, Korean first.
+
+Every handler requires hub sign-in (HubOAuthenticated); the featured toggle is a POST
+with XSRF protection and needs the curator scope. Nothing here waits on GitLab longer
+than `first_wait` (a never-loaded catalog) or `request_timeout` (detail files).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import tornado.web
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
+from jupyterhub.utils import url_path_join
+
+from . import hubtoken, listing
+from .cache import Catalog, Refresher
+from .catalog import Details, Entry
+from .config import GalleryConfig
+from .render import markdown_html
+from .store import Store
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Gallery:
+    """The service's state: configuration, the GitLab cache, featured marks and counts."""
+
+    def __init__(self, cfg: GalleryConfig):
+        self.cfg = cfg
+        self.catalog = Catalog(cfg)
+        self.store = Store(cfg.db_path)
+
+    def close(self) -> None:
+        self.catalog.close()
+        self.store.close()
+
+
+def notice(lists: list[Refresher]) -> dict | None:
+    """What the page says about the freshness of what it shows."""
+    failed = [r for r in lists if r.stale]
+    if failed:
+        shown = [r.loaded_at for r in failed if r.loaded_at]
+        if shown:
+            when = datetime.fromtimestamp(min(shown)).astimezone().strftime("%Y-%m-%d %H:%M")
+            return {"kind": "stale", "ko": f"GitLab에 연결할 수 없어 {when}에 받은 목록을 보여 줍니다. 자동으로 다시 시도합니다.",
+                    "en": f"GitLab is not answering: showing the list as of {when}. Retrying automatically."}
+        return {"kind": "down", "ko": "GitLab에 연결할 수 없어 목록을 아직 받지 못했습니다. 자동으로 다시 시도합니다.",
+                "en": "GitLab is not answering and no list was received yet. Retrying automatically."}
+    if any(r.loaded_at is None for r in lists):
+        return {"kind": "loading", "ko": "목록을 불러오는 중입니다. 잠시 후 새로 고침하세요.",
+                "en": "Loading the list; refresh in a moment."}
+    return None
+
+
+class BaseHandler(HubOAuthenticated, tornado.web.RequestHandler):
+    @property
+    def gallery(self) -> Gallery:
+        return self.settings["gallery"]
+
+    @property
+    def hub_auth(self):
+        return self.settings["hub_auth"]
+
+    @property
+    def cfg(self) -> GalleryConfig:
+        return self.gallery.cfg
+
+    @property
+    def user_name(self) -> str:
+        return self.current_user["name"]
+
+    @property
+    def is_curator(self) -> bool:
+        return self.cfg.curate_scope in (self.current_user.get("scopes") or [])
+
+    def url(self, *parts: str) -> str:
+        return url_path_join(self.cfg.prefix, *parts)
+
+    async def gitlab_token(self) -> str | None:
+        if not self.cfg.user_tokens:
+            return None
+        hub_token = self.hub_auth.get_token(self)
+        if not hub_token:
+            return None
+        return await hubtoken.gitlab_token(self.cfg.hub_api_url, self.user_name, hub_token,
+                                           self.cfg.request_timeout)
+
+    async def visible_cards(self) -> tuple[list[listing.Card], list[Refresher]]:
+        entries, lists = await self.gallery.catalog.view(self.user_name, await self.gitlab_token())
+        store = self.gallery.store
+        return listing.cards(entries, self.gallery.catalog.details, store.featured(), store.opens()), lists
+
+    async def find(self, ref: str) -> listing.Card | None:
+        """A card the official may see, by project id or path; re-reads GitLab once if unknown."""
+        for attempt in (1, 2):
+            cards, lists = await self.visible_cards()
+            for c in cards:
+                if str(c.entry.id) == ref or c.entry.path_with_namespace.lower() == ref.lower():
+                    return c
+            if attempt == 1:
+                # Just shared? Ask GitLab again (bounded), then give up.
+                for r in lists:
+                    r.kick(force=True)
+                tasks = [asyncio.shield(r.task) for r in lists if r.running]
+                if tasks:
+                    await asyncio.wait(tasks, timeout=self.cfg.first_wait)
+        return None
+
+    def render_page(self, template: str, **kw) -> None:
+        self.render(template, url=self.url, user=self.user_name, curator=self.is_curator,
+                    hub_home=url_path_join(self.settings["hub_prefix"], "home"), **kw)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        messages = {
+            403: ("권한이 없습니다.", "You are not allowed to do this."),
+            404: ("찾을 수 없거나 볼 권한이 없습니다.", "Not found, or you may not see it."),
+        }
+        ko, en = messages.get(status_code, ("요청을 처리하지 못했습니다.", "The request failed."))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(self.render_string("error.html", status=status_code, ko=ko, en=en,
+                                       url=lambda *p: url_path_join(self.cfg.prefix, *p)))
+
+
+class ListHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        q = self.get_argument("q", "").strip()[:200]
+        agency = self.get_argument("agency", "")
+        topic = self.get_argument("topic", "")
+        period = self.get_argument("period", "")
+        try:
+            page = int(self.get_argument("page", "1"))
+        except ValueError:
+            page = 1
+        all_cards, lists = await self.visible_cards()
+        found = listing.select(all_cards, q=q, agency=agency, topic=topic, period=period)
+        shown, pages = listing.page_of(found, page, self.cfg.page_size)
+        agencies, topics = listing.facets(all_cards)
+        base = {"q": q, "agency": agency, "topic": topic, "period": period}
+
+        def page_url(n: int) -> str:
+            return self.url("") + "?" + urlencode({**{k: v for k, v in base.items() if v}, "page": n})
+
+        self.render_page("list.html", cards=shown, total=len(found), page=min(max(1, page), pages),
+                         pages=pages, page_url=page_url, agencies=agencies, topics=topics,
+                         notice=notice(lists), **base)
+
+
+class EntriesHandler(BaseHandler):
+    """The same list as JSON (scripts and tests); no tokens, only what the page shows."""
+
+    @tornado.web.authenticated
+    async def get(self):
+        all_cards, lists = await self.visible_cards()
+        found = listing.select(all_cards, q=self.get_argument("q", ""),
+                               agency=self.get_argument("agency", ""),
+                               topic=self.get_argument("topic", ""),
+                               period=self.get_argument("period", ""))
+        n = notice(lists)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps({"entries": [c.to_json() for c in found],
+                                "stale": bool(n and n["kind"] in ("stale", "down")),
+                                "notice": n}, ensure_ascii=False))
+
+
+class DetailHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, ref):
+        card = await self.find(ref)
+        if card is None:
+            raise tornado.web.HTTPError(404)
+        catalog = self.gallery.catalog
+        e, d = card.entry, card.details
+        files = await catalog.file_list(e, self.user_name)
+        transcripts = []
+        for chat in d.chats[:10]:
+            path = chat.get("transcript")
+            if isinstance(path, str) and path.endswith(".md"):
+                data = await catalog.blob(e, self.user_name, path)
+                if data is not None:
+                    transcripts.append({"path": path, "html": markdown_html(
+                        data.decode("utf-8", "replace"), e.web_url, e.default_branch)})
+        self.render_page("detail.html", card=card, files=files, transcripts=transcripts,
+                         readme_html=markdown_html(d.readme, e.web_url, e.default_branch) if d.readme else "")
+
+
+def pull_url(hub_base: str, entry: Entry, details: Details) -> str:
+    """The hub's nbgitpuller link: clone/merge into the official's lab, open the notebook.
+
+    nbgitpuller never overwrites the official's own changes (it merges, keeping local edits).
+    """
+    folder = entry.path_with_namespace.rsplit("/", 1)[-1]
+    target = f"lab/tree/{folder}/{details.notebook}" if details.notebook else f"lab/tree/{folder}"
+    # targetpath: nbgitpuller would otherwise name the folder after the URL, ".git" included.
+    query = urlencode({"repo": entry.http_url_to_repo, "branch": entry.default_branch,
+                       "targetpath": folder, "urlpath": target}, quote_via=quote, safe="/")
+    return url_path_join(hub_base, "hub/user-redirect/git-pull") + "?" + query
+
+
+class OpenHandler(BaseHandler):
+    """'내 실험실에서 열기': count the open, then nbgitpuller on the hub."""
+
+    @tornado.web.authenticated
+    async def get(self, ref):
+        card = await self.find(ref.strip("/"))
+        if card is None:
+            raise tornado.web.HTTPError(404)
+        self.gallery.store.record_open(card.entry.id)
+        self.redirect(pull_url(self.settings["hub_base"], card.entry, card.details))
+
+
+class ThumbHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, ref):
+        card = await self.find(ref)
+        if card is None or not card.details.thumbnail:
+            raise tornado.web.HTTPError(404)
+        data = await self.gallery.catalog.blob(card.entry, self.user_name, card.details.thumbnail)
+        if not data or not data.startswith(b"\x89PNG"):
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Cache-Control", "private, max-age=300")
+        self.finish(data)
+
+
+class FeaturedHandler(BaseHandler):
+    """Curators mark or unmark an entry as featured (우수사례)."""
+
+    @tornado.web.authenticated
+    async def post(self, ref):
+        if not self.is_curator:
+            self.set_status(403)
+            return self.finish(self.render_string(
+                "error.html", status=403, url=self.url,
+                ko="우수사례 지정은 관리자만 할 수 있습니다.",
+                en="Only gallery curators (hub admins) can mark featured entries."))
+        card = await self.find(ref)
+        if card is None:
+            raise tornado.web.HTTPError(404)
+        on = self.get_body_argument("featured", "1") == "1"
+        self.gallery.store.set_featured(card.entry.id, on, self.user_name)
+        self.redirect(self.url("p", str(card.entry.id)))
+
+
+def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.Application:
+    cfg = gallery.cfg
+    # The singleton: HubOAuthCallbackHandler finds the OAuth state (and PKCE verifier)
+    # the login redirect stored in it.
+    hub_auth = hub_auth or HubOAuth.instance(cache_max_age=60)
+    prefix = cfg.prefix
+    routes = [
+        (prefix, ListHandler),
+        (url_path_join(prefix, "api/entries"), EntriesHandler),
+        (url_path_join(prefix, r"p/(\d+)"), DetailHandler),
+        (url_path_join(prefix, r"open/(.+)"), OpenHandler),
+        (url_path_join(prefix, r"thumb/(\d+)"), ThumbHandler),
+        (url_path_join(prefix, r"featured/(\d+)"), FeaturedHandler),
+        (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+    ]
+    hub_base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
+    return tornado.web.Application(
+        routes,
+        gallery=gallery,
+        hub_auth=hub_auth,
+        hub_base=hub_base,
+        hub_prefix=url_path_join(hub_base, "hub/"),
+        login_url=hub_auth.login_url,
+        cookie_secret=secrets.token_bytes(32),
+        xsrf_cookies=True,
+        template_path=str(TEMPLATES),
+    )

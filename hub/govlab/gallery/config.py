@@ -1,0 +1,76 @@
+"""The gallery service's configuration, read once from the environment the hub gives it.
+
+The hub builds it from the settings file (govlab.hubconfig.gallery_config): non-secret
+values as JSON in GOVLAB_GALLERY_CONFIG, the catalog token in its own variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+from urllib.parse import urlparse
+
+CONFIG_ENV = "GOVLAB_GALLERY_CONFIG"
+TOKEN_ENV = "GOVLAB_GALLERY_GITLAB_TOKEN"
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class GalleryConfig:
+    gitlab_url: str
+    namespaces: tuple[str, ...] = ()
+    topic: str = "govlab"
+    user_tokens: bool = False  # list private projects with each official's own GitLab token
+    db_path: str = "gallery.sqlite"
+    refresh_every: float = 120.0
+    request_timeout: float = 10.0
+    page_size: int = 24
+    curate_scope: str = "custom:govlab-gallery:curate"
+    agency: str = ""
+    # Filled from JupyterHub's service environment.
+    prefix: str = "/services/gallery/"
+    hub_api_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8093
+    token: str = field(default="", repr=False)  # catalog token (public + internal)
+
+    @property
+    def first_wait(self) -> float:
+        """Longest a page view waits for a catalog that was never loaded."""
+        return min(self.request_timeout, 5.0)
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> GalleryConfig:
+    environ = os.environ if environ is None else environ
+    raw = environ.get(CONFIG_ENV)
+    if not raw:
+        raise ConfigError(f"{CONFIG_ENV} is not set: the gallery runs as a hub service (gallery.enabled)")
+    try:
+        data = json.loads(raw)
+    except ValueError as e:
+        raise ConfigError(f"{CONFIG_ENV} is not JSON: {e}") from None
+    if not data.get("gitlab_url"):
+        raise ConfigError("gitlab_url is empty: set sharing.gitlab_url in the settings file")
+    service_url = urlparse(environ.get("JUPYTERHUB_SERVICE_URL") or "http://127.0.0.1:8093")
+    return GalleryConfig(
+        gitlab_url=data["gitlab_url"].rstrip("/"),
+        namespaces=tuple(data.get("namespaces") or ()),
+        topic=data.get("topic") or "govlab",
+        user_tokens=bool(data.get("user_tokens")),
+        db_path=data.get("db_path") or "gallery.sqlite",
+        refresh_every=float(data.get("refresh_every") or 120),
+        request_timeout=float(data.get("request_timeout") or 10),
+        page_size=int(data.get("page_size") or 24),
+        curate_scope=data.get("curate_scope") or GalleryConfig.curate_scope,
+        agency=data.get("agency") or "",
+        prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/services/gallery/",
+        hub_api_url=(environ.get("JUPYTERHUB_API_URL") or "").rstrip("/"),
+        host=service_url.hostname or "127.0.0.1",
+        port=service_url.port or 8093,
+        token=(environ.get(TOKEN_ENV) or "").strip(),
+    )

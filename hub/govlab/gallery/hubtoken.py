@@ -1,0 +1,43 @@
+"""The signed-in official's GitLab token, read from the hub with that official's own token.
+
+The browser's token for the gallery (JupyterHub OAuth) carries `admin:auth_state!user`
+only when the hub uses GitLab sign-in (see hubconfig.gallery_section): the gallery can
+then read that one official's auth_state, never anyone else's, and holds no hub-wide
+right of its own. The GitLab token stays in this process's memory; it never reaches
+the browser or the disk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import quote
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+_cache: dict[str, tuple[float, str | None]] = {}
+TTL = 60.0  # the hub refreshes GitLab tokens well before they expire (auth_refresh_age)
+
+
+async def gitlab_token(hub_api_url: str, user: str, hub_token: str, timeout: float) -> str | None:
+    """The user's GitLab access token, or None (no auth_state, hub refused or down)."""
+    hit = _cache.get(user)
+    if hit and time.monotonic() - hit[0] < TTL:
+        return hit[1]
+    request = HTTPRequest(
+        f"{hub_api_url}/users/{quote(user, safe='')}",
+        headers={"Authorization": f"token {hub_token}", "Accept": "application/json"},
+        request_timeout=timeout, connect_timeout=timeout,
+    )
+    try:
+        response = await AsyncHTTPClient().fetch(request)
+        model = json.loads(response.body)
+    except (HTTPClientError, OSError, ValueError):
+        # Not cached: the next view asks again. Meanwhile private projects are left
+        # out; the shared catalog still shows.
+        return None
+    state = model.get("auth_state") if isinstance(model, dict) else None
+    token = state.get("access_token") if isinstance(state, dict) else None
+    token = token if isinstance(token, str) and token else None
+    _cache[user] = (time.monotonic(), token)
+    return token
