@@ -95,7 +95,7 @@ def main() -> int:
                 results["docker"] = spawn_all(hub, names, container_mb(engine))
             finally:
                 hub.stop()
-                engine.remove_labs()
+                engine.remove_labs(names)
                 for n in names:
                     engine.run("volume", "rm", "-f", f"{prefix}-{n}", check=False)
     finally:

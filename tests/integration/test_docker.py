@@ -57,7 +57,7 @@ def docker_hub(tmp_path_factory, docker_engine, lab_image):
     hub.tokens = tokens
     yield hub
     hub.stop()
-    docker_engine.remove_labs()
+    docker_engine.remove_labs(OFFICIALS)
     for name in OFFICIALS:
         docker_engine.run("volume", "rm", "-f", f"{prefix}-{name}", check=False)
 

@@ -154,6 +154,9 @@ def world(tmp_path_factory, _gitlab_server_session):
         w.share("lee", "출장비정산.ipynb", notebook("출장비 정산 도우미", "여비 규정에 따라 출장비를 계산합니다."),
                 "출장비 정산 도우미", "public", chats=["출장비.chat"])
         w.share("lee", "인사자료.ipynb", notebook("인사 평가 초안", "비공개 인사 자료 정리"), "인사 평가 초안", "private")
+        # The next background refresh (refresh_every) picks the shares up; start from there.
+        park = w.session("park")
+        wait_for(lambda: len(w.entries(park)["entries"]) == 3 and all(e["author"] for e in w.entries(park)["entries"]))
         yield w
     finally:
         hub.kill_everything()
@@ -249,6 +252,16 @@ def test_search_and_open_in_my_lab_in_chromium(world, page):
     assert again["content"]["cells"][1]["source"] == "print('내가 고친 코드')"
     opened = [e for e in world.entries(world.session("park"))["entries"] if e["title"] == "출장비 정산 도우미"]
     assert opened[0]["opens"] == 2
+    # An internal project opens too: git clones it with park's own GitLab token, which
+    # the lab's credential helper takes from the hub (nothing is stored in the clone).
+    internal = world.shared["예산 집행 현황"]["project"]
+    folder = internal.rsplit("/", 1)[1]
+    page.goto(f"{world.gallery}/open/{internal}")
+    page.wait_for_url(re.compile(rf".*/user/park/lab/tree/{folder}/.*"), timeout=120_000)
+    r = hub.lab("GET", "park", f"/api/contents/{folder}/예산집계.ipynb", token=world.hub_tokens["park"])
+    assert r.status_code == 200, r.text
+    git_config = (hub.state_dir / "home" / "park" / folder / ".git" / "config").read_text()
+    assert not any(t in git_config for t in list(world.gitlab.store.tokens))
 
 
 def gallery_xsrf_cookie(s: requests.Session) -> str:
@@ -316,6 +329,14 @@ def test_admins_mark_featured_entries_which_come_first(world):
 def test_gitlab_outage_shows_the_cached_list_with_a_notice(world):
     park = world.session("park")
     known = wait_for(lambda: world.entries(park)["entries"])
+    # A GitLab that hangs (20 s, longer than this page request may take): the next
+    # background refresh runs into it (and gives up after request_timeout); pages keep
+    # answering at once from the cache.
+    world.gitlab.fault("GET", r"^/api/v4/projects$", status=None, delay=20, count=1)
+    time.sleep(11)  # refresh_every is 10 s: a refresh has met the hanging GitLab
+    assert world.gitlab._server.faults.pending == []  # it was taken by that refresh
+    quick = park.get(f"{world.gallery}/api/entries", timeout=5).json()
+    assert {e["id"] for e in quick["entries"]} == {e["id"] for e in known}
     try:
         # GitLab slow and failing: the page keeps answering with what it last knew.
         world.gitlab.fault("GET", r"^/api/v4/projects$", status=503, count=10_000, delay=1)

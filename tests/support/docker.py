@@ -131,9 +131,17 @@ class DockerEngine:
     def inspect(self, name: str) -> dict:
         return json.loads(self.run("inspect", name).stdout)[0]
 
-    def remove_labs(self) -> None:
-        for c in self.containers():
-            self.run("rm", "-f", c["Names"], check=False)
+    def remove_labs(self, users=None) -> None:
+        """Remove the lab containers of these users; without names, every lab container,
+        but only on an engine the tests started (never an operator's)."""
+        if users is not None:
+            names = [f"govlab-{u}" for u in users]
+        elif self.proc is not None:
+            names = [c["Names"] for c in self.containers()]
+        else:
+            names = []
+        for name in names:
+            self.run("rm", "-f", name, check=False)
 
 
 def inputs_digest() -> str:

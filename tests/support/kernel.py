@@ -12,20 +12,23 @@ from tests.support import aio
 from tornado.websocket import websocket_connect
 
 
+def execute_request(msg_id: str, code: str) -> str:
+    """A Jupyter messaging execute_request for the kernel websocket."""
+    return json.dumps(
+        {
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex, "version": "5.3"},
+            "parent_header": {},
+            "metadata": {},
+            "content": {"code": code, "silent": False, "store_history": False, "allow_stdin": False},
+            "channel": "shell",
+        }
+    )
+
+
 async def _execute(ws_url: str, token: str, code: str, timeout: float) -> str:
     conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
     msg_id = uuid.uuid4().hex
-    conn.write_message(
-        json.dumps(
-            {
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex, "version": "5.3"},
-                "parent_header": {},
-                "metadata": {},
-                "content": {"code": code, "silent": False, "store_history": False, "allow_stdin": False},
-                "channel": "shell",
-            }
-        )
-    )
+    conn.write_message(execute_request(msg_id, code))
     out: list[str] = []
     try:
         while True:
@@ -52,17 +55,7 @@ async def _run_until_kernel_dies(ws_url: str, token: str, code: str, timeout: fl
     """Run code and collect the kernel states the lab reports, until it says the kernel
     died and restarts (what JupyterLab turns into its "kernel restarting" dialog)."""
     conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
-    conn.write_message(
-        json.dumps(
-            {
-                "header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex, "version": "5.3"},
-                "parent_header": {},
-                "metadata": {},
-                "content": {"code": code, "silent": False, "store_history": False, "allow_stdin": False},
-                "channel": "shell",
-            }
-        )
-    )
+    conn.write_message(execute_request(uuid.uuid4().hex, code))
     states: list[str] = []
     try:
         while True:

@@ -19,6 +19,7 @@ from . import paths
 from .chats import list_chats
 from .config import VISIBILITIES, GovlabShare
 from .errors import ShareError, bad_request
+from .git_credential import git_environment
 from .gitlab_client import too_large
 from .history import ShareHistory, previous_summary
 from .publish import ProjectInfo, ShareRequest, project_path, publish
@@ -266,6 +267,10 @@ def setup_handlers(server_app) -> None:
     environ = dict(os.environ)
     if cfg.token_source == "env":
         os.environ.pop(cfg.token_env, None)
+    elif cfg.gitlab_url:
+        # GitLab sign-in: git (nbgitpuller's "open in my lab") clones internal and
+        # private projects as the official, with the token the hub holds for them.
+        os.environ.update(git_environment(cfg.gitlab_url))
     web_app.settings[SETTINGS_KEY] = {
         "config": cfg,
         "environ": environ,

@@ -108,9 +108,9 @@ class BaseHandler(HubOAuthenticated, tornado.web.RequestHandler):
                 # Just shared? Ask GitLab again (bounded), then give up.
                 for r in lists:
                     r.kick(force=True)
-                tasks = [asyncio.shield(r.task) for r in lists if r.running]
-                if tasks:
-                    await asyncio.wait(tasks, timeout=self.cfg.first_wait)
+                running = [r.task for r in lists if r.running]
+                if running:  # asyncio.wait leaves them running on timeout
+                    await asyncio.wait(running, timeout=self.cfg.first_wait)
         return None
 
     def render_page(self, template: str, **kw) -> None:

@@ -86,8 +86,9 @@ class Refresher:
         self.error = None
         self.failures = 0
         self.due = self._clock() + self.every
-        if self._after:
-            # Details follow in the background: a page waiting for the list never waits for them.
+        if self._after and not (self.details_task and not self.details_task.done()):
+            # Details follow in the background: a page waiting for the list never waits for
+            # them. One pass at a time (a cold pass may outlast `every`); the next catches up.
             self.details_task = asyncio.ensure_future(self._details(entries))
 
     async def _details(self, entries: list[Entry]) -> None:
