@@ -791,14 +791,17 @@ def _container_problems(settings: Settings) -> list[tuple[str, str]]:
                     "e.g. http://hub:8081 (or use network: host on a single machine)",
                 )
             )
-    for i, w in enumerate(settings.workshops):
-        if w.starter and not docker.host_network and settings.mode == "swarm":
-            problems.append(
-                (
-                    f"workshops.{i}.starter",
-                    "a starter folder on the hub's disk cannot reach swarm nodes: use materials_repo",
+    if settings.mode == "swarm":
+        # Docker mode mounts a cohort's starter folder into its seats' containers; a
+        # folder on the hub's disk cannot reach the swarm's nodes.
+        for i, w in enumerate(settings.workshops):
+            if w.starter:
+                problems.append(
+                    (
+                        f"workshops.{i}.starter",
+                        "a starter folder on the hub's disk cannot reach swarm nodes: use materials_repo",
+                    )
                 )
-            )
     return problems
 
 

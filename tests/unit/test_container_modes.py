@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from govlab import settings
 from govlab.hubconfig import build_hub_config
+from govlab.hubsetup import pre_spawn_hooks
 from govlab.labconfig import lab_server_config
 from govlab.spawners import GovlabDockerSpawner, GovlabSwarmSpawner
+from govlab.workshop.handout import WORKSHOP_MOUNT
 from tests.unit.test_hubconfig import RUNTIME, dig, loaded
 
 HOST = {"network": "host", "image": "govlab/lab:0.1.0"}
@@ -114,6 +117,12 @@ BAD_CASES = [
     ({"mode": "docker", "docker": {"network": "govlab", "hub_connect_url": "http://hub:8081"}}, "hub.hub_bind_url", "0.0.0.0"),
     # ... nor find the hub without its address on the network.
     ({"mode": "docker", "hub": {"hub_bind_url": "http://0.0.0.0:8081"}}, "docker.hub_connect_url", "http://hub:8081"),
+    # A starter folder on the hub's disk never reaches a swarm node.
+    (
+        {**docker("swarm"), "workshops": [{"name": "edu", "seats": 2, "starter": "starters"}]},
+        "workshops.0.starter",
+        "materials_repo",
+    ),
 ]
 
 
@@ -144,3 +153,19 @@ def test_swarm_mounts_named_volumes_as_volumes_and_paths_as_binds():
     assert by_target["/home/govlab"]["Type"] == "volume"
     assert by_target["/home/govlab"]["Source"] == "govlab-home-kim"
     assert by_target["/opt/s"]["Type"] == "bind" and by_target["/opt/s"]["ReadOnly"] is True
+
+
+def test_docker_seats_get_ports_and_their_cohort_starter_folder_read_only(tmp_path):
+    starter = tmp_path / "starters"
+    starter.mkdir()
+    data = {**docker(), "workshops": [{"name": "edu", "seats": 2, "starter": str(starter)}]}
+    seat = SimpleNamespace(user=SimpleNamespace(name="edu-01"), volumes={"home-{username}": "/home/govlab"}, port=0, args=[])
+    other = SimpleNamespace(user=SimpleNamespace(name="kim"), volumes={"home-{username}": "/home/govlab"}, port=0, args=[])
+    for spawner in (seat, other):
+        for hook in pre_spawn_hooks(loaded(data)):
+            hook(spawner)
+    assert seat.volumes[str(starter)] == {"bind": WORKSHOP_MOUNT, "mode": "ro"}
+    assert other.volumes == {"home-{username}": "/home/govlab"}, "only the cohort's seats get its folder"
+    # On the host network every lab gets its own HTTP and MCP ports, as in local mode.
+    assert seat.port and other.port and seat.port != other.port
+    assert any(a.startswith("--MCPExtensionApp.mcp_port=") for a in seat.args)
