@@ -1,8 +1,9 @@
 """The edge between the settings file and a running JupyterHub.
 
-config/jupyterhub_config.py calls `configure(c)`: load and validate the settings,
-write the labs' (secret-free) config file, merge the pure `build_hub_config` result
-into `c`, and warn about an unreachable model endpoint.
+govlab's jupyterhub_config.py (in this package; config/jupyterhub_config.py points to
+it) calls `configure(c)`: load and validate the settings, write the labs' (secret-free)
+config file, merge the pure `build_hub_config` result into `c`, add the pre-spawn
+hooks, and warn about an unreachable model endpoint.
 """
 
 from __future__ import annotations
