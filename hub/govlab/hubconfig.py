@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .labconfig import lab_environment, lab_server_config
+from .labimage import LAB_CMD, LAB_CONFIG_ENV, LAB_GID, LAB_UID
 from .settings import GALLERY_SERVICE, USERNAME_RE, LoadedSettings
 from .workshop.seats import seat_dir
 
@@ -269,15 +270,15 @@ CONTAINER_SPAWNERS = {
     "docker": ("GovlabDockerSpawner", "govlab.spawners.GovlabDockerSpawner"),
     "swarm": ("GovlabSwarmSpawner", "govlab.spawners.GovlabSwarmSpawner"),
 }
-# The official's user in the lab image (images/lab/Dockerfile).
-LAB_UID = "1000:1000"
+# The official's user in the lab image.
+LAB_USER = f"{LAB_UID}:{LAB_GID}"
 
 
 def container_environment(loaded: LoadedSettings, runtime: Runtime) -> dict[str, str]:
     """A container lab's environment: the same as a local lab's, with the lab config
     itself (secret-free JSON) in place of a config directory on the hub's disk."""
     env = lab_environment(loaded, lab_config_dir="")
-    env["GOVLAB_LAB_CONFIG"] = json.dumps(lab_server_config(loaded), ensure_ascii=False, sort_keys=True)
+    env[LAB_CONFIG_ENV] = json.dumps(lab_server_config(loaded), ensure_ascii=False, sort_keys=True)
     env.update(runtime.extra_env)
     return env
 
@@ -298,12 +299,11 @@ def container_spawner_section(
         "remove": True,
         "volumes": {docker.volume_template: docker.home},
         "notebook_dir": docker.home,
-        # The image's entry point hands out starter notebooks, then runs this.
-        "cmd": ["jupyterhub-singleuser"],
+        "cmd": LAB_CMD,
         "environment": container_environment(loaded, runtime),
     }
     if settings.mode == "docker":
-        traits["extra_create_kwargs"] = {"user": LAB_UID}
+        traits["extra_create_kwargs"] = {"user": LAB_USER}
         traits["extra_host_config"] = {
             # No Linux capabilities, no privilege gain (setuid), no swap beyond the
             # memory limit (a kernel that allocates past it is killed, not slowed),
@@ -314,7 +314,7 @@ def container_spawner_section(
             "pids_limit": docker.pids_limit,
         }
     else:
-        traits["extra_container_spec"] = {"user": LAB_UID, "cap_drop": ["ALL"]}
+        traits["extra_container_spec"] = {"user": LAB_USER, "cap_drop": ["ALL"]}
     if docker.host_network:
         # Labs share the hub machine's network: each listens on loopback at a port the
         # hub assigns (govlab.spawnhooks), never on the machine's public interfaces.

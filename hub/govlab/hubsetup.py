@@ -103,7 +103,9 @@ def configure(c: Config, environ=None) -> list[str]:
         )
     runtime = runtime_for(loaded)
     prepare_state_dir(loaded.state_dir)
-    write_lab_config(loaded, Path(runtime.lab_config_dir))
+    if loaded.settings.mode == "local":
+        # Container labs get the same config with each spawn ($GOVLAB_LAB_CONFIG).
+        write_lab_config(loaded, Path(runtime.lab_config_dir))
     c.merge(Config(build_hub_config(loaded, runtime)))
     os.environ.update(hub_process_env(loaded))
     hooks = pre_spawn_hooks(loaded)

@@ -19,15 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .hubconfig import Runtime, auth_section, container_environment, workshop_section
+from .labimage import LAB_CMD, LAB_GID, LAB_HOME, LAB_UID
 from .settings import LoadedSettings, Settings, chart_secrets, memory_bytes, split_image
 
-# The lab image reads the hub's lab config from this variable
-# (images/lab/jupyter_server_config.py), set by hubconfig.container_environment.
-LAB_CONFIG_ENV = "GOVLAB_LAB_CONFIG"
-# The lab image's user (uid 1000, group 1000) and home.
-LAB_UID = 1000
-LAB_HOME = "/home/govlab"
-LAB_CMD = ["jupyterhub-singleuser"]
 
 # Secrets field -> (which Kubernetes Secret, key in it). The hub Secret is also the
 # chart's `hub.existingSecret`, which is why the database password's key is the
@@ -174,7 +168,7 @@ def singleuser_values(loaded: LoadedSettings) -> dict[str, Any]:
         "cmd": LAB_CMD,
         "defaultUrl": "/lab",
         "uid": LAB_UID,
-        "fsGid": LAB_UID,
+        "fsGid": LAB_GID,
         "allowPrivilegeEscalation": False,
         "startTimeout": settings.hub.start_timeout,
         "memory": {"limit": settings.limits.memory, "guarantee": memory_guarantee(settings)},

@@ -24,8 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from .labimage import LAB_HOME
+
 SETTINGS_ENV = "GOVLAB_SETTINGS"
-MODES = ("local", "docker", "swarm", "kubernetes")
 # Modes whose hub runs elsewhere, from generated config: `kubernetes` is the Zero to
 # JupyterHub Helm chart (`govlab k8s-values` writes its values). The settings file is
 # valid in them, but `govlab start` refuses them, and their secrets live in the
@@ -371,7 +372,7 @@ class DockerSettings(_Section):
     # Named volume per official for the home directory; {username} is required.
     volume_template: str = "govlab-home-{username}"
     # The official's home inside the lab image (uid 1000).
-    home: str = "/home/govlab"
+    home: str = LAB_HOME
     # Process limit per container (a fork bomb stays inside its own lab).
     pids_limit: int = Field(1024, ge=64)
 

@@ -13,10 +13,11 @@ import pytest
 import yaml
 from traitlets.config import Config
 
-from govlab import hubconfig, k8svalues, settings
+from govlab import hubconfig, settings
 from govlab.hubconfig import auth_section
 from govlab.k8svalues import K8sValuesError, k8s_values
 from govlab.labconfig import NO_KEY_PLACEHOLDER, lab_environment, lab_server_config
+from govlab.labimage import LAB_CONFIG_ENV
 
 # Distinctive secret values: none of them may ever appear in values or CLI output.
 SECRETS = {
@@ -198,7 +199,7 @@ def test_lab_environment_and_config_match_the_other_modes():
     )
     env = k8s_values(parsed)["singleuser"]["extraEnv"]
     local = lab_environment(loaded, lab_config_dir="")
-    assert set(env) == set(local) | {k8svalues.LAB_CONFIG_ENV}
+    assert set(env) == set(local) | {LAB_CONFIG_ENV}
     for var, value in local.items():
         if value == SECRETS["LLM_KEY"]:
             assert env[var] == {"valueFrom": {"secretKeyRef": {"name": "govlab-lab", "key": "llm-api-key"}}}
@@ -206,13 +207,13 @@ def test_lab_environment_and_config_match_the_other_modes():
             assert env[var] == value, var
     assert env["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
     # The lab image applies this JSON (images/lab/jupyter_server_config.py).
-    assert json.loads(env[k8svalues.LAB_CONFIG_ENV]) == json.loads(json.dumps(lab_server_config(loaded)))
+    assert json.loads(env[LAB_CONFIG_ENV]) == json.loads(json.dumps(lab_server_config(loaded)))
 
 
 def test_lab_config_reaches_the_lab_image_unchanged():
     """The JSON the values carry, applied as the lab image applies it, gives the same traits."""
     env = values(gitlab_doc())["singleuser"]["extraEnv"]
-    config = Config(json.loads(env[k8svalues.LAB_CONFIG_ENV]))
+    config = Config(json.loads(env[LAB_CONFIG_ENV]))
     assert config.GovlabShare.hub_public_url == "https://lab.example.go.kr"
     assert config.GovlabShare.token_source == "hub"
     assert config.JupyternautExtension.initial_language_model == "openai/qwen"
