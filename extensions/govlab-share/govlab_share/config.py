@@ -92,6 +92,12 @@ class GovlabShare(Configurable):
         50 * 1024 * 1024, help="Largest total size of the shared files, in bytes."
     ).tag(config=True)
 
+    scan_budget = Float(
+        60.0,
+        help="Longest time (s) the pre-share scan may take; past it the share is refused "
+        "and nothing is sent.",
+    ).tag(config=True)
+
     branch = Unicode("main", help="Branch the share commit goes to.").tag(config=True)
 
     timezone = Unicode(
@@ -153,7 +159,7 @@ class GovlabShare(Configurable):
             )
         return proposal["value"]
 
-    @validate("request_timeout", "max_retry_after")
+    @validate("request_timeout", "max_retry_after", "scan_budget")
     def _valid_positive(self, proposal):
         if proposal["value"] <= 0:
             raise TraitError(

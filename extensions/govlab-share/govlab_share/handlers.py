@@ -15,6 +15,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import bundle as bundle_mod
+from . import guard
 from . import paths
 from .chats import list_chats
 from .config import VISIBILITIES, GovlabShare
@@ -23,7 +24,6 @@ from .git_credential import git_environment
 from .gitlab_client import too_large
 from .history import ShareHistory, previous_summary
 from .publish import ProjectInfo, ShareRequest, project_path, publish
-from .scan import scan_files
 from .taskdoc import DocMeta
 from .tokens import get_token
 
@@ -140,20 +140,6 @@ def _parse_body(raw: bytes) -> dict:
     }
 
 
-def _scan_or_block(files: dict[str, bytes]) -> None:
-    findings = scan_files(files)
-    if findings:
-        raise ShareError(
-            "scan_blocked",
-            422,
-            f"공유할 파일에서 비밀키나 개인정보로 보이는 내용이 {len(findings)}건 발견되어 "
-            "공유를 멈췄습니다. 해당 부분을 지우고 다시 시도하세요.",
-            f"The scan found {len(findings)} secret(s) or personal data; "
-            "remove them and share again.",
-            findings=[f.to_dict() for f in findings],
-        )
-
-
 class ShareHandler(_Base):
     @tornado.web.authenticated
     async def post(self):
@@ -216,14 +202,16 @@ class ShareHandler(_Base):
         size = bundle_mod.total_size(files)
         if size > cfg.max_bundle_bytes:
             raise too_large(size, cfg.max_bundle_bytes)
-        await self.run(_scan_or_block, files)
+        environ = self.settings[SETTINGS_KEY]["environ"]
+        known = guard.known_secrets(environ)
+        await guard.check(files, known=known, budget=cfg.scan_budget)
 
         def final_files(info: ProjectInfo) -> dict[str, bytes]:
             out = render(info)
             # Only README/manifest can differ (project URLs): scan what changed.
             changed = {k: v for k, v in out.items() if files.get(k) != v}
             if changed:
-                _scan_or_block(changed)
+                guard.check_sync(changed, known)
             return out
 
         token = await get_token(cfg, self.settings[SETTINGS_KEY]["environ"])
