@@ -10,8 +10,9 @@ import pytest
 from tests.support.docker import DockerEngine
 from tests.support.hub import RunningHub
 
-# The loopback GitLab-compatible server (`gitlab_server` fixture) for every test here.
-pytest_plugins = ("tests.gitlab_server.fixture",)
+# For every test here: the loopback GitLab-compatible server (`gitlab_server`) and the
+# loopback OpenAI-compatible model server (`model_server`, `model_server_session`).
+pytest_plugins = ("tests.gitlab_server.fixture", "tests.model_server.fixture")
 
 CHROMIUM = os.environ.get("GOVLAB_CHROMIUM", "/usr/bin/chromium")
 

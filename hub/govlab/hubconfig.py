@@ -359,6 +359,7 @@ def culler_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[s
 
 
 CURATE_SCOPE = "custom:govlab-gallery:curate"
+SERVER_DEFAULT_SCOPES = ["users:activity!user", "access:servers!server"]  # JupyterHub's `server` role
 
 
 def gallery_config(loaded: LoadedSettings) -> dict[str, Any]:
@@ -372,6 +373,9 @@ def gallery_config(loaded: LoadedSettings) -> dict[str, Any]:
         "topic": gallery.topic,
         # GitLab sign-in: private projects are listed with the official's own GitLab token.
         "user_tokens": settings.auth.method == "gitlab",
+        # Shared-password sign-in: one token creates every project; a private one is
+        # shown to the official its manifest names as owner.
+        "owner_private": settings.auth.method != "gitlab",
         "db_path": str(loaded.state_dir / "gallery.sqlite"),
         "refresh_every": gallery.refresh_every,
         "request_timeout": gallery.request_timeout,
@@ -417,6 +421,8 @@ def gallery_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[
             # Every official may open the gallery; the service itself needs no hub API rights.
             "extra_user_scopes": [f"access:services!service={GALLERY_SERVICE}"],
             "load_roles": [
+                # A lab announces a new share to the gallery with its own API token.
+                {"name": "server", "scopes": SERVER_DEFAULT_SCOPES + [f"access:services!service={GALLERY_SERVICE}"]},
                 {
                     "name": "govlab-gallery-curator",
                     "description": "Marks gallery entries as featured (우수사례)",
@@ -440,6 +446,22 @@ def fold_user_scopes(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, A
     return config
 
 
+def fold_roles(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Two sections may each extend one role (the `server` role: auth_state for GitLab
+    sign-in, the gallery's access scope): JupyterHub wants one entry per name."""
+    hub = config.get("JupyterHub", {})
+    roles: dict[str, dict[str, Any]] = {}
+    for role in hub.get("load_roles", []):
+        if role["name"] in roles:
+            first = roles[role["name"]]
+            first["scopes"] = list(first["scopes"]) + [s for s in role["scopes"] if s not in first["scopes"]]
+        else:
+            roles[role["name"]] = dict(role)
+    if "load_roles" in hub:
+        hub["load_roles"] = list(roles.values())
+    return config
+
+
 def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Merge config sections; list values of one trait (services, roles) concatenate."""
     out: dict[str, dict[str, Any]] = {}
@@ -457,11 +479,11 @@ def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
-    return fold_user_scopes(merge(
+    return fold_user_scopes(fold_roles(merge(
         hub_section(loaded, runtime),
         auth_section(loaded, gitlab_class=GITLAB_AUTHENTICATOR),
         spawner_section(loaded, runtime),
         culler_section(loaded, runtime),
         workshop_section(loaded),
         gallery_section(loaded, runtime),
-    ))
+    )))

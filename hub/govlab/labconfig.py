@@ -9,10 +9,16 @@ process only through its environment (`lab_environment()`).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
+from .assistant.config import CONFIG_SECTION as ASSISTANT_SECTION
+from .assistant.config import PERSONA_ID, AssistantConfig
 from .settings import GALLERY_SERVICE, LoadedSettings
 
-JUPYTERNAUT_PERSONA_ID = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
+# The govlab persona (govlab.assistant.persona, registered in pyproject.toml): every
+# chat's default, so officials' messages pass its privacy guard.
+GOVLAB_PERSONA_ID = PERSONA_ID
+PERSONA_MANAGER_CLASS = "govlab.assistant.persona_manager.GovlabPersonaManager"
 
 # Used when no model is configured: litellm's mock_response answers through the real
 # chat path, so the official reads a clear message in the chat instead of an error.
@@ -42,6 +48,42 @@ def model_parameters(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
     return {llm.model: params}
 
 
+def assistant_config(loaded: LoadedSettings) -> AssistantConfig:
+    """What the govlab persona (and its tools) read in the lab: no secrets."""
+    llm = loaded.settings.llm
+    return AssistantConfig(
+        model=model_id(loaded),
+        base_url=llm.base_url,
+        instructions=llm.instructions,
+        privacy_guard=llm.privacy_guard,
+        tools=llm.tools,
+        approve=llm.approve,
+        timeout=llm.timeout,
+    )
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def gallery_notify_url(loaded: LoadedSettings) -> str:
+    """Where a lab tells the gallery about a share it just made (POST .../api/refresh).
+
+    The gallery's own address (`gallery.bind_url`) when the lab can reach it: local
+    mode and Docker's host network share the machine's loopback, and a bind_url that
+    names a host on the labs' network (http://hub:8093) is reachable from containers.
+    Otherwise (a loopback gallery, labs in containers) through the hub's proxy, at the
+    address officials use. The gallery serves under its service prefix either way.
+    """
+    settings = loaded.settings
+    if not settings.gallery.enabled:
+        return ""
+    bind = settings.gallery.bind_url
+    same_machine = settings.mode == "local" or (settings.mode == "docker" and settings.docker.network == "host")
+    reachable = same_machine or (urlparse(bind).hostname or "") not in LOOPBACK_HOSTS
+    base = bind if reachable else settings.hub.address
+    return f"{base.rstrip('/')}/services/{GALLERY_SERVICE}/api/refresh"
+
+
 def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
     """The jupyter_server config every lab gets (no secrets)."""
     settings = loaded.settings
@@ -60,9 +102,14 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
         "JupyternautExtension": {
             "initial_language_model": model_id(loaded),
             "model_parameters": model_parameters(loaded),
+            # Only the operator's model (the govlab persona also resolves every
+            # selection to it, at llm.base_url).
+            "allowed_models": [model_id(loaded)],
         },
-        # jupyter-ai 3.2's built-in default id names a persona that no longer exists.
-        "PersonaManager": {"default_persona_id": JUPYTERNAUT_PERSONA_ID},
+        "PersonaManager": {"default_persona_id": GOVLAB_PERSONA_ID},
+        # Only the govlab persona is offered: no chat reaches the model unguarded.
+        "PersonaManagerExtension": {"persona_manager_class": PERSONA_MANAGER_CLASS},
+        ASSISTANT_SECTION: assistant_config(loaded).to_dict(),
         "GovlabShare": {
             "gitlab_url": sharing.gitlab_url,
             "namespace": sharing.namespace,
@@ -71,6 +118,8 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
             "hub_public_url": public_url,
             # The README's open link goes through the gallery (counted) when it runs.
             "gallery_url": f"{public_url}/services/{GALLERY_SERVICE}" if settings.gallery.enabled else "",
+            "gallery_notify_url": gallery_notify_url(loaded),
+            "gallery_topic": settings.gallery.topic,  # the gallery finds shares by it
             "ai_model": settings.llm.model,
             "token_source": "hub" if settings.auth.method == "gitlab" else "env",
         },
@@ -91,6 +140,10 @@ def lab_environment(loaded: LoadedSettings, lab_config_dir: str) -> dict[str, st
     if model_id(loaded).startswith("openai/"):
         key = secrets.llm_api_key.get_secret_value() if secrets.llm_api_key else NO_KEY_PLACEHOLDER
         env["OPENAI_API_KEY"] = key
+    if settings.llm.base_url:
+        # Any OpenAI-style model id litellm resolves in the lab goes to the operator's
+        # endpoint, never to a public API (the persona pins its own requests too).
+        env["OPENAI_BASE_URL"] = env["OPENAI_API_BASE"] = settings.llm.base_url
     if secrets.sharing_token and settings.auth.method != "gitlab":
         env["GOVLAB_GITLAB_TOKEN"] = secrets.sharing_token.get_secret_value()
     return env

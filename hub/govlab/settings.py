@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from .assistant.config import INSTRUCTIONS_MAX, TIMEOUT_DEFAULT, TIMEOUT_MAX, TIMEOUT_MIN
 from .labimage import LAB_HOME
 
 SETTINGS_ENV = "GOVLAB_SETTINGS"
@@ -228,6 +229,35 @@ class LLMSettings(_Section):
     # Probe the endpoint when the hub starts; a failure is a warning, not fatal.
     check_at_start: bool = True
     check_timeout: float = Field(3.0, gt=0, le=60)
+    # The govlab assistant (govlab.assistant): operator text appended to its Korean
+    # instructions; what happens to personal data in a message; which tools the model
+    # may call; whether code-running calls wait for the official; how long a model
+    # request may take. Values and defaults live in govlab.assistant.config.
+    instructions: str = ""
+    privacy_guard: Literal["block", "mask", "off"] = "block"
+    tools: Literal["none", "notebook", "notebook+shell"] = "notebook"
+    approve: Literal["always", "never"] = "always"
+    timeout: int = TIMEOUT_DEFAULT
+
+    @field_validator("instructions")
+    @classmethod
+    def _instructions(cls, v: str) -> str:
+        if len(v) > INSTRUCTIONS_MAX:
+            raise ValueError(
+                f"is {len(v)} characters long: keep it to {INSTRUCTIONS_MAX} "
+                "(every request carries it; put long guidance in a starter notebook)"
+            )
+        return v.strip()
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, v: int) -> int:
+        if not TIMEOUT_MIN <= v <= TIMEOUT_MAX:
+            raise ValueError(
+                f"{v} is out of range: give seconds from {TIMEOUT_MIN} to {TIMEOUT_MAX} "
+                f"(default {TIMEOUT_DEFAULT})"
+            )
+        return v
 
     @field_validator("model")
     @classmethod
@@ -663,7 +693,8 @@ def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:
             if "input" in e and not isinstance(e["input"], (dict, list)):
                 # Never echo a password written into a URL (user:password@host).
                 shown = _URL_PASSWORD_RE.sub(r"\1********@", repr(e["input"]))
-                msg += f" (got {shown})"
+                # A long value (llm.instructions) is named, not echoed whole.
+                msg += f" (got {shown[:80] + '…' if len(shown) > 80 else shown})"
         problems.append((loc or "(top level)", msg))
     return problems
 

@@ -5,8 +5,8 @@ backed by real bare git repositories.
 Use the pytest fixture in ``tests.gitlab_server.fixture`` or run it by hand:
 ``python -m tests.gitlab_server --port 8929 --data /tmp/gls``.
 
-Known gaps (deliberate): no merge requests, branches/tags API, webhooks,
-project members API, deletes, sudo, keyset pagination, or git push.
+Known gaps (deliberate): no merge requests, branch listing/creation, tags API,
+webhooks, project members API, group/file deletes, sudo, keyset pagination, or git push.
 """
 
 from .app import ApiError, Config, GitLabServer

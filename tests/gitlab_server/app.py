@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import subprocess
 import threading
@@ -83,6 +84,23 @@ def truthy(value) -> bool:
     return value is True or str(value).lower() in ("1", "true", "yes", "on")
 
 
+_TRAILER_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]{0,63}): ([^\n]{1,1000})")
+
+
+def _trailers(message: str) -> dict:
+    """`trailers`/`extended_trailers` as GitLab parses them from the last paragraph."""
+    last = message.rstrip("\n").rsplit("\n\n", 1)
+    if len(last) < 2:
+        return {"trailers": {}, "extended_trailers": {}}
+    matches = [_TRAILER_RE.fullmatch(line) for line in last[1].split("\n")]
+    if not all(matches):
+        return {"trailers": {}, "extended_trailers": {}}
+    extended: dict[str, list[str]] = {}
+    for m in matches:
+        extended.setdefault(m.group(1), []).append(m.group(2))
+    return {"trailers": {k: v[-1] for k, v in extended.items()}, "extended_trailers": extended}
+
+
 @tornado.web.stream_request_body
 class BaseHandler(tornado.web.RequestHandler):
     def initialize(self, server: "GitLabServer"):
@@ -91,11 +109,16 @@ class BaseHandler(tornado.web.RequestHandler):
         self._chunks: list[bytes] = []
         self._size = 0
         self._params: dict | None = None
+        self._held = None  # an after-fault's answer, kept back
+        self._generation = server.generation
 
     # ---- lifecycle: faults, size limits, body streaming -----------------------
     async def prepare(self):
+        self.server.received_log.append((self.request.method, self.request.path))
         fault = self.server.faults.take(self.request.method, self.request.path)
-        if fault:
+        if fault and fault.after:
+            self._hold_answer(fault)
+        elif fault:
             if fault.delay:
                 await asyncio.sleep(fault.delay)  # slow GitLab: never block the loop
             if fault.status:
@@ -106,6 +129,31 @@ class BaseHandler(tornado.web.RequestHandler):
         limited = self.server.limiter.check(length)
         if limited:
             raise ApiError(429, "Retry later\n", limited)
+
+    def _hold_answer(self, fault) -> None:
+        """Run the handler as usual, but keep its answer back for fault.delay seconds
+        and then send it, or (fault.status set) send that error instead."""
+        name = self.request.method.lower()
+        work = getattr(self, name)
+
+        async def held(*args, **kwargs):
+            self._held = []
+            try:
+                result = work(*args, **kwargs)
+                if result is not None:
+                    await result
+            except Exception:
+                self._held = None  # the work itself failed: answer at once
+                raise
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            chunks, self._held = self._held, None
+            if fault.status:
+                self.clear()
+                raise self._fault_error(fault)
+            self.finish(b"".join(chunks) if chunks else None)
+
+        setattr(self, name, held)
 
     @staticmethod
     def _fault_error(fault) -> ApiError:
@@ -163,9 +211,15 @@ class BaseHandler(tornado.web.RequestHandler):
         return f"{self.request.protocol}://{self.request.host}"
 
     def finish(self, chunk=None):
+        if self._held is not None:  # an after-fault holds the answer back
+            if chunk is not None:
+                self._held.append(chunk if isinstance(chunk, bytes) else
+                                  tornado.escape.utf8(chunk))
+            return None
         # Record before the response leaves, so a test that just got its answer
         # always finds it in requests_log (tornado's log_function runs after).
-        if not self._finished:
+        # A held answer sent after a reset belongs to the previous test: not logged.
+        if not self._finished and self._generation == self.server.generation:
             self.server.requests_log.append(
                 (self.request.method, self.request.path, self.get_status()))
         return super().finish(chunk)
@@ -361,7 +415,7 @@ class BaseHandler(tornado.web.RequestHandler):
              "author_name": c["author_name"], "author_email": c["author_email"],
              "authored_date": c["authored_date"], "committer_name": c["committer_name"],
              "committer_email": c["committer_email"], "committed_date": c["committed_date"],
-             "trailers": {}, "extended_trailers": {},
+             **_trailers(c["message"]),
              "web_url": f"{self.base_url}/{self.store.full_path(p)}/-/commit/{c['id']}"}
         if stats is not None:
             d["stats"] = stats
@@ -610,9 +664,21 @@ class ProjectHandler(BaseHandler):
             p["last_activity_at"] = now_iso()
         self.send_json(self.project_json(p, user))
 
+    def delete(self, ref):
+        # GitLab: Owner (or admin) only; 202 {"message": "202 Accepted"}. Deletion is
+        # immediate here (GitLab may schedule it, but frees the path either way).
+        user = self.auth_user(WRITE_SCOPES, required=True)
+        p = self.find_project(ref, user)
+        if self.store.project_access(user, p) < OWNER:
+            raise msg(403, "403 Forbidden")
+        with self.store.lock:
+            self.store.projects.pop(p["id"], None)
+            gitrepo.remove(self.store.repo_path(p))
+        self.send_json({"message": "202 Accepted"}, 202)
+
 
 # ---------------------------------------------------------------------------------
-# Repository: commits, files, tree
+# Repository: commits, files, tree, branches
 # ---------------------------------------------------------------------------------
 class CommitsHandler(BaseHandler):
     def get(self, ref):
@@ -702,6 +768,28 @@ class CommitsHandler(BaseHandler):
                 a["action"], a.get("file_path"), content, a.get("previous_path"),
                 a.get("last_commit_id"), truthy(a.get("execute_filemode"))))
         return out
+
+
+class BranchHandler(BaseHandler):
+    """GET /projects/:id/repository/branches/:branch - the head commit of a branch;
+    404 "404 Branch Not Found" for a missing branch or an empty repository."""
+
+    def get(self, ref, branch):
+        user = self.auth_user()
+        p = self.find_project(ref, user)
+        repo = self.repo_for_read(p, user)
+        sha = gitrepo.branch_sha(repo, branch)
+        c = gitrepo.commit_info(repo, sha) if sha else None
+        if not c:
+            raise not_found("Branch")
+        web = f"{self.base_url}/{self.store.full_path(p)}"
+        self.send_json({
+            "name": branch, "commit": self.commit_json(p, c), "merged": False,
+            "protected": False, "developers_can_push": True, "developers_can_merge": True,
+            "can_push": self.store.project_access(user, p) >= DEVELOPER,
+            "default": branch == gitrepo.head_branch(repo),
+            "web_url": f"{web}/-/tree/{urllib.parse.quote(branch)}",
+        })
 
 
 class CommitHandler(BaseHandler):
@@ -1093,6 +1181,7 @@ def make_app(server: "GitLabServer") -> tornado.web.Application:
         (rf"{api}/projects/{P}", ProjectHandler),
         (rf"{api}/projects/{P}/repository/commits", CommitsHandler),
         (rf"{api}/projects/{P}/repository/commits/{P}", CommitHandler),
+        (rf"{api}/projects/{P}/repository/branches/{P}", BranchHandler),
         (rf"{api}/projects/{P}/repository/files/{P}(/raw)?", FileHandler),
         (rf"{api}/projects/{P}/repository/tree", TreeHandler),
         (rf"{api}/.*", ApiNotFound),
@@ -1120,6 +1209,8 @@ class GitLabServer:
         self.faults = FaultInjector()
         self.limiter = LargeRequestLimiter()
         self.requests_log: list[tuple[str, str, int]] = []
+        self.received_log: list[tuple[str, str]] = []
+        self.generation = 0  # bumped by every reset
         self.port: int | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -1,7 +1,10 @@
 """Fault injection and the large-request rate limiter.
 
 Faults are queued per method + path regex and consumed in order, so a test can
-say "the next two commits get a 502" and then watch the client retry.
+say "the next two commits get a 502" and then watch the client retry. A fault
+with `after=True` lets the request do its work first (the commit lands) and then
+delays and/or fails the answer: the slow or broken proxy in front of a GitLab
+that did apply the request.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     body: object = None    # str/bytes sent as-is, dict/list as JSON, None: GitLab default
+    after: bool = False    # True: apply the request, then delay/fail its answer
+    skip: int = 0          # let this many matching requests through untouched first
 
 
 class FaultInjector:
@@ -38,9 +43,10 @@ class FaultInjector:
         self._faults: list[Fault] = []
 
     def add(self, method: str, path_regex: str, status: int | None = 500, count: int = 1,
-            retry_after: int | None = None, delay: float = 0, body=None) -> Fault:
+            retry_after: int | None = None, delay: float = 0, body=None,
+            after: bool = False, skip: int = 0) -> Fault:
         fault = Fault(method.upper(), re.compile(path_regex), status, count, retry_after,
-                      delay, body)
+                      delay, body, after, skip)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -50,6 +56,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if fault.method in ("*", method) and fault.path_regex.search(path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

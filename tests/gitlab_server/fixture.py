@@ -28,6 +28,12 @@ class GitLabTestServer:
         return self._server.requests_log
 
     @property
+    def received(self) -> list[tuple[str, str]]:
+        """(method, path) of every request as it arrives, before any fault or delay:
+        counts requests whose answer is still held back or never reached the client."""
+        return self._server.received_log
+
+    @property
     def config(self):
         """max_body_size, oauth_expires_in, default_per_page (reset restores defaults)."""
         return self._server.config
@@ -115,12 +121,24 @@ class GitLabTestServer:
 
     # -- faults ----------------------------------------------------------------
     def fault(self, method: str, path_regex: str, status: int | None = 500, count: int = 1,
-              retry_after: int | None = None, delay: float = 0, body=None) -> Fault:
+              retry_after: int | None = None, delay: float = 0, body=None,
+              after: bool = False, skip: int = 0) -> Fault:
         """Queue a fault for the next `count` requests whose raw (still %-encoded)
         path matches `path_regex` (re.search). status=None with delay>0 only slows
-        the answer down."""
+        the answer down. after=True: the request is applied first (a commit lands,
+        a project is created), then its answer is delayed by `delay` and, with a
+        status, replaced by that error - a timeout or 502 after GitLab did the work.
+        skip=n lets the first n matching requests through before the fault applies."""
         return self._server.faults.add(method, path_regex, status, count, retry_after,
-                                       delay, body)
+                                       delay, body, after, skip)
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault (GitLab is well again)."""
+        self._server.faults.clear()
+
+    @property
+    def pending_faults(self) -> list[Fault]:
+        return self._server.faults.pending
 
     # -- git -------------------------------------------------------------------
     def bare_repo_path(self, path_with_namespace: str) -> str:
@@ -131,12 +149,14 @@ class GitLabTestServer:
 
     def reset(self) -> None:
         s = self._server
+        s.generation += 1
         s.faults.clear()
         s.store.clear()
         s.limiter.clear()
         s.limiter.__init__()
         s.config.__init__()
         s.requests_log.clear()
+        s.received_log.clear()
 
 
 @pytest.fixture(scope="session")

@@ -61,8 +61,8 @@ def test_sign_in_opens_the_korean_lab_and_runs_a_notebook(lab_hub, page):
     menubar = page.locator("#jp-menu-panel")
     for label in ("파일", "편집", "보기", "실행", "커널"):
         assert menubar.get_by_text(label, exact=True).count() >= 1, label
-    # The assistant's chat panel is in the side bar.
-    assert page.locator(".jp-SideBar [title*='Chat'], .jp-SideBar [data-id*='chat']").count() >= 1
+    # The assistant's chat panel is in the side bar (its tab title is Korean: "AI 대화").
+    assert page.locator(".jp-SideBar [data-id='JupyterlabChat:sidepanel']").count() >= 1
 
     # A notebook opened in the lab runs through the UI.
     token = lab_hub.create_user("yuna")

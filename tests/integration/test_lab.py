@@ -24,7 +24,7 @@ def two_users(lab_hub):
     return tokens
 
 
-def test_jupyternaut_answers_and_the_chat_is_saved(lab_hub, two_users):
+def test_the_assistant_answers_and_the_chat_is_saved(lab_hub, two_users):
     token = two_users["minsu"]
     assert lab_hub.put_file("minsu", "업무자동화.chat", "{}", token=token).status_code == 201
     answer = ask(lab_hub.url, "minsu", "업무자동화.chat", token, "판다스로 CSV를 읽는 방법은?")
@@ -39,7 +39,7 @@ def test_jupyternaut_answers_and_the_chat_is_saved(lab_hub, two_users):
         time.sleep(0.5)
     assert bodies[0] == "판다스로 CSV를 읽는 방법은?"
     assert MOCK_ANSWER in bodies
-    assert any(u.get("name") == "Jupyternaut" for u in saved["users"].values())
+    assert any(u.get("name") == "AI 도우미" for u in saved["users"].values())  # the govlab persona
 
 
 def test_lab_defaults_to_korean_with_pandas_and_widgets(lab_hub, two_users):

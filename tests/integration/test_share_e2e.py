@@ -109,7 +109,7 @@ def test_one_click_share_from_the_lab(sharing_hub, gitlab_server, page):
     chat_in_lab = hub.lab("GET", "minsu", f"/api/contents/{CHAT}?format=text&type=file", token=user_token).json()["content"]
     assert git_show(bare, f"chats/{CHAT}") == chat_in_lab.encode()
     transcript = next(git_show(bare, f).decode() for f in files if f.startswith("chats/") and f.endswith(".md"))
-    assert QUESTION in transcript and MOCK_ANSWER in transcript and "Jupyternaut" in transcript
+    assert QUESTION in transcript and MOCK_ANSWER in transcript and "AI 도우미" in transcript
     readme = git_show(bare, "README.md").decode()
     for text in ("민원 데이터 분석", "매월 민원 CSV를 모아", "행정안전부", "openai/mock-model", "git-pull"):
         assert text in readme, text

@@ -13,9 +13,11 @@ from tests.support import aio
 from tornado.websocket import websocket_connect
 
 JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
+GOVLAB = "jupyter-ai-personas::govlab::GovlabPersona"
 
 
-async def _ask(ws_url: str, token: str, question: str, timeout: float, attachments: list | None) -> dict:
+async def _ask(ws_url: str, token: str, question: str, timeout: float, attachments: list | None,
+               persona: str = GOVLAB, metadata: dict | None = None) -> dict:
     request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"})
     conn = await websocket_connect(request)
     try:
@@ -28,7 +30,7 @@ async def _ask(ws_url: str, token: str, question: str, timeout: float, attachmen
                     "action": "send",
                     "id": uuid.uuid4().hex,
                     "body": question,
-                    "metadata": {"to_persona": JUPYTERNAUT},
+                    "metadata": {"to_persona": persona, **(metadata or {})},
                     **({"attachments": attachments} if attachments else {}),
                 }
             )
@@ -61,8 +63,9 @@ async def _ask(ws_url: str, token: str, question: str, timeout: float, attachmen
 def ask(
     hub_url: str, user: str, chat_path: str, token: str, question: str,
     timeout: float = 90, attachments: list | None = None,
+    persona: str = GOVLAB, metadata: dict | None = None,
 ) -> dict:
-    """Send `question` to Jupyternaut; attachments like the chat's attach button
+    """Send `question` to a persona (the lab's govlab persona by default); attachments like the chat's attach button
     (`{"type": "notebook", "value": path, "cells": [...]}`)."""
     ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
-    return aio.run(_ask(ws_url, token, question, timeout, attachments))
+    return aio.run(_ask(ws_url, token, question, timeout, attachments, persona, metadata))

@@ -10,7 +10,7 @@ import yaml
 
 from govlab import settings
 from govlab.hubconfig import CURATE_SCOPE, Runtime, build_hub_config, fold_user_scopes, gallery_section
-from govlab.labconfig import lab_server_config
+from govlab.labconfig import gallery_notify_url, lab_server_config
 from govlab.settings import SettingsError
 
 RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",), lab_config_dir="/state/lab-config")
@@ -65,6 +65,8 @@ CONFIG_CASES = [
     ({}, {"namespaces": ["a", "b/c"]}, "namespaces", ["a", "b/c"]),
     ({}, {}, "user_tokens", False),
     (GITLAB_AUTH, {}, "user_tokens", True),
+    ({}, {}, "owner_private", True),  # shared password: private shares shown to their owner
+    (GITLAB_AUTH, {}, "owner_private", False),  # GitLab sign-in: the official's own token
     ({}, {"refresh_every": 30}, "refresh_every", 30),
     ({}, {}, "db_path", "STATE/gallery.sqlite"),
     ({}, {}, "curate_scope", CURATE_SCOPE),
@@ -97,9 +99,13 @@ def test_gallery_is_a_hub_service_with_minimal_rights(tmp_path):
     # Browser tokens: identify + curator mark; no auth_state without GitLab sign-in.
     assert set(service["oauth_client_allowed_scopes"]) == {"read:users:name!user", CURATE_SCOPE}
     assert hub["extra_user_scopes"] == ["access:services!service=gallery"]
-    (role,) = hub["load_roles"]
+    roles = {r["name"]: r for r in hub["load_roles"]}
+    role = roles["govlab-gallery-curator"]
     assert role["scopes"] == [CURATE_SCOPE] and role["users"] == ["admin", "lee"]
     assert "services" not in role  # the service itself gets no hub API rights
+    # A lab's own API token may call the gallery (announcing a new share), nothing more.
+    assert set(roles["server"]["scopes"]) == {"users:activity!user", "access:servers!server",
+                                             "access:services!service=gallery"}
     assert CURATE_SCOPE in hub["custom_scopes"]
     assert lab_server_config(ld)["GovlabShare"]["gallery_url"] == "http://127.0.0.1:8000/services/gallery"
 
@@ -126,3 +132,38 @@ def test_gitlab_sign_in_lets_the_gallery_read_only_the_officials_own_token(tmp_p
 def test_fold_user_scopes_leaves_configs_without_a_user_role_alone():
     config = {"JupyterHub": {"extra_user_scopes": ["x"], "load_roles": [{"name": "other", "scopes": ["y"]}]}}
     assert fold_user_scopes(config)["JupyterHub"]["load_roles"] == [{"name": "other", "scopes": ["y"]}]
+
+
+def test_the_server_role_keeps_gitlab_sign_ins_auth_state_and_gains_the_gallery(tmp_path):
+    ld = load(tmp_path, auth=GITLAB_AUTH, sharing=SHARING, gallery={"enabled": True})
+    roles = build_hub_config(ld, RUNTIME)["JupyterHub"]["load_roles"]
+    (server,) = [r for r in roles if r["name"] == "server"]  # one role, both sections' scopes
+    assert {"admin:auth_state!user", "access:services!service=gallery", "access:servers!server"} <= set(server["scopes"])
+
+
+@pytest.mark.parametrize("sections, expected", [
+    # One machine: the gallery's own loopback address.
+    ({}, "http://127.0.0.1:8093/services/gallery/api/refresh"),
+    ({"gallery": {"bind_url": "http://127.0.0.1:9000"}}, "http://127.0.0.1:9000/services/gallery/api/refresh"),
+    # Labs in containers cannot reach the hub machine's loopback: through the hub's proxy.
+    ({"mode": "docker", "hub": {"public_url": "https://lab.example.go.kr", "hub_bind_url": "http://0.0.0.0:8081"},
+      "docker": {"hub_connect_url": "http://hub:8081"}},
+     "https://lab.example.go.kr/services/gallery/api/refresh"),
+    # Docker's host network shares the loopback.
+    ({"mode": "docker", "docker": {"network": "host"}}, "http://127.0.0.1:8093/services/gallery/api/refresh"),
+    # A gallery on the labs' network (the hub's container): directly.
+    ({"mode": "swarm", "hub": {"hub_bind_url": "http://0.0.0.0:8081"}, "docker": {"hub_connect_url": "http://hub:8081"},
+      "gallery": {"bind_url": "http://hub:8093"}}, "http://hub:8093/services/gallery/api/refresh"),
+])
+def test_labs_tell_the_gallery_at_an_address_they_can_reach(tmp_path, sections, expected):
+    gallery = {"enabled": True, **sections.pop("gallery", {})}
+    try:
+        ld = load(tmp_path, sharing=SHARING, gallery=gallery, **sections)
+    except SettingsError as e:  # container modes need more keys; name them in the failure
+        pytest.fail(str(e))
+    assert gallery_notify_url(ld) == expected
+    assert lab_server_config(ld)["GovlabShare"]["gallery_notify_url"] == expected
+
+
+def test_no_gallery_no_notification(tmp_path):
+    assert lab_server_config(load(tmp_path, sharing=SHARING))["GovlabShare"]["gallery_notify_url"] == ""

@@ -716,3 +716,133 @@ def test_browser_sign_in_and_consent_page(gitlab_server):
     # Authorized once: the next authorize request goes straight back with a code.
     again = s.get(url, params=params, allow_redirects=False, timeout=10)
     assert again.status_code == 302 and "code=" in again.headers["Location"]
+
+
+# --------------------------------------------------- exactly-once commits (issue 11)
+def _commit_payload(path="f.txt", content="x", message="share\n\nGovlab-Share-Id: 1"):
+    return {"branch": "main", "commit_message": message,
+            "actions": [{"action": "create", "file_path": path, "content": content}]}
+
+
+def test_fault_after_commit_applied_then_answer_too_late(gitlab_server, alice):
+    """GitLab applied the commit, but its answer arrives after the client gave up."""
+    p = _project(alice)
+    gitlab_server.fault("POST", r"/repository/commits$", status=None, delay=1.5, after=True)
+    impatient = gitlab.Gitlab(gitlab_server.url, private_token=alice.token, timeout=0.3)
+    start = time.monotonic()
+    with pytest.raises(requests.exceptions.Timeout):
+        impatient.projects.get(p.id, lazy=True).commits.create(_commit_payload())
+    assert time.monotonic() - start < 1.2
+    repo = gitlab_server.bare_repo_path("alice/share-demo")
+    head = _head(repo)
+    assert head is not None  # landed although the client saw a timeout
+    assert gitlab_server.received.count(("POST", f"/api/v4/projects/{p.id}/repository/commits")) == 1
+    # The held answer is still sent (and logged) once the delay is over.
+    deadline = time.monotonic() + 5
+    while not [r for r in gitlab_server.requests_log if r[0] == "POST" and r[2] == 201
+               and r[1].endswith("/commits")] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ("POST", f"/api/v4/projects/{p.id}/repository/commits", 201) in gitlab_server.requests_log
+
+
+def test_fault_after_commit_applied_then_502(gitlab_server, alice):
+    p = _project(alice)
+    gitlab_server.fault("POST", r"/repository/commits$", status=502, after=True)
+    with pytest.raises(gitlab.GitlabCreateError) as e:
+        p.commits.create(_commit_payload())
+    assert (e.value.response_code, e.value.error_message) == (502, "502 Bad Gateway")
+    head = _head(gitlab_server.bare_repo_path("alice/share-demo"))
+    assert head is not None
+    # A blind retry now fails the way the issue describes.
+    with pytest.raises(gitlab.GitlabCreateError) as e:
+        p.commits.create(_commit_payload())
+    assert (e.value.response_code, e.value.error_message) == (
+        400, "A file with this name already exists")
+
+
+def test_fault_after_a_failing_request_answers_its_own_error(gitlab_server, alice):
+    p = _project(alice)
+    p.commits.create(_commit_payload())
+    gitlab_server.fault("POST", r"/repository/commits$", status=502, delay=0.2, after=True)
+    with pytest.raises(gitlab.GitlabCreateError) as e:
+        p.commits.create(_commit_payload())  # the work fails: no delay, no 502
+    assert e.value.response_code == 400
+    assert gitlab_server.pending_faults == []
+
+
+def test_branch_head_with_message_parents_and_trailers(gitlab_server, alice):
+    p = _project(alice)
+    r = _api(gitlab_server, "GET", f"/projects/{p.id}/repository/branches/main", alice.token)
+    assert (r.status_code, r.json()) == (404, {"message": "404 Branch Not Found"})
+    first = p.commits.create(_commit_payload())
+    second = p.commits.create(_commit_payload(
+        "g.txt", message="govlab 공유: 제목\n\nShared from a.ipynb\n\nGovlab-Share-Id: abc-1"))
+    branch = p.branches.get("main")
+    assert branch.name == "main" and branch.default is True
+    assert branch.commit["id"] == second.id
+    assert branch.commit["parent_ids"] == [first.id]
+    assert branch.commit["message"] == "govlab 공유: 제목\n\nShared from a.ipynb\n\nGovlab-Share-Id: abc-1"
+    assert branch.commit["trailers"] == {"Govlab-Share-Id": "abc-1"}
+    r = _api(gitlab_server, "GET", f"/projects/{p.id}/repository/branches/nope", alice.token)
+    assert (r.status_code, r.json()) == (404, {"message": "404 Branch Not Found"})
+    # Branch names with a slash are %-encoded, as python-gitlab sends them.
+    p.commits.create({**_commit_payload("h.txt"), "branch": "feature/x", "start_branch": "main"})
+    assert p.branches.get("feature/x").commit["parent_ids"] == [second.id]
+
+
+def test_tree_lists_git_blob_ids(gitlab_server, alice):
+    p = _project(alice)
+    data = {"a.txt": "가나다\n".encode(), "dir/b.bin": BINARY}
+    p.commits.create({"branch": "main", "commit_message": "m", "actions": [
+        {"action": "create", "file_path": k, "content": base64.b64encode(v).decode(),
+         "encoding": "base64"} for k, v in data.items()]})
+    tree = {i["path"]: i["id"] for i in p.repository_tree(ref="main", recursive=True, get_all=True)
+            if i["type"] == "blob"}
+    assert tree == {k: hashlib.sha1(b"blob %d\0" % len(v) + v).hexdigest() for k, v in data.items()}
+
+
+def test_put_project_topics_and_visibility_needs_maintainer(gitlab_server, alice):
+    gitlab_server.add_user("dev")
+    group = gitlab_server.add_group("mois", members={"alice": 50, "dev": 30})
+    p = _project(alice, namespace_id=group["id"], topics=["ai"])
+    dev = gitlab_server.add_token("dev")
+    r = _api(gitlab_server, "PUT", f"/projects/{p.id}", dev, json={"topics": ["ai", "govlab"]})
+    assert (r.status_code, r.json()) == (403, {"message": "403 Forbidden"})
+    assert alice.projects.get(p.id).topics == ["ai"]
+    # The Developer can still commit: sharing works, settings do not.
+    assert _api(gitlab_server, "POST", f"/projects/{p.id}/repository/commits", dev,
+                json=_commit_payload()).status_code == 201
+    p.topics = ["ai", "govlab"]
+    p.visibility = "internal"
+    p.save()
+    got = alice.projects.get(p.id)
+    assert (got.topics, got.visibility) == (["ai", "govlab"], "internal")
+    assert [x.id for x in alice.projects.list(topic="govlab")] == [p.id]
+
+
+def test_delete_project_is_202_and_gone(gitlab_server, alice):
+    gitlab_server.add_user("dev")
+    group = gitlab_server.add_group("mois", members={"alice": 50, "dev": 40})
+    p = _project(alice, namespace_id=group["id"])
+    p.commits.create(_commit_payload())
+    repo = gitlab_server.bare_repo_path("mois/share-demo")
+    r = _api(gitlab_server, "DELETE", f"/projects/{p.id}", gitlab_server.add_token("dev"))
+    assert (r.status_code, r.json()) == (403, {"message": "403 Forbidden"})  # Maintainer: no
+    r = _api(gitlab_server, "DELETE", f"/projects/{p.id}", alice.token)
+    assert (r.status_code, r.json()) == (202, {"message": "202 Accepted"})
+    r = _api(gitlab_server, "GET", f"/projects/{p.id}", alice.token)
+    assert (r.status_code, r.json()) == (404, {"message": "404 Project Not Found"})
+    assert not os.path.exists(repo)
+    # The path is free again, and python-gitlab's delete() speaks the same API.
+    again = _project(alice, namespace_id=group["id"])
+    again.delete()
+    assert alice.projects.list(search="share-demo") == []
+
+
+def test_fault_skip_lets_the_first_requests_through(gitlab_server, alice):
+    p = _project(alice)
+    gitlab_server.fault("GET", r"^/api/v4/projects/\d+$", status=503, skip=1)
+    assert _api(gitlab_server, "GET", f"/projects/{p.id}", alice.token).status_code == 200
+    assert _api(gitlab_server, "GET", f"/projects/{p.id}", alice.token).status_code == 503
+    assert _api(gitlab_server, "GET", f"/projects/{p.id}", alice.token).status_code == 200
+    assert gitlab_server.received[-3:] == [("GET", f"/api/v4/projects/{p.id}")] * 3

@@ -13,7 +13,7 @@ from govlab import settings
 from govlab.hubconfig import GITLAB_REFUSED_MESSAGE, Runtime, build_hub_config, hub_process_env, merge
 from govlab.spawnhooks import PortAllocator, assign_ports
 from govlab.labconfig import (
-    JUPYTERNAUT_PERSONA_ID,
+    GOVLAB_PERSONA_ID,
     NO_KEY_PLACEHOLDER,
     UNCONFIGURED_MESSAGE,
     UNCONFIGURED_MODEL,
@@ -148,7 +148,10 @@ def test_lab_model_config_keeps_the_key_out_of_files(llm, secrets, model, params
     lab = lab_server_config(ld)
     assert lab["JupyternautExtension"]["initial_language_model"] == model
     assert lab["JupyternautExtension"]["model_parameters"] == params
-    assert lab["PersonaManager"]["default_persona_id"] == JUPYTERNAUT_PERSONA_ID
+    assert lab["PersonaManager"]["default_persona_id"] == GOVLAB_PERSONA_ID
+    # Only the govlab persona is offered (the stock one would skip the privacy guard).
+    manager = lab["PersonaManagerExtension"]["persona_manager_class"]
+    assert manager == "govlab.assistant.persona_manager.GovlabPersonaManager"
     assert "sk-1" not in repr(lab)
     env = lab_environment(ld, lab_config_dir="/state/lab-config")
     assert env.get("OPENAI_API_KEY") == key

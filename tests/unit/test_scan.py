@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -65,7 +66,7 @@ TRUE_POSITIVES = [
     ("card-plain", "pan=4532644057334777", "card_number", "4532644057334777"),
     ("card-amex", "3714 825396 72858", "card_number", "3714 825396 72858"),
     ("card-domestic-9", "국내전용 9410-0438-8312-5838", "card_number", "9410-0438-8312-5838"),
-    ("card-19", "6250557033731098219", "card_number", "6250557033731098219"),
+    ("card-19", "카드번호 6250557033731098219", "card_number", "6250557033731098219"),
     # passports
     ("passport-old", "여권번호 M70689098", "passport_number", "M70689098"),
     ("passport-new", "passport: M123A4567", "passport_number", "M123A4567"),
@@ -166,7 +167,8 @@ def test_true_positive(case_id, text, kind, secret):
     assert [f.kind for f in findings] == [kind], findings
     f = findings[0]
     assert f.line == 1 and f.where == "text" and f.cell is None
-    assert f.confidence in ("high", "medium")
+    # landlines are information only (public offices), the rest blocks
+    assert f.confidence in ((("info",) if kind == "landline_phone" else ("high", "medium")))
     assert f.kind_label.split(" (")[0] and f.kind_label != f.kind
     assert "*" in f.excerpt
     _assert_masked(findings, secret)
@@ -185,9 +187,9 @@ CONFIDENCE = [
     ("여권 S48213765", "passport_number", "high"),
     (GOKR_DEC, "data_go_kr_service_key", "medium"),
     (f"serviceKey={GOKR_DEC}", "data_go_kr_service_key", "high"),
-    ("0512345678", "landline_phone", "medium"),
-    ("051-234-5678", "landline_phone", "high"),
-    ("4532644057334777", "card_number", "medium"),
+    ("0512345678", "landline_phone", "info"),
+    ("051-234-5678", "landline_phone", "info"),
+    ("card 4532644057334777", "card_number", "medium"),
     ("4532 6440 5733 4777", "card_number", "high"),
 ]
 
@@ -237,7 +239,7 @@ NOTEBOOK_LOCATIONS = [
     ("json-output", [_code("JSON(d)", [
         {"output_type": "display_data", "metadata": {},
          "data": {"application/json": {"name": "홍길동", "phone": PHONE}}}])],
-     (1, "cell 1 output 1 (application/json)", 3)),
+     (1, "cell 1 output 1 (application/json)", 2)),  # one `"key": value` line per leaf
     ("traceback-ansi", [_code("f()", [
         {"output_type": "error", "ename": "ValueError", "evalue": "bad",
          "traceback": ["\x1b[0;31m----\x1b[0m", f"\x1b[0;31mValueError\x1b[0m: bad phone \x1b[0;32m{PHONE}\x1b[0m"]}])],
@@ -254,8 +256,9 @@ def test_notebook_locators(case_id, cells, expected):
 
 
 def test_image_output_never_scanned():
-    # The same key as text/plain is a finding; as image/png data it is not looked at.
-    as_image = {"output_type": "display_data", "metadata": {}, "data": {"image/png": GOKR_DEC}}
+    # A verified PNG is not looked at; the same key as text/plain is a finding.
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + GOKR_DEC.encode()).decode()
+    as_image = {"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}
     as_text = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": GOKR_DEC}}
     assert scan_files({"a.ipynb": _nb([_code("plot()", [as_image])])}) == []
     (f,) = scan_files({"a.ipynb": _nb([_code("plot()", [as_text])])})
@@ -326,13 +329,14 @@ def test_files_of_each_type_and_sorting():
     }
     findings = scan_files(files)
     got = [(f.file, f.cell, f.where, f.line, f.kind) for f in findings]
+    # One phone number in three files: listed once, the notebook first, the rest in `also`.
     assert got == [
         ("a/run.py", None, "file", 2, "secret:GitLab Token"),
-        ("b/data.csv", None, "file", 2, "mobile_phone"),
         ("c/config.json", None, "file", 1, "data_go_kr_service_key"),
         ("h/broken.ipynb", None, "file", 1, "mobile_phone"),
-        ("z/notes.md", None, "file", 3, "mobile_phone"),
     ]
+    # The .bin file's printable text is scanned too (not the verified PNG).
+    assert findings[2].also == ("파일 b/data.csv, 2번째 줄", "파일 f/blob.bin", "파일 z/notes.md, 3번째 줄")
 
 
 def test_sorted_by_file_cell_line():
@@ -341,16 +345,19 @@ def test_sorted_by_file_cell_line():
         _md("x"),
         _code("x = 1\n\n" + f"b = '{PHONE}'", [{"output_type": "stream", "name": "stdout", "text": f"{PHONE}\n"}]),
     ])
-    findings = scan_files({"b.ipynb": nb, "a.chat": _chat(["x", PHONE])})
-    assert [(f.file, f.cell, f.line) for f in findings] == [
-        ("a.chat", 2, 1), ("b.ipynb", 1, 1), ("b.ipynb", 3, 1), ("b.ipynb", 3, 3)]
-    assert [f.where for f in findings][2:] == ["cell 3 output 1 (stdout)", "cell 3"]
+    findings = scan_files({"b.ipynb": nb, "a.chat": _chat(["x", PHONE, "y", "z" + " " + PHONE.replace("-", "")])})
+    assert [(f.file, f.cell, f.line) for f in findings] == [("a.chat", 4, 1), ("b.ipynb", 1, 1)]
+    # Repeats of one value are listed once, the first place kept, the others in `also`.
+    assert findings[1].also == ("셀 3, 출력 1", "셀 3", "대화 a, 2번째 메시지")
 
 
 def test_to_dict_and_api_shape():
     (f,) = scan_text(f"x {PHONE}", file="memo.txt")
     d = f.to_dict()
-    assert set(d) == {"file", "cell", "where", "line", "kind", "kind_label", "excerpt", "confidence"}
+    assert set(d) == {"file", "cell", "where", "line", "kind", "kind_label", "excerpt", "confidence",
+                      "location", "location_en", "blocking", "also"}
+    assert (d["location"], d["location_en"], d["blocking"], d["also"]) == (
+        "파일 memo.txt, 1번째 줄", "file memo.txt, line 1", True, [])
     assert d["file"] == "memo.txt" and d["kind_label"] == "휴대전화번호 (mobile phone number)"
     assert json.loads(json.dumps(d)) == d
 
@@ -358,7 +365,7 @@ def test_to_dict_and_api_shape():
 def test_deterministic():
     text = "\n".join(c[1] for c in TRUE_POSITIVES)
     first = scan_text(text)
-    assert len(first) == len(TRUE_POSITIVES)
+    assert len(first) == len({(c[2], c[3]) for c in TRUE_POSITIVES})  # repeats listed once
     assert scan_text(text) == first
 
 
@@ -370,6 +377,7 @@ def test_clean_notebook_has_no_findings():
              "data": {"text/plain": "     시군구  인구수\n0   종로구  150123\n1     중구  121004",
                       "text/html": "<table><tr><td>150123</td></tr></table>"}},
             {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": GOKR_DEC * 50, "text/plain": "<Figure size 640x480 with 1 Axes>"}}]),
+             "data": {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + GOKR_DEC.encode() * 50).decode(),
+                      "text/plain": "<Figure size 640x480 with 1 Axes>"}}]),
     ])
     assert scan_files({"clean.ipynb": nb}) == []

@@ -25,4 +25,7 @@ def _load_jupyter_server_extension(server_app):
     from .handlers import setup_handlers
 
     setup_handlers(server_app)
+    from .model_status import setup_model_status  # the assistant's status-bar check
+
+    setup_model_status(server_app)
     server_app.log.info("govlab_share %s: routes /govlab-share/* registered", __version__)

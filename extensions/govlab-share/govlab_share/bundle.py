@@ -1,8 +1,9 @@
 """Build the files that land in GitLab from the user's notebook and chats.
 
 Reads the user's files read-only; the result is a dict repo path -> bytes.
-Only the notebook and the chosen `.chat` files (each resolved inside the root by
-paths.resolve) are read, so `.env`, tokens and checkpoints can never get in.
+Only the notebook, the chosen `.chat` files and the extra files the official ticked
+(each resolved inside the root by paths.resolve, extra files only from the notebook's
+own folder) are read, so `.env`, tokens and checkpoints can never get in.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import nbformat
 from . import paths
 from .chats import count_messages, load_chat
 from .errors import ShareError, bad_request
+from .gitlab_client import too_large
 from .manifest import MANIFEST_PATH, render_manifest
+from .suggest import in_folder, notebook_folder, repo_path
 from .taskdoc import DocMeta, render_readme
 from .transcript import render_transcript
 
@@ -35,12 +38,14 @@ class Bundle:
     files: dict[str, bytes]  # content files: notebook, chats, transcripts
     chats: list[dict] = field(default_factory=list)  # for README/manifest
     thumbnail: str = ""  # repo path of the preview image, "" when the notebook has no plot
+    extra: list[dict] = field(default_factory=list)  # [{"source", "file", "size"}]
 
     def with_documents(self, meta: DocMeta) -> dict[str, bytes]:
         """All files to commit: content + README.md + govlab-manifest.json."""
         meta.notebook = self.notebook
         meta.chats = self.chats
         meta.thumbnail = self.thumbnail
+        meta.extra_files = self.extra
         out = dict(self.files)
         out[README_PATH] = render_readme(meta).encode("utf-8")
         out[MANIFEST_PATH] = render_manifest(meta, out)
@@ -125,6 +130,11 @@ def first_plot(nb) -> bytes | None:
     return None
 
 
+def chat_repo_path(chat_path: str) -> str:
+    """Where a chat lands in the repository when it is the only one of its name."""
+    return f"{CHATS_DIR}/{_chat_names([chat_path])[0]}.chat"
+
+
 def _chat_names(chat_paths: list[str]) -> list[str]:
     """Unique bundle names (stems) for the chats, in order."""
     used: set[str] = set()
@@ -139,6 +149,48 @@ def _chat_names(chat_paths: list[str]) -> list[str]:
     return names
 
 
+def _outside_folder(path: str, folder: str) -> ShareError:
+    where = f"'{folder}'" if folder else "작업 폴더 / the work folder"
+    return ShareError(
+        "bad_path", 403,
+        f"노트북이 있는 폴더({where}) 안의 파일만 함께 공유할 수 있습니다: {path}. "
+        "파일을 노트북 폴더로 옮긴 뒤 다시 추가하세요.",
+        f"Only files inside the notebook's folder ({folder or 'the root'}) can be shared "
+        f"with it: {path}. Move the file there and add it again.",
+    )
+
+
+def read_extra_files(root, rel: str, extra_paths: list[str], taken: set[str], max_bytes: int | None):
+    """(repo path -> bytes, [{"source", "file", "size"}]) of the extra files, in order."""
+    folder = notebook_folder(rel)
+    files: dict[str, bytes] = {}
+    listed: list[dict] = []
+    reserved = {p.lower() for p in taken} | {README_PATH.lower(), MANIFEST_PATH.lower()}
+    for p in extra_paths:
+        frel, real = paths.resolve(root, p)
+        if frel == rel:
+            continue  # the notebook itself is already in
+        if not in_folder(frel, folder):
+            raise _outside_folder(frel, folder)
+        target = repo_path(frel, folder)
+        if target in files:
+            continue
+        if target.lower() in reserved or target.split("/", 1)[0].lower() == CHATS_DIR:
+            raise bad_request(
+                f"공유 묶음이 이미 쓰는 이름입니다: {target}. 파일 이름을 바꾼 뒤 다시 추가하세요.",
+                f"The share already uses this name: {target}; rename the file and add it again.",
+            )
+        size = real.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            err = too_large(size, max_bytes)  # before reading it into memory
+            err.details.append(f"file: {frel}")
+            raise err
+        with open(real, "rb") as f:  # as they are: binary data files too
+            files[target] = f.read()
+        listed.append({"source": frel, "file": target, "size": len(files[target])})
+    return files, listed
+
+
 def build_bundle(
     root,
     notebook_path: str,
@@ -146,6 +198,8 @@ def build_bundle(
     *,
     keep_outputs: bool,
     tz=None,
+    extra_paths: list[str] = (),
+    max_bytes: int | None = None,
 ) -> Bundle:
     """Content files of a share (without README/manifest, which need the project)."""
     rel, real = paths.resolve(root, notebook_path, suffix=".ipynb")
@@ -184,7 +238,9 @@ def build_bundle(
         chats.append(
             {"source": crel, "file": chat_file, "transcript": md_file, "messages": count_messages(doc)}
         )
-    return Bundle(notebook=nb_name, files=files, chats=chats,
+    extra_files, extra = read_extra_files(root, rel, list(extra_paths), set(files), max_bytes)
+    files.update(extra_files)
+    return Bundle(notebook=nb_name, files=files, chats=chats, extra=extra,
                   thumbnail=THUMBNAIL_PATH if THUMBNAIL_PATH in files else "")
 
 

@@ -18,6 +18,7 @@ from .paths import is_hidden_part
 
 MAX_CHATS = 500  # a home folder can be large; the dialog only needs a list
 MAX_CHAT_BYTES = 20 * 1024 * 1024
+PREVIEW_CHARS = 120
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ChatInfo:
     linked: bool
     messages: int
     updated: str  # ISO time of the file's mtime (UTC)
+    preview: str = ""  # the first user message, whitespace collapsed, cut short
 
     def to_dict(self) -> dict:
         return {
@@ -35,6 +37,7 @@ class ChatInfo:
             "linked": self.linked,
             "messages": self.messages,
             "updated": self.updated,
+            "preview": self.preview,
         }
 
 
@@ -107,6 +110,23 @@ def count_messages(doc: dict) -> int:
     )
 
 
+def first_user_message(doc: dict, limit: int = PREVIEW_CHARS) -> str:
+    """The first non-deleted message of a human (not a bot persona), for the dialog."""
+    users = doc.get("users") if isinstance(doc.get("users"), dict) else {}
+    for msg in doc.get("messages") or []:
+        if not isinstance(msg, dict) or msg.get("deleted"):
+            continue
+        body = msg.get("body")
+        sender = users.get(msg.get("sender")) if isinstance(msg.get("sender"), str) else None
+        if isinstance(sender, dict) and sender.get("bot"):
+            continue
+        if isinstance(body, str) and body.strip():
+            # Slice before splitting: a huge first message costs no more than a small one.
+            text = " ".join(body[: limit * 8].split())
+            return text[:limit]
+    return ""
+
+
 def list_chats(root: str | os.PathLike, notebook_path: str, cell_ids: set[str]) -> list[ChatInfo]:
     """Every readable chat under the root, linked ones first, then newest first."""
     chats = []
@@ -125,6 +145,7 @@ def list_chats(root: str | os.PathLike, notebook_path: str, cell_ids: set[str]) 
                 title=Path(rel).stem,
                 linked=is_linked(doc, notebook_path, cell_ids),
                 messages=count_messages(doc),
+                preview=first_user_message(doc),
                 updated=datetime.fromtimestamp(st.st_mtime, timezone.utc).isoformat(timespec="seconds"),
             )
         )

@@ -68,6 +68,19 @@ class GovlabShare(Configurable):
         "opens. Empty: the link is the hub's nbgitpuller link.",
     ).tag(config=True)
 
+    gallery_notify_url = Unicode(
+        "",
+        help="Where the lab tells the gallery about a share it just made (the gallery's "
+        "POST .../services/gallery/api/refresh, at an address this lab can reach), so the "
+        "gallery lists it within seconds. Empty: the gallery finds it at its next refresh.",
+    ).tag(config=True)
+
+    gallery_topic = Unicode(
+        "govlab",
+        help="GitLab topic set on every shared project; the gallery lists projects by it "
+        "(the hub passes its `gallery.topic` setting).",
+    ).tag(config=True)
+
     ai_model = Unicode(
         "",
         help="Model id shown in the README as the AI model used. Empty: read "

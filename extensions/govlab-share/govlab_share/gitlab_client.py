@@ -1,9 +1,13 @@
 """A python-gitlab client with our retry policy and GitLab failures mapped to ShareError.
 
 python-gitlab (8.6.0) retries timeouts, connection errors and 5xx itself when
-`retry_transient_errors=True` (per-request `max_retries`). Its 429 handling sleeps for
-whatever Retry-After says, uncapped, so 429 is handled here instead: obey Retry-After
-up to `max_retry_after`, otherwise give up at once with gitlab_rate_limited.
+`retry_transient_errors=True` (per-request `max_retries`). That is right for reads
+and for PUT/DELETE (idempotent), but a POST that timed out may have been applied:
+retrying a commit then answers "A file with this name already exists". POSTs are
+therefore sent exactly once here; publish.py finds out whether one landed before
+it retries. Its 429 handling sleeps for whatever Retry-After says, uncapped, so 429
+is handled here instead (a 429 was not processed, so retrying even a POST is safe):
+obey Retry-After up to `max_retry_after`, otherwise give up with gitlab_rate_limited.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ class Client(gitlab.Gitlab):
     def http_request(self, verb, path, *args, **kwargs):
         kwargs["obey_rate_limit"] = False
         kwargs.setdefault("max_retries", self._max_retries)
+        if verb.lower() == "post":
+            kwargs["retry_transient_errors"] = False  # not idempotent: never resent blindly
         attempt = 0
         while True:
             try:
@@ -102,6 +108,14 @@ def _flatten(message) -> list[str]:
 
 
 CHANGED_PREFIX = "The file has changed since you started editing it:"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure after which a request may or may not have been applied."""
+    if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
+        return True
+    return isinstance(exc, GitlabError) and not isinstance(exc, RateLimited) and \
+        (exc.response_code or 0) >= 500
 
 
 def map_error(exc: BaseException, *, what: str = "") -> ShareError:

@@ -1,4 +1,4 @@
-"""Routes: GET /govlab-share/context and POST /govlab-share/share (docs/share-api.md)."""
+"""Routes: GET /govlab-share/context, POST /govlab-share/check and /share (docs/share-api.md)."""
 
 from __future__ import annotations
 
@@ -15,21 +15,23 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import bundle as bundle_mod
-from . import guard
+from . import gallery_notify, guard
 from . import paths
 from .chats import list_chats
 from .config import VISIBILITIES, GovlabShare
 from .errors import ShareError, bad_request
 from .git_credential import git_environment
 from .gitlab_client import too_large
-from .history import ShareHistory, previous_summary
+from .history import ShareHistory, previous_summary, shared_chats
 from .publish import ProjectInfo, ShareRequest, project_path, publish
+from .suggest import suggest_files
 from .taskdoc import DocMeta
 from .tokens import get_token
 
 SETTINGS_KEY = "govlab_share"
 MAX_TITLE = 255
 MAX_DESCRIPTION = 20000
+MAX_EXTRA_FILES = 100
 
 
 class _Base(APIHandler):
@@ -79,16 +81,27 @@ class ContextHandler(_Base):
         cfg = self.cfg
         problem = cfg.problem(self.settings[SETTINGS_KEY]["environ"])
         record = self.share["history"].get(rel, cfg.gitlab_url or None)
+        chats = [c.to_dict() for c in list_chats(self.root, rel, bundle_mod.cell_ids(nb))]
         return {
             "path": rel,
             "title": bundle_mod.notebook_title(nb) or PurePosixPath(rel).stem,
             "default_visibility": cfg.default_visibility,
             "visibilities": list(VISIBILITIES),
-            "chats": [c.to_dict() for c in list_chats(self.root, rel, bundle_mod.cell_ids(nb))],
-            "previous": previous_summary(record),
+            "chats": chats,
+            "suggested_files": suggest_files(self.root, rel, nb),
+            "previous": previous_summary(record, [c["path"] for c in chats]),
             "configured": problem is None,
             "problem": problem,
+            # What the dialog shows beside each step's elapsed time (seconds).
+            "budgets": {"scan": cfg.scan_budget, "upload": upload_budget(cfg)},
+            "max_bundle_bytes": cfg.max_bundle_bytes,
         }
+
+
+def upload_budget(cfg: GovlabShare) -> float:
+    """Worst case of the GitLab step: a handful of requests, each retried with waits."""
+    per_request = cfg.request_timeout * (cfg.max_retries + 1) + cfg.max_retry_after * cfg.max_retries
+    return round(6 * per_request, 1)
 
 
 def _parse_body(raw: bytes) -> dict:
@@ -119,11 +132,12 @@ def _parse_body(raw: bytes) -> dict:
             "Unknown visibility (private, internal or public).",
             [f"visibility: {visibility!r}"],
         )
-    chats = body.get("chats", [])
-    if chats is None:
-        chats = []
-    if not isinstance(chats, list) or not all(isinstance(c, str) for c in chats) or len(chats) > 100:
-        errors.append("chats: list of at most 100 path strings")
+    lists = {}
+    for key, limit in (("chats", 100), ("files", MAX_EXTRA_FILES), ("remove_chats", 100)):
+        value = body.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value) or len(value) > limit:
+            errors.append(f"{key}: list of at most {limit} path strings")
+        lists[key] = value if isinstance(value, list) else []
     for key in ("keep_outputs", "force"):
         if not isinstance(body.get(key, False), bool):
             errors.append(f"{key}: boolean")
@@ -134,30 +148,53 @@ def _parse_body(raw: bytes) -> dict:
         "title": title.strip(),
         "description": description.strip(),
         "visibility": visibility,
-        "chats": chats,
+        "chats": lists["chats"],
+        "files": lists["files"],
+        "remove_chats": lists["remove_chats"],
         "keep_outputs": body.get("keep_outputs", False),
         "force": body.get("force", False),
     }
 
 
-class ShareHandler(_Base):
-    @tornado.web.authenticated
-    async def post(self):
-        try:
-            body = _parse_body(self.request.body)
-            rel, _ = paths.resolve(self.root, body["path"], suffix=".ipynb")
-            lock = self.share["locks"].setdefault(rel, asyncio.Lock())
-            async with lock:  # one share of a notebook at a time: no double project
-                result = await self._share(rel, body)
-        except ShareError as e:
-            if e.status >= 500 or e.code.startswith("gitlab_"):
-                self.log.warning("govlab_share: share failed: %s %s", e.code, e.details)
-            return self.fail(e)
-        self.finish(json.dumps(result, ensure_ascii=False))
+def chats_removed(record: dict | None, chats: list[str], remove: list[str]) -> ShareError | None:
+    """A chat of the last share left out now, and not named in `remove_chats`: refuse.
 
-    async def _share(self, rel: str, body: dict) -> dict:
-        cfg = self.cfg
-        problem = cfg.problem(self.settings[SETTINGS_KEY]["environ"])
+    Dropping a chat deletes it from the repository; the official confirms that by name.
+    """
+    kept = {paths_norm(c) for c in chats}
+    confirmed = {paths_norm(c) for c in remove}
+    # Older records name chats by repository path: compare those by repository path too.
+    kept |= {bundle_mod.chat_repo_path(c) for c in kept}
+    confirmed |= {bundle_mod.chat_repo_path(c) for c in confirmed}
+    dropped = [c for c in shared_chats(record, list(kept)) if c not in kept and c not in confirmed]
+    if not dropped:
+        return None
+    names = ", ".join(PurePosixPath(c).stem for c in dropped)
+    return ShareError(
+        "chats_removed", 409,
+        f"지난번에 공유한 대화가 빠졌습니다: {names}. 저장소에서 삭제하려면 확인하고, "
+        "남기려면 대화를 다시 선택하세요.",
+        f"Chats shared last time are left out: {names}. Confirm to remove them from the "
+        "repository, or tick them again to keep them.",
+        details=dropped,
+    )
+
+
+def paths_norm(path: str) -> str:
+    """The form chat paths have in the history (relative, '/'-separated)."""
+    return "/".join(p for p in path.replace("\\", "/").split("/") if p not in ("", "."))
+
+
+class _Prepared:
+    """A bundle built, sized and scanned: what /check answers and /share commits."""
+
+    def __init__(self, bundle, meta: DocMeta, files: dict[str, bytes], notices: list[dict], known):
+        self.bundle, self.meta, self.files, self.notices, self.known = bundle, meta, files, notices, known
+
+
+class _ShareBase(_Base):
+    def not_configured(self) -> None:
+        problem = self.cfg.problem(self.settings[SETTINGS_KEY]["environ"])
         if problem:
             raise ShareError(
                 "not_configured", 503,
@@ -165,15 +202,31 @@ class ShareHandler(_Base):
                 "GitLab sharing is not configured; ask the operator.",
                 details=[problem],
             )
-        history: ShareHistory = self.share["history"]
-        record = history.get(rel, cfg.gitlab_url)
-        owner, author = self.user_names()
-        tz = cfg.tzinfo()
-        shared_at = datetime.now().astimezone(tz).isoformat(timespec="seconds")
 
+    async def handle(self, work) -> None:
+        try:
+            body = _parse_body(self.request.body)
+            rel, _ = paths.resolve(self.root, body["path"], suffix=".ipynb")
+            lock = self.share["locks"].setdefault(rel, asyncio.Lock())
+            async with lock:  # one share of a notebook at a time: no double project
+                result = await work(rel, body)
+        except ShareError as e:
+            if e.status >= 500 or e.code.startswith("gitlab_"):
+                self.log.warning("govlab_share: share failed: %s %s", e.code, e.details)
+            return self.fail(e)
+        self.finish(json.dumps(result, ensure_ascii=False))
+
+    async def build_and_scan(self, rel: str, body: dict, record: dict | None, shared_at: str) -> _Prepared:
+        """Build the bundle with its documents, check size and scan it: no hub, no GitLab."""
+        cfg = self.cfg
+        refused = chats_removed(record, body["chats"], body["remove_chats"])
+        if refused:
+            raise refused
+        owner, author = self.user_names()
         bundle = await self.run(
             bundle_mod.build_bundle, self.root, rel, body["chats"],
-            keep_outputs=body["keep_outputs"], tz=tz,
+            keep_outputs=body["keep_outputs"], tz=cfg.tzinfo(),
+            extra_paths=body["files"], max_bytes=cfg.max_bundle_bytes,
         )
         meta = DocMeta(
             title=body["title"],
@@ -189,25 +242,83 @@ class ShareHandler(_Base):
             gallery_url=cfg.gallery_url,
             keep_outputs=body["keep_outputs"],
             history=list((record or {}).get("history") or []),
+            owner=owner,
         )
-
-        def render(info: ProjectInfo) -> dict[str, bytes]:
-            meta.repo_name = info.path
-            meta.clone_url = info.http_url_to_repo
-            meta.web_url = info.web_url
-            return bundle.with_documents(meta)
-
         # Scan everything before any GitLab call, with the project we expect to get.
-        files = render(self._expected_project(rel, owner, record))
+        files = render_files(bundle, meta, self._expected_project(rel, owner, record))
         size = bundle_mod.total_size(files)
         if size > cfg.max_bundle_bytes:
             raise too_large(size, cfg.max_bundle_bytes)
         environ = self.settings[SETTINGS_KEY]["environ"]
-        known = guard.known_secrets(environ)
-        await guard.check(files, known=known, budget=cfg.scan_budget)
+        known = guard.known_secrets(environ, cfg.token_env)
+        notices = await guard.check(files, known=known, budget=cfg.scan_budget)
+        return _Prepared(bundle, meta, files, [_as_dict(f) for f in notices or []], known)
+
+    def _expected_project(self, rel: str, owner: str, record: dict | None) -> ProjectInfo:
+        cfg = self.cfg
+        if record and record.get("path_with_namespace"):
+            pwn = record["path_with_namespace"]
+            return ProjectInfo(
+                id=record.get("project_id") or 0,
+                path=pwn.rsplit("/", 1)[-1],
+                path_with_namespace=pwn,
+                web_url=record.get("web_url") or f"{cfg.gitlab_url}/{pwn}",
+                http_url_to_repo=record.get("http_url_to_repo") or f"{cfg.gitlab_url}/{pwn}.git",
+            )
+        path = project_path(rel, owner)
+        pwn = f"{cfg.namespace or owner}/{path}"
+        return ProjectInfo(0, path, pwn, f"{cfg.gitlab_url}/{pwn}", f"{cfg.gitlab_url}/{pwn}.git")
+
+
+def render_files(bundle, meta: DocMeta, info: ProjectInfo) -> dict[str, bytes]:
+    meta.repo_name = info.path
+    meta.clone_url = info.http_url_to_repo
+    meta.web_url = info.web_url
+    return bundle.with_documents(meta)
+
+
+def _as_dict(finding) -> dict:
+    return finding.to_dict() if hasattr(finding, "to_dict") else dict(finding)
+
+
+class CheckHandler(_ShareBase):
+    """Step 1 of the dialog: build and scan exactly what /share would commit."""
+
+    @tornado.web.authenticated
+    async def post(self):
+        await self.handle(self._check)
+
+    async def _check(self, rel: str, body: dict) -> dict:
+        self.not_configured()
+        cfg = self.cfg
+        record = self.share["history"].get(rel, cfg.gitlab_url)
+        shared_at = datetime.now().astimezone(cfg.tzinfo()).isoformat(timespec="seconds")
+        prepared = await self.build_and_scan(rel, body, record, shared_at)
+        files = prepared.files
+        return {
+            "files": [{"path": p, "size": len(files[p])} for p in sorted(files)],
+            "total_size": bundle_mod.total_size(files),
+            "notices": prepared.notices,
+        }
+
+
+class ShareHandler(_ShareBase):
+    @tornado.web.authenticated
+    async def post(self):
+        await self.handle(self._share)
+
+    async def _share(self, rel: str, body: dict) -> dict:
+        self.not_configured()
+        cfg = self.cfg
+        history: ShareHistory = self.share["history"]
+        record = history.get(rel, cfg.gitlab_url)
+        owner, _ = self.user_names()
+        shared_at = datetime.now().astimezone(cfg.tzinfo()).isoformat(timespec="seconds")
+        prepared = await self.build_and_scan(rel, body, record, shared_at)
+        files, known = prepared.files, prepared.known
 
         def final_files(info: ProjectInfo) -> dict[str, bytes]:
-            out = render(info)
+            out = render_files(prepared.bundle, prepared.meta, info)
             # Only README/manifest can differ (project URLs): scan what changed.
             changed = {k: v for k, v in out.items() if files.get(k) != v}
             if changed:
@@ -225,25 +336,20 @@ class ShareHandler(_Base):
         same = record and record.get("project_id") == fields["project_id"]
         past = list((record or {}).get("history") or []) if same else []
         past.append({"commit": result["commit"], "shared_at": shared_at, "web_url": result["commit_url"]})
-        fields.update(shared_at=shared_at, title=body["title"], history=past)
+        fields.update(
+            shared_at=shared_at, title=body["title"], history=past,
+            # The form as sent: the next share of this notebook starts from it.
+            description=body["description"], visibility=body["visibility"],
+            keep_outputs=body["keep_outputs"],
+            chats=[c["source"] for c in prepared.bundle.chats],
+            extra_files=[e["source"] for e in prepared.bundle.extra],
+        )
         await self.run(history.put, rel, fields)
+        result["gallery_url"] = await gallery_notify.after_share(  # bounded, never fails the share
+            self.cfg, self.settings[SETTINGS_KEY]["environ"], result["project"], self.log)
         self.log.info("govlab_share: %s shared to %s (%s)", rel, result["project"], result["commit"][:12])
+        result["notices"] = prepared.notices
         return result
-
-    def _expected_project(self, rel: str, owner: str, record: dict | None) -> ProjectInfo:
-        cfg = self.cfg
-        if record and record.get("path_with_namespace"):
-            pwn = record["path_with_namespace"]
-            return ProjectInfo(
-                id=record.get("project_id") or 0,
-                path=pwn.rsplit("/", 1)[-1],
-                path_with_namespace=pwn,
-                web_url=record.get("web_url") or f"{cfg.gitlab_url}/{pwn}",
-                http_url_to_repo=record.get("http_url_to_repo") or f"{cfg.gitlab_url}/{pwn}.git",
-            )
-        path = project_path(rel, owner)
-        pwn = f"{cfg.namespace or owner}/{path}"
-        return ProjectInfo(0, path, pwn, f"{cfg.gitlab_url}/{pwn}", f"{cfg.gitlab_url}/{pwn}.git")
 
 
 def setup_handlers(server_app) -> None:
@@ -271,6 +377,7 @@ def setup_handlers(server_app) -> None:
         ".*$",
         [
             (url_path_join(base, "context"), ContextHandler),
+            (url_path_join(base, "check"), CheckHandler),
             (url_path_join(base, "share"), ShareHandler),
         ],
     )

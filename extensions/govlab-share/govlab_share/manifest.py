@@ -44,6 +44,8 @@ def render_manifest(meta: DocMeta, files: dict[str, bytes]) -> bytes:
         "title": meta.title,
         "description": meta.description,
         "author": meta.author,
+        # The sharing official's hub name: the gallery shows a private share to them.
+        "owner": meta.owner,
         "agency": meta.agency,
         "ai_model": meta.ai_model,
         "shared_at": meta.shared_at,
@@ -51,6 +53,7 @@ def render_manifest(meta: DocMeta, files: dict[str, bytes]) -> bytes:
         "notebook": meta.notebook,
         "branch": meta.branch,
         "chats": meta.chats,
+        "extra_files": meta.extra_files,
         "thumbnail": meta.thumbnail or None,
         "files": {path: file_entry(files[path]) for path in sorted(files)},
         "history": meta.history,

@@ -1,12 +1,16 @@
 """Push a bundle to GitLab: ensure the project, then ONE commit of all files.
 
 Blocking (python-gitlab/requests); the handler runs it in a thread executor.
+POSTs go out exactly once (landing.py finds out whether a failed one landed); a
+first share whose commit did not land removes the project it created; visibility
+and topic changes on a re-share are best-effort.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -14,9 +18,11 @@ from typing import Callable
 from anyascii import anyascii
 from gitlab.exceptions import GitlabError
 
-from . import __version__
+from . import __version__, landing
 from .errors import ShareError
-from .gitlab_client import Client, map_error, remote_changed, too_large
+from .gitlab_client import Client, is_transient, map_error, remote_changed, too_large
+
+log = logging.getLogger(__name__)
 
 # Every shared project carries this GitLab topic: the gallery finds shared work by it.
 GALLERY_TOPIC = "govlab"
@@ -123,7 +129,8 @@ def _ensure_project(gl, config, req: ShareRequest, record: dict | None):
     else:
         gl.auth()  # GET /user: the user's own namespace is their username
         ns_path = gl.user.username
-    project = _get_project(gl, f"{ns_path}/{path}")
+    full_path = f"{ns_path}/{path}"
+    project = _get_project(gl, full_path)
     if project is not None:
         return project, True
 
@@ -133,19 +140,49 @@ def _ensure_project(gl, config, req: ShareRequest, record: dict | None):
         "visibility": req.visibility,
         "description": req.description[:2000],
         "initialize_with_readme": False,
-        "topics": [GALLERY_TOPIC],
+        "topics": [_topic(config)],
     }
     if config.namespace:
         data["namespace_id"] = _namespace_id(gl, config.namespace)
     try:
-        return gl.projects.create(data), False
+        return _create_once(gl, data, full_path), False
     except GitlabError as e:
         msg = e.error_message if isinstance(e.error_message, dict) else {}
         if e.response_code == 400 and "name" in msg and "path" not in msg:
             # Another project already has this title: keep it recognisable, make it unique.
             data["name"] = f"{data['name']} {path.rsplit('-', 1)[-1]}"
-            return gl.projects.create(data), False
+            return _create_once(gl, data, full_path), False
         raise
+
+
+def _create_once(gl, data: dict, full_path: str):
+    """POST /projects exactly once. After a timeout/5xx the project may exist anyway:
+    our path is unique to this official and notebook (and was free a moment ago), so
+    a project there now is the one we just created. Not there: retry once."""
+    for attempt in (1, 2):
+        try:
+            return gl.projects.create(data)  # gitlab_client never resends a POST
+        except Exception as e:  # noqa: BLE001 - sorted below
+            if not is_transient(e) or attempt == 2:
+                raise
+            log.warning("govlab_share: creating %s failed (%s); checking whether it exists",
+                        full_path, type(e).__name__)
+        project = _get_project(gl, full_path)
+        if project is not None:
+            log.info("govlab_share: project %s was created despite the failure", full_path)
+            return project
+
+
+def _discard(project) -> None:
+    """Remove a project this share created when its commit certainly did not land, so
+    no empty project is left in the gallery. Best-effort: if it stays, the next share
+    finds it at our path and uses it."""
+    try:
+        project.delete()  # DELETE /projects/:id (202; GitLab may schedule it)
+        log.info("govlab_share: removed the empty project %s", project.path_with_namespace)
+    except Exception as e:  # noqa: BLE001 - best-effort
+        log.warning("govlab_share: could not remove the empty project %s: %s",
+                    project.path_with_namespace, e)
 
 
 def _remote_tree(project, branch: str) -> dict[str, str]:
@@ -159,11 +196,73 @@ def _remote_tree(project, branch: str) -> dict[str, str]:
     return {i["path"]: i["id"] for i in items if i.get("type") == "blob"}
 
 
-def _conflicts(tree: dict, known: dict, paths: list[str]) -> list[str]:
-    """Files whose remote state differs from what our last share left there."""
+def _conflicts(tree: dict, known: dict, files: dict[str, str]) -> list[str]:
+    """Files whose remote state differs from what our last share left there.
+
+    `files` maps the paths we are about to send to their blob ids: a remote file that
+    already holds exactly those bytes is no conflict (e.g. our own earlier commit
+    whose answer was lost)."""
     changed = [p for p, rec in known.items() if tree.get(p) != rec.get("blob_id")]
-    changed += [p for p in paths if p not in known and p in tree]
-    return sorted(set(changed))
+    changed += [p for p in files if p not in known and p in tree]
+    return sorted({p for p in changed if p not in files or tree.get(p) != files[p]})
+
+
+def _adopt_landed(known: dict, tree: dict, head: dict | None, last_commit: str | None) -> dict:
+    """The record after a share whose commit landed but whose answer was lost.
+
+    That share recorded nothing, so the head (carrying our trailer, its parent the
+    commit we recorded, or none on a first share) is ours: take its files as ours."""
+    if not head or head.get("id") == last_commit or not landing.share_id_of(head):
+        return known
+    if not landing.parent_is(head, last_commit):
+        return known
+    adopted = {p: rec for p, rec in known.items() if p in tree}
+    for path, blob in tree.items():
+        if (known.get(path) or {}).get("blob_id") != blob:
+            adopted[path] = {"blob_id": blob, "last_commit_id": head["id"]}
+    log.info("govlab_share: adopting commit %s, a share whose answer was lost", head["id"][:12])
+    return adopted
+
+
+def _last_commit(known: dict, tree: dict, path: str) -> str | None:
+    """The commit that last changed `path`, if the remote file is still as we recorded
+    it; otherwise (same bytes put there by someone else) unknown: no stale lock."""
+    rec = known.get(path) or {}
+    return rec.get("last_commit_id") if rec.get("blob_id") == tree.get(path) else None
+
+
+def _topic(config) -> str:
+    return getattr(config, "gallery_topic", "") or GALLERY_TOPIC
+
+
+def _update_settings(project, req: ShareRequest, topic: str) -> list[dict]:
+    """Re-share: visibility and the gallery topic, best-effort (PUT /projects/:id).
+
+    A Developer may share into a project but not change its settings (GitLab: 403),
+    and GitLab may fail: neither must fail the share. Returns the warnings to show."""
+    topics = list(getattr(project, "topics", None) or [])
+    old_visibility = getattr(project, "visibility", req.visibility)
+    changed_visibility = old_visibility != req.visibility
+    missing_topic = topic.lower() not in {t.lower() for t in topics}
+    if not (changed_visibility or missing_topic):
+        return []
+    try:
+        # Projects shared before the gallery existed get the topic on their next share.
+        project.visibility = req.visibility
+        project.topics = topics + [topic] if missing_topic else topics
+        project.save()
+        return []
+    except Exception as e:  # noqa: BLE001 - best-effort, reported below
+        log.warning("govlab_share: could not update visibility/topic of %s: %s",
+                    project.path_with_namespace, e)
+    if not changed_visibility:
+        return []
+    return [{
+        "message": f"공유는 되었지만 공개 범위를 '{req.visibility}'(으)로 바꾸지 못해 "
+                   f"'{old_visibility}' 그대로입니다. 프로젝트의 Maintainer에게 변경을 요청하세요.",
+        "message_en": f"Shared, but the visibility could not be changed to '{req.visibility}'; "
+                      f"it stays '{old_visibility}'. Ask a Maintainer of the project to change it.",
+    }]
 
 
 def publish(
@@ -185,26 +284,34 @@ def publish(
 def _publish(config, token, req, record, make_files):
     gl = _client(config, token)
     project, existed = _ensure_project(gl, config, req, record)
+    try:
+        return _share_into(config, req, record, make_files, project, existed)
+    except landing.OutcomeUnknown:
+        raise  # it may have landed: the project holds it
+    except Exception:
+        if not existed:
+            _discard(project)  # this share created it and nothing landed
+        raise
+
+
+def _share_into(config, req, record, make_files, project, existed):
     info = _info(project)
-    if existed:
-        topics = list(getattr(project, "topics", None) or [])
-        changed_visibility = getattr(project, "visibility", req.visibility) != req.visibility
-        if changed_visibility or GALLERY_TOPIC not in topics:
-            # Projects shared before the gallery existed get the topic on their next share.
-            project.visibility = req.visibility
-            project.topics = topics + [GALLERY_TOPIC] if GALLERY_TOPIC not in topics else topics
-            project.save()
+    warnings = _update_settings(project, req, _topic(config)) if existed else []
 
     same_project = bool(record) and record.get("project_id") == info.id
     known = dict(record.get("files") or {}) if same_project else {}
+    last_commit = record.get("last_commit") if same_project else None
     files = make_files(info)
     size = sum(len(v) for v in files.values())
     if size > config.max_bundle_bytes:
         raise too_large(size, config.max_bundle_bytes)
+    blobs = {path: git_blob_id(data) for path, data in files.items()}
 
-    # A project created just now is empty: no tree round trip needed.
-    tree = _remote_tree(project, config.branch) if existed else {}
-    changed = _conflicts(tree, known, list(files))
+    # A project created just now is empty: no round trips needed.
+    head = landing.branch_head(project, config.branch) if existed else None
+    tree = _remote_tree(project, config.branch) if head else {}
+    known = _adopt_landed(known, tree, head, last_commit)
+    changed = _conflicts(tree, known, blobs)
     if changed and not req.force:
         raise remote_changed(changed)
 
@@ -216,7 +323,7 @@ def _publish(config, token, req, record, make_files):
             "content": base64.b64encode(data).decode("ascii"),
             "encoding": "base64",
         }
-        last = (known.get(path) or {}).get("last_commit_id")
+        last = _last_commit(known, tree, path)
         if action["action"] == "update" and last and not req.force:
             action["last_commit_id"] = last  # GitLab refuses if someone changed it meanwhile
         actions.append(action)
@@ -228,29 +335,34 @@ def _publish(config, token, req, record, make_files):
                 act["last_commit_id"] = rec["last_commit_id"]
             actions.append(act)
 
-    message = f"govlab 공유: {req.title}\n\nShared from {req.notebook_path} by govlab-share {__version__}"
-    commit = project.commits.create(
-        {"branch": config.branch, "commit_message": message, "actions": actions}
+    share_id = landing.new_share_id()
+    message = landing.with_trailer(
+        f"govlab 공유: {req.title}\n\nShared from {req.notebook_path} by govlab-share {__version__}",
+        share_id,
+    )
+    commit = landing.create_commit(
+        project, {"branch": config.branch, "commit_message": message, "actions": actions},
+        share_id, head["id"] if head else None,
     )
 
     # GitLab stores the bytes as sent, so the blob ids are known locally: no second
     # tree listing after the commit (one round trip less per share).
     new_files = {}
-    for path, data in files.items():
-        blob = git_blob_id(data)
+    for path, blob in blobs.items():
         touched = tree.get(path) != blob
         new_files[path] = {
             "blob_id": blob,
-            "last_commit_id": commit.id if touched else (known.get(path) or {}).get("last_commit_id"),
+            "last_commit_id": commit["id"] if touched else _last_commit(known, tree, path),
         }
-    commit_url = getattr(commit, "web_url", None) or f"{info.web_url}/-/commit/{commit.id}"
+    commit_url = commit.get("web_url") or f"{info.web_url}/-/commit/{commit['id']}"
     body = {
         "web_url": info.web_url,
         "project": info.path_with_namespace,
-        "commit": commit.id,
+        "commit": commit["id"],
         "commit_url": commit_url,
         "files": sorted(files),
         "updated": existed,
+        "warnings": warnings,
     }
     record_fields = {
         "gitlab_url": config.gitlab_url,
@@ -259,7 +371,7 @@ def _publish(config, token, req, record, make_files):
         "web_url": info.web_url,
         "http_url_to_repo": info.http_url_to_repo,
         "branch": config.branch,
-        "last_commit": commit.id,
+        "last_commit": commit["id"],
         "files": new_files,
     }
     return body, record_fields

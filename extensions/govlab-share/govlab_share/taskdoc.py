@@ -28,7 +28,9 @@ class DocMeta:
     gallery_url: str = ""
     thumbnail: str = ""  # repo path of the first plot, "" when none
     keep_outputs: bool = False
+    owner: str = ""  # the sharing official's hub user name (the gallery's private listing)
     chats: list = field(default_factory=list)  # [{"source", "file", "transcript", "messages"}]
+    extra_files: list = field(default_factory=list)  # [{"source", "file", "size"}]: data, modules
     history: list = field(default_factory=list)  # previous shares, oldest first
 
 
@@ -100,14 +102,26 @@ def render_readme(meta: DocMeta) -> str:
                 f"({chat['messages']}개 메시지 / messages; 원본 / raw: `{chat['file']}`)"
             )
         out.append("")
+    if meta.extra_files:
+        out += ["## 함께 공유한 파일 / Files shared with the notebook", ""]
+        for extra in meta.extra_files:
+            out.append(f"- [{extra['file']}]({_rel(extra['file'])}) ({extra['size']:,} bytes)")
+        out.append("")
+    data_note = (
+        "3. 노트북이 읽는 파일 중 위 목록에 없는 것은 이 저장소에 들어 있지 않습니다. "
+        "필요하면 같은 폴더에 준비하세요. / Files the notebook reads that are not listed above "
+        "are not in this repository; place them next to it if needed."
+        if meta.extra_files
+        else "3. 노트북이 읽는 데이터 파일은 이 저장소에 들어 있지 않을 수 있습니다. "
+        "필요하면 같은 폴더에 준비하세요. / Data files the notebook reads may not be in this "
+        "repository; place them next to it if needed."
+    )
     out += [
         "## 실행 방법 / How to run",
         "",
         "1. JupyterLab에서 노트북을 엽니다. / Open the notebook in JupyterLab.",
         "2. 메뉴에서 **실행 → 모든 셀 실행**을 누릅니다. / Choose **Run → Run All Cells**.",
-        "3. 노트북이 읽는 데이터 파일은 이 저장소에 들어 있지 않을 수 있습니다. "
-        "필요하면 같은 폴더에 준비하세요. / Data files the notebook reads may not be in this "
-        "repository; place them next to it if needed.",
+        data_note,
         "",
         "## 랩에서 열기 / Open in the lab",
         "",

@@ -15,6 +15,15 @@ export interface IChatInfo {
   linked: boolean;
   messages?: number;
   updated?: string | null;
+  /** The first user message (at most 120 characters). */
+  preview?: string;
+}
+
+/** A file the notebook imports or reads, offered (unticked) in the dialog. */
+export interface ISuggestedFile {
+  path: string;
+  size: number;
+  reason: 'import' | 'read' | string;
 }
 
 export interface IPreviousShare {
@@ -22,6 +31,19 @@ export interface IPreviousShare {
   project: string;
   shared_at?: string;
   commit?: string;
+  /** The form of the last share (absent for shares recorded before). */
+  title?: string | null;
+  description?: string | null;
+  visibility?: Visibility | null;
+  keep_outputs?: boolean | null;
+  chats?: string[];
+  files?: string[];
+}
+
+/** Seconds each step may take, shown beside its elapsed time. */
+export interface IBudgets {
+  scan: number;
+  upload: number;
 }
 
 export interface IShareContext {
@@ -33,6 +55,9 @@ export interface IShareContext {
   previous: IPreviousShare | null;
   configured: boolean;
   problem: string | null;
+  suggested_files?: ISuggestedFile[];
+  budgets?: IBudgets;
+  max_bundle_bytes?: number;
 }
 
 export interface IShareRequest {
@@ -41,6 +66,10 @@ export interface IShareRequest {
   description: string;
   visibility: Visibility;
   chats: string[];
+  /** Extra files (paths under the root, inside the notebook's folder). */
+  files: string[];
+  /** Chats shared before that the official confirmed to remove. */
+  remove_chats: string[];
   keep_outputs: boolean;
   force: boolean;
 }
@@ -52,6 +81,18 @@ export interface IShareResult {
   commit_url?: string;
   files: string[];
   updated: boolean;
+  notices?: IFinding[];
+  /** Things the share could not do (e.g. change the visibility). */
+  warnings?: Array<{ message: string; message_en?: string } | string>;
+  /** The project's page in the hub's gallery, when one is configured. */
+  gallery_url?: string | null;
+}
+
+/** The answer of POST /check: what /share would commit. */
+export interface ICheckResult {
+  files: Array<{ path: string; size: number }>;
+  total_size: number;
+  notices: IFinding[];
 }
 
 export interface IFinding {
@@ -61,6 +102,15 @@ export interface IFinding {
   kind: string;
   kind_label?: string;
   excerpt?: string;
+  where?: string;
+  /** Korean locator ("2번째 셀 출력"), and its English form. */
+  location?: string;
+  location_en?: string;
+  /** false for information only (e.g. a landline number). */
+  blocking?: boolean;
+  confidence?: string;
+  /** Other places with the same content. */
+  also?: string[];
 }
 
 export interface IShareErrorBody {
@@ -90,21 +140,45 @@ const ROUTE = 'govlab-share';
 async function request<T>(
   endpoint: string,
   init: RequestInit = {},
-  settings?: ServerConnection.ISettings
+  settings?: ServerConnection.ISettings,
+  timeoutSeconds = 0
 ): Promise<T> {
   const s = settings ?? ServerConnection.makeSettings();
   const url = URLExt.join(s.baseUrl, ROUTE, endpoint);
+  // Every wait is bounded: past its budget (plus a margin) the dialog stops waiting.
+  const controller = new AbortController();
+  const timer =
+    timeoutSeconds > 0
+      ? window.setTimeout(() => controller.abort(), timeoutSeconds * 1000)
+      : null;
   let response: Response;
+  let text: string;
   try {
-    response = await ServerConnection.makeRequest(url, init, s);
+    response = await ServerConnection.makeRequest(
+      url,
+      { ...init, signal: controller.signal },
+      s
+    );
+    text = await response.text();
   } catch (err) {
+    if (controller.signal.aborted) {
+      throw new ShareError(0, {
+        code: 'client_timeout',
+        message: `${timeoutSeconds}초 안에 서버가 답하지 않았습니다. 공유되었는지 GitLab 프로젝트를 확인한 뒤 다시 시도하세요.`,
+        message_en: `The server did not answer within ${timeoutSeconds} s. Check the GitLab project to see whether it was shared, then try again.`
+      });
+    }
     throw new ShareError(0, {
       code: 'network',
       message: '서버에 연결하지 못했습니다.',
       message_en: `Could not reach the server: ${String(err)}`
     });
   }
-  const text = await response.text();
+  finally {
+    if (timer !== null) {
+      window.clearTimeout(timer);
+    }
+  }
   let data: any = null;
   if (text) {
     try {
@@ -142,10 +216,29 @@ export function fetchContext(
   );
 }
 
+/** POST /govlab-share/check: build and scan, no GitLab call. */
+export function postCheck(
+  body: IShareRequest,
+  settings?: ServerConnection.ISettings,
+  timeoutSeconds = 0
+): Promise<ICheckResult> {
+  return request<ICheckResult>(
+    'check',
+    {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' }
+    },
+    settings,
+    timeoutSeconds
+  );
+}
+
 /** POST /govlab-share/share */
 export function postShare(
   body: IShareRequest,
-  settings?: ServerConnection.ISettings
+  settings?: ServerConnection.ISettings,
+  timeoutSeconds = 0
 ): Promise<IShareResult> {
   return request<IShareResult>(
     'share',
@@ -154,6 +247,7 @@ export function postShare(
       body: JSON.stringify(body),
       headers: { 'Content-Type': 'application/json' }
     },
-    settings
+    settings,
+    timeoutSeconds
   );
 }

@@ -70,7 +70,42 @@ const ko = {
   cell: (n: number | string) => `셀 ${n}`,
   details: '자세히',
   networkError: '서버에 연결하지 못했습니다.',
-  noNotebook: '열린 노트북이 없습니다.'
+  noNotebook: '열린 노트북이 없습니다.',
+  extraFiles: '함께 공유할 파일',
+  extraFilesHint:
+    '노트북이 읽는 데이터 파일이나 불러오는 .py 모듈을 함께 올릴 수 있습니다 (노트북 폴더 안의 파일만). 함께 올린 파일도 검사합니다.',
+  noExtraFiles: '노트북이 불러오는 파일을 찾지 못했습니다. 아래에 경로를 직접 추가할 수 있습니다.',
+  reasonImport: '노트북이 불러옴 / imported by the notebook',
+  reasonRead: '노트북이 읽음 / read by the notebook',
+  reasonPrevious: '지난번에 공유함 / shared last time',
+  reasonAdded: '직접 추가함 / added by you',
+  addFilePlaceholder: '예: analysis/data/민원.csv (작업 폴더 기준 경로)',
+  addFile: '추가',
+  chatMissing: '작업 폴더에 없음',
+  removeTitle: '공유했던 대화를 삭제할까요? / Remove chats shared before?',
+  removeText:
+    '다음 대화를 GitLab 저장소에서 삭제합니다 / These chats will be removed from the repository:',
+  removeHint:
+    '남기려면 "양식으로 돌아가기"를 누르고 대화를 다시 선택하세요. 삭제해도 GitLab의 기록(history)에는 이전 버전이 남습니다.',
+  removeConfirm: '삭제하고 공유 / Remove and share',
+  backToForm: '양식으로 돌아가기 / Back to the form',
+  stepScan: '검사 (scan)',
+  stepUpload: 'GitLab 업로드 (upload)',
+  stepDone: '완료 (done)',
+  stepState: {
+    pending: '대기',
+    active: '진행 중',
+    done: '완료',
+    failed: '실패'
+  } as Record<string, string>,
+  elapsed: (s: number, budget: number) =>
+    budget > 0 ? `${s}초 / 최대 ${budget}초` : `${s}초`,
+  failedStep: (step: string) => `실패한 단계 / Failed step: ${step}`,
+  blockingList: '공유를 막은 항목',
+  noticeList: '참고 (공유는 막지 않음) / For your information',
+  sameContent: (places: string) => `(같은 내용: ${places})`,
+  resultNotices: '참고할 내용이 있습니다 (공유는 완료됨):',
+  galleryLink: '갤러리에서 보기 / View in the gallery'
 };
 
 type Strings = typeof ko;
@@ -136,7 +171,42 @@ const en: Strings = {
   cell: (n: number | string) => `cell ${n}`,
   details: 'Details',
   networkError: 'Could not reach the server.',
-  noNotebook: 'No notebook is open.'
+  noNotebook: 'No notebook is open.',
+  extraFiles: 'Files to share with it',
+  extraFilesHint:
+    "Data files the notebook reads or .py modules it imports can go along (only files in the notebook's folder). They are scanned too.",
+  noExtraFiles:
+    'No files the notebook loads were found. You can add a path below.',
+  reasonImport: 'imported by the notebook',
+  reasonRead: 'read by the notebook',
+  reasonPrevious: 'shared last time',
+  reasonAdded: 'added by you',
+  addFilePlaceholder: 'e.g. analysis/data/complaints.csv (path in your work folder)',
+  addFile: 'Add',
+  chatMissing: 'not in your work folder',
+  removeTitle: 'Remove chats shared before?',
+  removeText: 'These chats will be removed from the repository:',
+  removeHint:
+    'To keep them, go back to the form and tick them again. The old versions stay in the GitLab history.',
+  removeConfirm: 'Remove and share',
+  backToForm: 'Back to the form',
+  stepScan: 'Scan',
+  stepUpload: 'GitLab upload',
+  stepDone: 'Done',
+  stepState: {
+    pending: 'waiting',
+    active: 'running',
+    done: 'done',
+    failed: 'failed'
+  },
+  elapsed: (s: number, budget: number) =>
+    budget > 0 ? `${s} s of at most ${budget} s` : `${s} s`,
+  failedStep: (step: string) => `Failed step: ${step}`,
+  blockingList: 'Items that blocked the share',
+  noticeList: 'For your information (not blocking)',
+  sameContent: (places: string) => `(same content: ${places})`,
+  resultNotices: 'Please note (the share is done):',
+  galleryLink: 'View in the gallery'
 };
 
 /** Korean unless the lab's display language is English. */

@@ -13,14 +13,26 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { LabIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
-import { fetchContext, IShareRequest, postShare, ShareError } from './api';
 import {
+  fetchContext,
+  IShareRequest,
+  postCheck,
+  postShare,
+  ShareError
+} from './api';
+import {
+  chatName,
+  confirmChatRemoval,
+  droppedChats,
+  ErrorChoice,
+  initialFromPrevious,
   IShareFormValue,
+  ShareProgress,
   showProblem,
-  showProgress,
   showResult,
   showShareError,
-  showShareForm
+  showShareForm,
+  StepsView
 } from './dialog';
 import { Lang, pickLang, strings } from './i18n';
 
@@ -124,7 +136,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
         const panel = findPanel(args.path as string | undefined);
         if (!panel) {
-          await showProblem(t.errorTitle, t.noNotebook, lang);
+          await showProblem(t.errorTitle, t.noNotebook, lang, 'no_notebook');
           return;
         }
         busy = true;
@@ -190,7 +202,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
- * The share flow: save, read the context, ask, post, show the outcome.
+ * The share flow: save, read the context, ask (starting from the last share),
+ * confirm chat removals, check (scan), share (upload), show the outcome.
+ * A fixable error goes back to the filled form.
  */
 async function shareNotebook(
   panel: NotebookPanel,
@@ -219,7 +233,8 @@ async function shareNotebook(
     await showProblem(
       t.notConfiguredTitle,
       shareContext.problem || t.notConfiguredTitle,
-      lang
+      lang,
+      'not_configured'
     );
     return;
   }
@@ -234,6 +249,9 @@ async function shareNotebook(
   ) {
     initial.visibility = prefs.lastVisibility;
   }
+  // A re-share starts from what was shared last time: what is sent is what is seen.
+  Object.assign(initial, initialFromPrevious(shareContext));
+  const budgets = shareContext.budgets ?? { scan: 0, upload: 0 };
 
   let value: IShareFormValue | null = null;
   for (;;) {
@@ -244,49 +262,109 @@ async function shareNotebook(
     if (!value) {
       return;
     }
-    if (value.title) {
-      break;
+    if (!value.title) {
+      await showProblem(t.errorTitle, t.titleRequired, lang, 'bad_request');
+      continue;
     }
-    await showProblem(t.errorTitle, t.titleRequired, lang);
-  }
+    const removed = droppedChats(shareContext, value);
+    if (
+      removed.length &&
+      !(await confirmChatRemoval(
+        removed.map(c => chatName(shareContext, c)),
+        lang
+      ))
+    ) {
+      continue; // back to the form to tick them again
+    }
 
-  void rememberVisibility(value.visibility).catch(reason =>
-    console.warn(`${PLUGIN_ID}: could not save the visibility`, reason)
-  );
-
-  const request: IShareRequest = {
-    path: shareContext.path || path,
-    title: value.title,
-    description: value.description,
-    visibility: value.visibility,
-    chats: value.chats,
-    keep_outputs: value.keep_outputs,
-    force: false
-  };
-
-  for (;;) {
-    const close = showProgress(lang);
-    try {
-      const result = await postShare(request);
-      close();
-      await showResult(result, lang);
-      return;
-    } catch (err) {
-      close();
-      const overwrite = await reportError(err, lang);
-      if (overwrite && !request.force) {
-        request.force = true;
-        continue;
-      }
+    void rememberVisibility(value.visibility).catch(reason =>
+      console.warn(`${PLUGIN_ID}: could not save the visibility`, reason)
+    );
+    const request: IShareRequest = {
+      path: shareContext.path || path,
+      title: value.title,
+      description: value.description,
+      visibility: value.visibility,
+      chats: value.chats,
+      files: value.files,
+      remove_chats: removed,
+      keep_outputs: value.keep_outputs,
+      force: false
+    };
+    const choice = await runSteps(request, lang, budgets);
+    if (choice !== 'back') {
       return;
     }
   }
 }
 
-/** Show an error; resolves true when the user chose to overwrite. */
-async function reportError(err: unknown, lang: Lang): Promise<boolean> {
+/** Step 1 /check, step 2 /share, step 3 the link; 'back' to return to the form. */
+async function runSteps(
+  request: IShareRequest,
+  lang: Lang,
+  budgets: { scan: number; upload: number }
+): Promise<ErrorChoice | 'done'> {
+  const progress = new ShareProgress(lang, budgets);
+  const steps = progress.steps;
+  try {
+    steps.start('scan');
+    await postCheck(request, undefined, waitLimit(budgets.scan));
+    steps.finish('scan');
+  } catch (err) {
+    steps.fail('scan');
+    progress.close();
+    return reportError(err, lang, steps);
+  }
+  let choice = await runUpload(request, lang, progress, budgets);
+  if (choice === 'overwrite' && !request.force) {
+    request.force = true; // the scan passed already: only the upload again
+    const again = new ShareProgress(lang, budgets);
+    again.steps.finish('scan');
+    choice = await runUpload(request, lang, again, budgets);
+  }
+  return choice === 'overwrite' ? 'close' : choice;
+}
+
+/** Step 2 and 3: the upload, then the link. */
+async function runUpload(
+  request: IShareRequest,
+  lang: Lang,
+  progress: ShareProgress,
+  budgets: { scan: number; upload: number }
+): Promise<ErrorChoice | 'done'> {
+  const steps = progress.steps;
+  try {
+    steps.start('upload');
+    const result = await postShare(
+      request,
+      undefined,
+      waitLimit(budgets.scan + budgets.upload)
+    );
+    steps.finish('upload');
+    steps.finish('done');
+    progress.close();
+    await showResult(result, lang);
+    return 'done';
+  } catch (err) {
+    steps.fail('upload');
+    progress.close();
+    return reportError(err, lang, steps);
+  }
+}
+
+/** How long the dialog waits for a step: its budget plus a margin (0: unbounded). */
+function waitLimit(budget: number): number {
+  return budget > 0 ? Math.ceil(budget + 30) : 0;
+}
+
+/** Show an error; resolves with the official's choice. */
+async function reportError(
+  err: unknown,
+  lang: Lang,
+  steps: StepsView | null = null
+): Promise<ErrorChoice> {
   if (err instanceof ShareError) {
-    return showShareError(err, lang);
+    return showShareError(err, lang, { steps, canGoBack: steps !== null });
   }
   console.error(`${PLUGIN_ID}: share failed`, err);
   return showShareError(
@@ -295,8 +373,12 @@ async function reportError(err: unknown, lang: Lang): Promise<boolean> {
       message: '공유 중 예기치 않은 오류가 발생했습니다.',
       message_en: `Unexpected error while sharing: ${String(err)}`
     }),
-    lang
+    lang,
+    { steps, canGoBack: steps !== null }
   );
 }
 
-export default plugin;
+// The assistant's plugins live in their own modules (chat names, model status).
+import assistantPlugins from './assistant';
+
+export default [plugin, ...assistantPlugins];

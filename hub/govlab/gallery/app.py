@@ -1,8 +1,9 @@
 """The gallery's web pages: a JupyterHub service with hub sign-in, Korean first.
 
 Every handler requires hub sign-in (HubOAuthenticated); the featured toggle is a POST
-with XSRF protection and needs the curator scope. Nothing here waits on GitLab longer
-than `first_wait` (a never-loaded catalog) or `request_timeout` (detail files).
+with XSRF protection and needs the curator scope; the one-project refresh (a lab
+announcing a share) takes a hub API token only. Nothing here waits on GitLab longer
+than `first_wait` (a never-loaded catalog) or `request_timeout` per GitLab request.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
+import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -20,13 +23,16 @@ from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuth
 from jupyterhub.utils import url_path_join
 
 from . import hubtoken, listing
-from .cache import Catalog, Refresher
-from .catalog import Details, Entry
+from .cache import Catalog, Refresher, Refused
+from .catalog import Details, Entry, GitLabUnavailable
 from .config import GalleryConfig
 from .render import markdown_html
 from .store import Store
 
 TEMPLATES = Path(__file__).parent / "templates"
+# `group/sub/project`: GitLab path segments (no `..`), bounded; the refresh names a project so.
+PROJECT_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}){1,20}")
+REFRESH_LIMIT = (20, 60.0)  # one-project refreshes per official per window (seconds)
 
 
 class Gallery:
@@ -36,6 +42,18 @@ class Gallery:
         self.cfg = cfg
         self.catalog = Catalog(cfg)
         self.store = Store(cfg.db_path)
+        self._refreshes: dict[str, list[float]] = {}
+
+    def allow_refresh(self, user: str) -> bool:
+        """At most REFRESH_LIMIT one-project refreshes per official (GitLab is shared)."""
+        most, window = REFRESH_LIMIT
+        now = time.monotonic()
+        recent = [t for t in self._refreshes.get(user, []) if now - t < window]
+        if len(recent) >= most:
+            self._refreshes[user] = recent
+            return False
+        self._refreshes[user] = recent + [now]
+        return True
 
     def close(self) -> None:
         self.catalog.close()
@@ -92,6 +110,10 @@ class BaseHandler(HubOAuthenticated, tornado.web.RequestHandler):
         return await hubtoken.gitlab_token(self.cfg.hub_api_url, self.user_name, hub_token,
                                            self.cfg.request_timeout)
 
+    async def refresh_one(self, path: str) -> Entry | None:
+        """Re-read one project for this official, bounded; None when not theirs to see."""
+        return await self.gallery.catalog.refresh_project(path, self.user_name, await self.gitlab_token())
+
     async def visible_cards(self) -> tuple[list[listing.Card], list[Refresher]]:
         entries, lists = await self.gallery.catalog.view(self.user_name, await self.gitlab_token())
         store = self.gallery.store
@@ -104,7 +126,13 @@ class BaseHandler(HubOAuthenticated, tornado.web.RequestHandler):
             for c in cards:
                 if str(c.entry.id) == ref or c.entry.path_with_namespace.lower() == ref.lower():
                     return c
-            if attempt == 1:
+            if attempt == 1 and PROJECT_PATH.fullmatch(ref) and self.gallery.allow_refresh(self.user_name):
+                # Just shared, linked by path (the share dialog's link): read that one project.
+                try:
+                    await asyncio.wait_for(self.refresh_one(ref), self.cfg.first_wait * 2)
+                except (Refused, GitLabUnavailable, asyncio.TimeoutError):
+                    return None
+            elif attempt == 1:
                 # Just shared? Ask GitLab again (bounded), then give up.
                 for r in lists:
                     r.kick(force=True)
@@ -168,6 +196,59 @@ class EntriesHandler(BaseHandler):
         self.finish(json.dumps({"entries": [c.to_json() for c in found],
                                 "stale": bool(n and n["kind"] in ("stale", "down")),
                                 "notice": n}, ensure_ascii=False))
+
+
+def api_answer(handler: tornado.web.RequestHandler, status: int, ko: str, en: str, **extra) -> None:
+    handler.set_status(status)
+    handler.set_header("Content-Type", "application/json; charset=utf-8")
+    handler.finish(json.dumps({"message": f"{ko} / {en}", "ko": ko, "en": en, **extra}, ensure_ascii=False))
+
+
+class RefreshHandler(BaseHandler):
+    """`POST api/refresh {"project": "group/project"}`: the lab announces a share just made.
+
+    Token only (`Authorization: token <the lab's hub API token>`, which carries
+    `access:services!service=gallery`): no cookie, so no XSRF to check. The project is
+    read from GitLab with the official's own GitLab token (GitLab sign-in) or the
+    catalog token, and listed only when it carries the topic, lies in the namespaces,
+    and the official may see it.
+    """
+
+    def check_xsrf_cookie(self):
+        # Only token requests get past post(); a browser cannot send that header cross-site
+        # without a CORS preflight the gallery never grants.
+        if not self.request.headers.get("Authorization"):
+            super().check_xsrf_cookie()
+
+    async def post(self):
+        if not self.current_user or not getattr(self, "_token_authenticated", False):
+            return api_answer(self, 403, "허브 토큰이 필요합니다.", "A hub API token is required.")
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            body = None
+        path = body.get("project") if isinstance(body, dict) else None
+        if not isinstance(path, str) or not PROJECT_PATH.fullmatch(path):
+            return api_answer(self, 400, "프로젝트 경로(group/project)가 필요합니다.",
+                              "A project path (group/project) is required.")
+        if not self.gallery.allow_refresh(self.user_name):
+            self.set_header("Retry-After", str(int(REFRESH_LIMIT[1])))
+            return api_answer(self, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
+                              "Too many requests; try again in a minute.")
+        try:
+            entry = await self.refresh_one(path)
+        except Refused:
+            return api_answer(self, 403, "이 갤러리의 그룹에 있는 프로젝트가 아닙니다.",
+                              "The project is not in a group this gallery lists.")
+        except (GitLabUnavailable, asyncio.TimeoutError):
+            return api_answer(self, 502, "GitLab이 응답하지 않습니다. 갤러리가 다음 새로 고침 때 목록에 넣습니다.",
+                              "GitLab did not answer; the gallery lists it at its next refresh.")
+        if entry is None:
+            return api_answer(self, 404, "갤러리에 올릴 수 있는 프로젝트가 아니거나 볼 권한이 없습니다.",
+                              "Not a shared project, or not yours to see.")
+        api_answer(self, 200, "갤러리 목록에 올렸습니다.", "Listed in the gallery.", id=entry.id,
+                   project=entry.path_with_namespace, visibility=entry.visibility,
+                   url=self.url("p", entry.path_with_namespace))
 
 
 class DetailHandler(BaseHandler):
@@ -258,7 +339,9 @@ def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.
     routes = [
         (prefix, ListHandler),
         (url_path_join(prefix, "api/entries"), EntriesHandler),
-        (url_path_join(prefix, r"p/(\d+)"), DetailHandler),
+        (url_path_join(prefix, "api/refresh"), RefreshHandler),
+        # By id (the cards) or by path (the share dialog links a project just shared).
+        (url_path_join(prefix, r"p/(.+)"), DetailHandler),
         (url_path_join(prefix, r"open/(.+)"), OpenHandler),
         (url_path_join(prefix, r"thumb/(\d+)"), ThumbHandler),
         (url_path_join(prefix, r"featured/(\d+)"), FeaturedHandler),

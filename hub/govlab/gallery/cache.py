@@ -49,6 +49,9 @@ class Refresher:
         self.details_task: asyncio.Task | None = None
         self._progress = asyncio.Event()
         self.last_used = clock()
+        # Projects announced one by one (a share a moment ago), by id: (when, entry or
+        # None for gone). A full refresh that began before them must not undo them.
+        self._pinned: dict[int, tuple[float, Entry | None]] = {}
 
     @property
     def running(self) -> bool:
@@ -72,7 +75,29 @@ class Refresher:
         self.started = now
         self.task = asyncio.ensure_future(self._refresh())
 
+    def upsert(self, entry: Entry) -> None:
+        """Add or replace one project now (newest first), without a full refresh."""
+        self._pinned[entry.id] = (self._clock(), entry)
+        self.entries = [entry] + [e for e in self.entries if e.id != entry.id]
+
+    def drop(self, project_id: int) -> None:
+        """Remove one project now (made private, or moved out of this list)."""
+        if any(e.id == project_id for e in self.entries):
+            self._pinned[project_id] = (self._clock(), None)
+            self.entries = [e for e in self.entries if e.id != project_id]
+
+    def _with_pins(self, entries: list[Entry], began: float) -> list[Entry]:
+        # Pins older than this refresh's start are in its answer already: forget them.
+        self._pinned = {i: p for i, p in self._pinned.items() if p[0] >= began}
+        if not self._pinned:
+            return entries
+        have = {e.id for e in entries}
+        added = [e for i, (_, e) in self._pinned.items() if e is not None and i not in have]
+        kept = [self._pinned[e.id][1] if e.id in self._pinned else e for e in entries]
+        return added + [e for e in kept if e is not None]
+
     async def _refresh(self) -> None:
+        began = self._clock()
         try:
             entries = await self._run_blocking(self.fetch)
         except Exception as e:  # GitLabUnavailable, or anything unexpected: keep the last list
@@ -81,6 +106,7 @@ class Refresher:
             self.due = self._clock() + backoff(self.failures, self.every)
             log.warning("gallery: GitLab refresh failed (%d in a row): %s", self.failures, self.error)
             return
+        entries = self._with_pins(entries, began)
         self.entries = entries
         self.loaded_at = time.time()
         self.error = None
@@ -118,6 +144,10 @@ class Refresher:
                 waiter.cancel()
 
 
+class Refused(Exception):
+    """A one-project refresh the gallery will not do (outside its namespaces)."""
+
+
 class Catalog:
     """Everything the gallery knows about GitLab, shared by all officials' views."""
 
@@ -149,9 +179,23 @@ class Catalog:
         return self.client(self.cfg.token)
 
     # -- lists ---------------------------------------------------------------------
+    @property
+    def shared_visibilities(self) -> tuple[str, ...]:
+        # Shared-password sign-in: the catalog token created the private projects too;
+        # they are kept here and shown to their owner only (`may_see`).
+        return catalog.LISTED_VISIBILITIES + (("private",) if self.cfg.owner_private else ())
+
     def _fetch_shared(self) -> list[Entry]:
         return catalog.list_shared(self.client(self.cfg.token), self.cfg.topic, self.cfg.namespaces,
+                                   visibilities=self.shared_visibilities,
                                    on_page=self._from_thread(self.shared.partial))
+
+    def may_see(self, entry: Entry, user: str) -> bool:
+        """Public and internal: everyone; private in the shared list: its manifest's owner."""
+        if entry.visibility in catalog.LISTED_VISIBILITIES:
+            return True
+        d = self.details.get(entry.id)
+        return self.cfg.owner_private and d is not None and bool(d.owner) and d.owner == user
 
     def _from_thread(self, fn):
         """Call `fn` on the event loop from a GitLab worker thread."""
@@ -185,9 +229,42 @@ class Catalog:
         await asyncio.gather(*(r.ready(self.cfg.first_wait) for r in lists))
         seen: dict[int, Entry] = {}
         for r in lists:
+            # A private list holds what GitLab lets this official read; the shared one
+            # is filtered per official.
+            own = r is not self.shared
             for e in r.entries:
-                seen.setdefault(e.id, e)
+                if own or self.may_see(e, user):
+                    seen.setdefault(e.id, e)
         return list(seen.values()), lists
+
+    async def refresh_project(self, path: str, user: str, token: str | None) -> Entry | None:
+        """Re-read one project now (a share a moment ago) and put it in the right list.
+
+        Read with the official's own GitLab token when there is one (GitLab sign-in),
+        else with the catalog token. Returns the entry when `user` may see it, None when
+        it does not exist for that token, is not a shared project, or is not theirs.
+        Raises Refused outside the gallery's namespaces (before any GitLab call) and
+        GitLabUnavailable when GitLab does not answer.
+        """
+        if not catalog.in_namespaces(path, self.cfg.namespaces):
+            raise Refused(path)
+        gl = self.client(token, oauth=True) if token else self.client(self.cfg.token)
+        attrs = await asyncio.wait_for(self.run(catalog.project, gl, path), self.cfg.request_timeout)
+        if not attrs or not catalog.is_shared(attrs, self.cfg.topic, self.cfg.namespaces):
+            return None
+        e = catalog.entry_from(attrs, self.cfg.topic)
+        self.details[e.id] = await asyncio.wait_for(self.run(catalog.details, gl, e), self.cfg.request_timeout)
+        if e.visibility in self.shared_visibilities:
+            self.shared.upsert(e)
+            for r in self.private.values():
+                r.drop(e.id)
+            return e if self.may_see(e, user) else None
+        self.shared.drop(e.id)
+        if token and self.cfg.user_tokens:
+            # GitLab showed a private project to this official's own token: theirs to see.
+            self.private_for(user, token).upsert(e)
+            return e
+        return None
 
     def tick(self) -> None:
         """Periodic: refresh what is due, retry what failed, forget idle officials."""

@@ -58,6 +58,7 @@ class Details:
     notebook: str = ""
     thumbnail: str = ""
     readme: str = ""
+    owner: str = ""  # the sharing official's hub name (manifest `owner`)
     chats: list[dict] = field(default_factory=list)
     search_index: tuple | None = field(default=None, repr=False, compare=False)  # listing's cache
 
@@ -76,7 +77,7 @@ def _unavailable(e: Exception) -> GitLabUnavailable:
     return GitLabUnavailable(f"{type(e).__name__}: {str(e)[:200]}")
 
 
-def _in_namespaces(path: str, namespaces: tuple[str, ...]) -> bool:
+def in_namespaces(path: str, namespaces: tuple[str, ...]) -> bool:
     if not namespaces:
         return True
     low = path.lower()
@@ -103,6 +104,12 @@ def entry_from(attrs: dict, topic: str) -> Entry:
     )
 
 
+def is_shared(attrs: dict, topic: str, namespaces: tuple[str, ...]) -> bool:
+    """A project the gallery lists: it carries the topic and lies in a listed namespace."""
+    topics = {t.lower() for t in (attrs.get("topics") or attrs.get("tag_list") or [])}
+    return topic.lower() in topics and in_namespaces(attrs.get("path_with_namespace", ""), namespaces)
+
+
 def list_shared(gl: gitlab.Gitlab, topic: str, namespaces: tuple[str, ...], *,
                 visibilities: tuple[str, ...] = LISTED_VISIBILITIES,
                 membership: bool = False,
@@ -122,14 +129,24 @@ def list_shared(gl: gitlab.Gitlab, topic: str, namespaces: tuple[str, ...], *,
         for n, p in enumerate(gl.projects.list(**params), 1):
             attrs = p.attributes
             # Filtered here too: the token may see more than the catalog may show.
-            topics = {t.lower() for t in (attrs.get("topics") or attrs.get("tag_list") or [])}
-            if (attrs.get("visibility") in visibilities and topic.lower() in topics
-                    and _in_namespaces(attrs.get("path_with_namespace", ""), namespaces)):
+            if attrs.get("visibility") in visibilities and is_shared(attrs, topic, namespaces):
                 out.append(entry_from(attrs, topic))
             if on_page and n % PER_PAGE == 0:
                 on_page(list(out))
         return out
     except (GitlabError, requests.RequestException) as e:
+        raise _unavailable(e) from None
+
+
+def project(gl: gitlab.Gitlab, path: str) -> dict | None:
+    """One project's attributes by `group/project` path; None when the token cannot see it."""
+    try:
+        return gl.http_get(f"/projects/{quote(path, safe='')}")
+    except GitlabError as e:
+        if e.response_code == 404:
+            return None
+        raise _unavailable(e) from None
+    except requests.RequestException as e:
         raise _unavailable(e) from None
 
 
@@ -166,6 +183,7 @@ def details(gl: gitlab.Gitlab, entry: Entry) -> Details:
             d.shared_at = str(m.get("shared_at") or "")
             d.notebook = str(m.get("notebook") or "")
             d.thumbnail = str(m.get("thumbnail") or "")
+            d.owner = str(m.get("owner") or "")
             d.chats = [c for c in (m.get("chats") or []) if isinstance(c, dict)]
     readme = raw_file(gl, entry.id, README, entry.default_branch)
     d.readme = readme.decode("utf-8", "replace") if readme else ""

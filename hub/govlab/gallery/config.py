@@ -26,6 +26,9 @@ class GalleryConfig:
     namespaces: tuple[str, ...] = ()
     topic: str = "govlab"
     user_tokens: bool = False  # list private projects with each official's own GitLab token
+    # Shared-password sign-in: private projects the catalog token sees are shown to the
+    # official named `owner` in their manifest (the share wrote it from the hub name).
+    owner_private: bool = False
     db_path: str = "gallery.sqlite"
     refresh_every: float = 120.0
     request_timeout: float = 10.0
@@ -62,6 +65,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> GalleryConfig:
         namespaces=tuple(data.get("namespaces") or ()),
         topic=data.get("topic") or "govlab",
         user_tokens=bool(data.get("user_tokens")),
+        owner_private=bool(data.get("owner_private")),
         db_path=data.get("db_path") or "gallery.sqlite",
         refresh_every=float(data.get("refresh_every") or 120),
         request_timeout=float(data.get("request_timeout") or 10),

@@ -3,10 +3,21 @@
 ``detect`` yields (start, end, kind, confidence) over a whole text unit. The five
 digit-based patterns share one C-level gate pass (see ``_GATE``) instead of making
 one full regex pass each; the data.go.kr key detector makes its own passes.
+
+Landline numbers are reported with confidence "info" (listed, never blocking):
+public offices publish them in open data. Card numbers need an issuer range with a
+length that issuer uses (``_ISSUERS``) and Luhn. Grouped forms (4-4-4-4, 4-6-5)
+need nothing more; a contiguous 13-19 digit run also needs a card word on its line
+or within ``_CARD_CONTEXT_REACH`` characters before it (a column header), because
+open data is full of contiguous ids (15-digit keys, order numbers) that pass Luhn.
+
+Every repetition is bounded and every pattern starts behind a lookbehind that
+stops it restarting inside a digit run: linear in the text length.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import date
 from urllib.parse import unquote
@@ -105,12 +116,14 @@ def _mobile(matches, line_of):
 
 
 def _landline(matches, line_of):
+    # Information only, never blocking: open data is full of public offices' numbers
+    # (Seoul departments' 02 numbers in the city's own data sets); a landline rarely
+    # identifies a private person the way a mobile number does.
     for m in matches:
         area, sep, mid, last = m.groups()
         if _placeholder(mid, last):
             continue
-        plain = not sep and not m.group(0).startswith("+")
-        yield m.start(), m.end(), "landline_phone", "medium" if plain else "high"
+        yield m.start(), m.end(), "landline_phone", "info"
 
 
 # --- card numbers (Luhn) --------------------------------------------------------
@@ -124,7 +137,34 @@ _CARD = re.compile(
 _CARD_LOOSE = (
     r"(?:\d{13,19}|\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,4}(?:[- ]\d{1,3})?|\d{4}[- ]\d{6}[- ]\d{4,5})" + _LA
 )
-_CARD_IIN = re.compile(r"4|5[1-5]|2[2-7]|3[47]|35|30[0-5]|36|38|6011|64[4-9]|65|62|9")
+# Issuer ranges (IIN) with the lengths each issuer issues. A number must fit one
+# of these AND pass Luhn: 15-digit open-data keys that pass Luhn are not Amex (34/37),
+# so they do not match.
+_ISSUERS = (
+    (re.compile(r"4"), (13, 16, 19)),  # Visa
+    (re.compile(r"5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)"), (16,)),  # Mastercard
+    (re.compile(r"3[47]"), (15,)),  # American Express: the only issuer of 15-digit numbers
+    (re.compile(r"35(?:2[89]|[3-8]\d)"), (16, 17, 18, 19)),  # JCB 3528-3589
+    (re.compile(r"30[0-5]|3095|36|3[89]"), (14, 16)),  # Diners Club (14, newer 16)
+    (re.compile(r"6011|64[4-9]|65"), (16, 17, 18, 19)),  # Discover
+    (re.compile(r"62"), (16, 17, 18, 19)),  # UnionPay
+    (re.compile(r"220[0-4]"), (16,)),  # Mir
+    (re.compile(r"9"), (16,)),  # Korean domestic-only cards (BC and other local schemes)
+)
+# Contiguous digit runs are ids far more often than cards (open-data keys, order
+# numbers, timestamps): they need a card word on their line or shortly before them
+# in the same text (a column header). Grouped forms (4-4-4-4, 4-6-5) do not.
+_CARD_CONTEXT = re.compile(
+    r"카드|card|신용|체크|결제|credit|debit|\bpan\b|\bcc[_ ]?(?:no|num)|\bcc\b|visa|master|amex", re.I
+)
+_CARD_CONTEXT_REACH = 2000  # characters before a contiguous number that may hold its header
+
+
+def card_issuer_ok(digits: str) -> bool:
+    """Does the number fall in an issuer range with a length that issuer uses?"""
+    return any(rx.match(digits) and len(digits) in lengths for rx, lengths in _ISSUERS)
+
+
 # Public test PANs (Stripe/Visa/Mastercard docs): valid Luhn, never real accounts.
 _TEST_PANS = frozenset({
     "4111111111111111", "4242424242424242", "4012888888881881", "4000056655665556",
@@ -145,17 +185,23 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card(matches, line_of):
+def _card(matches, line_of, text):
+    context_at: list[int] | None = None  # card-word positions, found once per text
     for m in matches:
         raw = m.group(0)
         digits = raw.replace("-", "").replace(" ", "")
-        if not 13 <= len(digits) <= 19 or not luhn_ok(digits):
+        if not 13 <= len(digits) <= 19 or not card_issuer_ok(digits) or not luhn_ok(digits):
             continue
         if digits in _TEST_PANS or len(set(digits)) <= 2:
             continue
         grouped = len(digits) != len(raw)
-        if not grouped and not _CARD_IIN.match(digits):
-            continue  # contiguous long numbers are mostly IDs/timestamps; demand a card prefix
+        if not grouped:
+            if _CARD_CONTEXT.search(line_of(m.start())) is None:
+                if context_at is None:
+                    context_at = [c.start() for c in _CARD_CONTEXT.finditer(text)]
+                i = bisect.bisect_left(context_at, m.start())
+                if not i or m.start() - context_at[i - 1] > _CARD_CONTEXT_REACH:
+                    continue
         yield m.start(), m.end(), "card_number", "high" if grouped else "medium"
 
 
@@ -254,7 +300,10 @@ def detect(text: str, line_of):
     """All Korean detectors over one text unit, in priority order."""
     yield from _gokr(text, line_of)
     for (_, det), matches in zip(_DIGIT_DETECTORS, _digit_matches(text)):
-        yield from det(matches, line_of)
+        if det is _card:
+            yield from _card(matches, line_of, text)
+        else:
+            yield from det(matches, line_of)
 
 PRIORITY = {
     "data_go_kr_service_key": 0,

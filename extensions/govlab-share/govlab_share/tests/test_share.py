@@ -98,7 +98,16 @@ def test_second_share_updates_same_project(fetch, workspace, gitlab_server):
     write_json(workspace["notebook"], nb)
     before = _stat(workspace["notebook"])
 
-    status, second = post_share(fetch, share_body(chats=["report.chat"]))
+    # Leaving out a chat shared before needs its removal named: refused, nothing sent.
+    commits_before = commit_count(gitlab_server.bare_repo_path(first["project"]))
+    status, refused = post_share(fetch, share_body(chats=["report.chat"]))
+    assert status == 409, refused
+    assert refused["error"]["code"] == "chats_removed"
+    assert refused["error"]["details"] == ["chats/by-cell.chat"]
+    assert "by-cell" in refused["error"]["message"]
+    assert commit_count(gitlab_server.bare_repo_path(first["project"])) == commits_before
+
+    status, second = post_share(fetch, share_body(chats=["report.chat"], remove_chats=["chats/by-cell.chat"]))
     assert status == 200, second
     assert second["updated"] is True
     assert second["project"] == first["project"] and second["commit"] != first["commit"]
@@ -137,3 +146,63 @@ def test_korean_file_name_gets_ascii_path(fetch, workspace, gitlab_server):
     path = data["project"].split("/")[1]
     assert path.isascii() and path.startswith("minwonbunseog-")
     assert "민원분석.ipynb" in remote_files(gitlab_server.bare_repo_path(data["project"]))
+
+
+def test_reshare_keeps_what_was_shared_and_context_returns_it(fetch, workspace, gitlab_server):
+    # The re-share's form starts from the last share: every field comes back in `previous`.
+    body = share_body(description="첫 설명", visibility="internal", keep_outputs=True)
+    status, first = post_share(fetch, body)
+    assert status == 200, first
+    previous = json.loads(fetch("govlab-share", "context", params={"path": "analysis/report.ipynb"}).body)["previous"]
+    assert previous["title"] == "민원 분석 보고서"
+    assert previous["description"] == "첫 설명"
+    assert previous["visibility"] == "internal"
+    assert previous["keep_outputs"] is True
+    assert previous["chats"] == ["report.chat", "chats/by-cell.chat"]
+    assert previous["files"] == []
+    assert previous["project"] == first["project"]  # the old keys are kept
+
+    # Sending that form back unchanged keeps the chats and the purpose in the repository.
+    form = dict(path="analysis/report.ipynb", title=previous["title"], description=previous["description"],
+                visibility=previous["visibility"], chats=previous["chats"], keep_outputs=previous["keep_outputs"])
+    status, second = post_share(fetch, form)
+    assert status == 200, second
+    remote = remote_files(gitlab_server.bare_repo_path(second["project"]))
+    assert {"chats/report.chat", "chats/by-cell.chat"} <= set(remote)
+    assert "첫 설명" in remote["README.md"].decode()
+    assert "설명 없음" not in remote["README.md"].decode()
+
+
+def test_chat_deleted_locally_needs_confirmed_removal(fetch, workspace, gitlab_server):
+    status, first = post_share(fetch, share_body())
+    assert status == 200, first
+    (workspace["root"] / "chats" / "by-cell.chat").unlink()
+    status, refused = post_share(fetch, share_body(chats=["report.chat"]))
+    assert (status, refused["error"]["code"]) == (409, "chats_removed")
+    assert refused["error"]["details"] == ["chats/by-cell.chat"]
+    status, second = post_share(fetch, share_body(chats=["report.chat"], remove_chats=["chats/by-cell.chat"]))
+    assert status == 200, second
+    assert "chats/by-cell.chat" not in remote_files(gitlab_server.bare_repo_path(second["project"]))
+
+
+def test_record_from_before_the_form_was_kept_still_guards_its_chats(fetch, workspace, gitlab_server, history_file):
+    # A share made by the previous version recorded repository paths only: the re-share
+    # form still ticks those chats, and leaving one out still needs a confirmation.
+    status, first = post_share(fetch, share_body())
+    assert status == 200, first
+    data = json.loads(history_file.read_text())
+    record = data["shares"]["analysis/report.ipynb"]
+    for key in ("chats", "description", "visibility", "keep_outputs", "extra_files"):
+        record.pop(key, None)
+    history_file.write_text(json.dumps(data, ensure_ascii=False))
+
+    previous = json.loads(fetch("govlab-share", "context", params={"path": "analysis/report.ipynb"}).body)["previous"]
+    assert sorted(previous["chats"]) == ["chats/by-cell.chat", "report.chat"]
+
+    status, refused = post_share(fetch, share_body(chats=["report.chat"]))
+    assert (status, refused["error"]["code"]) == (409, "chats_removed")
+    assert refused["error"]["details"] == ["chats/by-cell.chat"]
+    assert commit_count(gitlab_server.bare_repo_path(first["project"])) == 1
+    status, second = post_share(fetch, share_body(chats=["report.chat"], remove_chats=["chats/by-cell.chat"]))
+    assert status == 200, second
+    assert "chats/by-cell.chat" not in remote_files(gitlab_server.bare_repo_path(second["project"]))

@@ -1,0 +1,269 @@
+"""The govlab persona end to end: real hub, real lab, the loopback model server.
+
+Every assertion about what left the lab is made on what the model server received.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import nbformat
+import pytest
+
+from tests.model_server import cut, error, hang, text
+from tests.support.chat import GOVLAB, JUPYTERNAUT, ask
+from tests.support.hub import RunningHub, base_settings
+
+pytestmark = pytest.mark.hub
+
+USER = "yuna"
+TIMEOUT = 5  # llm.timeout for this hub: the failure tests wait at most this long
+INSTRUCTIONS = "행정안전부 표준 용어를 쓰세요. (agency test marker 7731)"
+# A resident registration number with a valid check digit (fictitious).
+RRN = "900101-1234568"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, model_server_session):
+    workdir = tmp_path_factory.mktemp("assistant-hub")
+    settings = base_settings(
+        workdir / "state",
+        llm={
+            "model": f"openai/{model_server_session.model}",
+            "base_url": model_server_session.url,
+            "api_key": {"env": "GOVLAB_TEST_MODEL_KEY"},
+            "check_at_start": False,
+            "instructions": INSTRUCTIONS,
+            "timeout": TIMEOUT,
+        },
+    )
+    running = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": "sk-test-model-key-1234"})
+    running.start()
+    try:
+        token = running.create_user(USER)
+        running.start_server(USER)
+        running.user_token = token
+        yield running
+    finally:
+        running.kill_everything()
+
+
+def chat(hub, name: str) -> str:
+    path = f"{name}.chat"
+    assert hub.put_file(USER, path, "{}", token=hub.user_token).status_code == 201
+    return path
+
+
+def ask_govlab(hub, path: str, question: str, **kw) -> dict:
+    return ask(hub.url, USER, path, hub.user_token, question, persona=GOVLAB, **kw)
+
+
+def saved_bodies(hub, path: str, expect: str, timeout: float = 20) -> list[str]:
+    deadline = time.time() + timeout
+    bodies: list[str] = []
+    while time.time() < deadline:
+        r = hub.lab("GET", USER, f"/api/contents/{path}", token=hub.user_token)
+        bodies = [m["body"] for m in json.loads(r.json()["content"] or "{}").get("messages", [])]
+        if any(expect in b for b in bodies):
+            return bodies
+        time.sleep(0.5)
+    return bodies
+
+
+def test_korean_prompt_and_operator_text_reach_the_model_and_the_answer_is_saved(hub, model_server):
+    answer_text = "판다스로 CSV를 읽으려면 pd.read_csv를 쓰세요. 인코딩은 cp949입니다."
+    model_server.script([text(answer_text, chunks=6)])
+    path = chat(hub, "판다스질문")
+    answer = ask_govlab(hub, path, "판다스로 CSV를 읽는 방법은?")
+    assert answer["body"] == answer_text
+    body = model_server.completions[-1]
+    assert body["model"] == model_server.model
+    assert body["stream"] is True
+    system = body["messages"][0]
+    system_text = system["content"] if isinstance(system["content"], str) else "".join(
+        part.get("text", "") for part in system["content"])
+    assert system["role"] == "system"
+    assert "당신은 govlab의 AI 도우미입니다." in system_text
+    assert "한국어로 답하세요" in system_text
+    assert INSTRUCTIONS in system_text
+    assert body["messages"][-1] == {"role": "user", "content": "판다스로 CSV를 읽는 방법은?"}
+    # The key reached the endpoint from the lab's environment.
+    assert model_server.requests[-1]["authorization"] == "Bearer sk-test-model-key-1234"
+    bodies = saved_bodies(hub, path, answer_text)
+    assert "판다스로 CSV를 읽는 방법은?" in bodies and answer_text in bodies
+
+
+def test_a_resident_number_in_a_message_never_reaches_the_model(hub, model_server):
+    path = chat(hub, "민원정리")
+    answer = ask_govlab(hub, path, f"민원인 김철수 주민번호 {RRN} 인데 나이를 계산해줘")
+    assert "보내지 않았습니다" in answer["body"]
+    assert "was not sent" in answer["body"]
+    assert "주민등록번호" in answer["body"]
+    assert RRN not in answer["body"]  # the notice shows it masked
+    assert "90****" in answer["body"] or "90*" in answer["body"]
+    time.sleep(1)
+    assert model_server.completions == []
+    bodies = saved_bodies(hub, path, "보내지 않았습니다")
+    assert any("보내지 않았습니다" in b for b in bodies)
+
+
+def test_a_resident_number_in_an_attached_cell_never_reaches_the_model(hub, model_server):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import pandas as pd"),
+        nbformat.v4.new_code_cell(f'df = pd.DataFrame({{"주민번호": ["{RRN}"]}})'),
+    ]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"
+    assert hub.put_file(USER, "명단.ipynb", json.loads(nbformat.writes(nb)), token=hub.user_token).status_code in (200, 201)
+    path = chat(hub, "셀첨부")
+    attachment = {
+        "type": "notebook", "value": "명단.ipynb",
+        "cells": [{"id": "cell-1", "input_type": "code",
+                   "selection": {"start": [0, 0], "end": [0, 40], "content": nb.cells[1].source}}],
+    }
+    answer = ask_govlab(hub, path, "이 셀을 설명해줘", attachments=[attachment])
+    assert "보내지 않았습니다" in answer["body"], answer["body"]
+    assert "주민등록번호" in answer["body"]
+    assert RRN not in answer["body"]
+    time.sleep(1)
+    assert model_server.completions == []
+
+
+def test_a_1_mb_message_is_checked_quickly_and_the_lab_stays_responsive(hub, model_server):
+    path = chat(hub, "큰메시지")
+    big = ("민원 처리 현황을 정리해 주세요. " * 40 + "\n") * 1100 + f"주민번호 {RRN}"
+    assert len(big.encode()) > 1_000_000
+    started = time.monotonic()
+    answer = ask_govlab(hub, path, big, timeout=60)
+    assert "보내지 않았습니다" in answer["body"]
+    assert time.monotonic() - started < 20
+    assert hub.lab("GET", USER, "/api/status", token=hub.user_token).status_code == 200
+    assert model_server.completions == []
+
+
+def test_any_selected_model_id_goes_to_the_configured_endpoint_and_model(hub, model_server):
+    model_server.script([text("설정된 모델의 답변")])
+    path = chat(hub, "모델선택")
+    for picked in ("gpt-4o", "anthropic/claude-3-5-haiku-latest"):
+        answer = ask_govlab(hub, path, "안녕하세요", metadata={"model": {"id": picked, "settings": {}}})
+        assert "설정된 모델의 답변" in answer["body"] or "기본 답변" in answer["body"]
+    assert [b["model"] for b in model_server.completions] == [model_server.model] * 2
+
+
+FAILURES = [
+    pytest.param(error(401), "접속 키를 거부", id="401"),
+    pytest.param(error(403), "접속 키를 거부", id="403"),
+    pytest.param(error(404), "모델을 모델 서버에서 찾을 수 없습니다", id="404"),
+    pytest.param(error(429), "요청이 너무 많습니다", id="429"),
+    pytest.param(error(500), "서버에 오류가 났습니다", id="500"),
+    pytest.param(error(503), "서버에 오류가 났습니다", id="503"),
+    pytest.param(cut("답변이 시작되었지만", chunks=2), "중간에 끊겼습니다", id="cut-mid-stream"),
+    pytest.param(hang(), f"{TIMEOUT}초 안에 응답하지 않았습니다", id="silent"),
+]
+
+
+@pytest.mark.parametrize("reply, korean", FAILURES)
+def test_each_model_failure_gives_a_korean_message_within_the_timeout(hub, model_server, reply, korean):
+    model_server.script([reply])
+    path = chat(hub, f"실패-{reply.kind}-{reply.status}")
+    started = time.monotonic()
+    answer = ask_govlab(hub, path, "보고서 요약 코드를 짜줘", timeout=TIMEOUT + 30)
+    elapsed = time.monotonic() - started
+    assert korean in answer["body"], answer["body"]
+    assert "다시 보내" in answer["body"] or "관리자" in answer["body"]
+    assert "litellm" not in answer["body"].lower() and "Exception" not in answer["body"]
+    # Within llm.timeout, plus the chat helper's 1.5 s quiet period and the lab's overhead.
+    assert elapsed < TIMEOUT + 8, elapsed
+
+
+def test_a_refused_endpoint_gives_a_korean_message(hub, model_server):
+    model_server.stop()
+    try:
+        path = chat(hub, "연결거부")
+        started = time.monotonic()
+        answer = ask_govlab(hub, path, "안녕하세요", timeout=TIMEOUT + 30)
+        assert "연결할 수 없습니다" in answer["body"], answer["body"]
+        assert "llm.base_url" in answer["body"]
+        assert time.monotonic() - started < TIMEOUT + 8
+    finally:
+        model_server.start()
+
+
+def test_the_stock_persona_is_not_offered_so_no_message_skips_the_guard(hub, model_server):
+    # Jupyternaut would send this planted number to the model unguarded; the lab offers
+    # only the govlab persona, so a message addressed to the stock one goes nowhere.
+    path = chat(hub, "기본도우미")
+    model_server.script([text("답변입니다.")])
+    with pytest.raises(TimeoutError):  # nobody answers
+        ask(hub.url, USER, path, hub.user_token, f"주민번호 {RRN} 확인", persona=JUPYTERNAUT, timeout=8)
+    assert model_server.completions == []
+    # The chat's personas were up: the govlab persona answers in the same chat.
+    answer = ask_govlab(hub, path, "안녕하세요")
+    assert answer["body"] == "답변입니다."
+    assert len(model_server.completions) == 1
+    assert RRN not in json.dumps(model_server.completions, ensure_ascii=False)
+
+
+def test_the_chat_panel_starts_with_the_govlab_persona(hub):
+    # The panel's persona picker starts at the page's `jupyter_ai_default_persona`.
+    page = hub.lab("GET", USER, "/lab", token=hub.user_token)
+    assert page.status_code == 200
+    config = json.loads(page.text.split('id="jupyter-config-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0])
+    assert config["jupyter_ai_default_persona"] == GOVLAB
+
+
+@pytest.mark.browser
+def test_a_question_in_the_chat_panel_is_answered_by_the_govlab_persona(hub, model_server, page):
+    from tests.integration.test_browser import ARTIFACTS, sign_in
+
+    answer_text = "엑셀 파일은 pd.read_excel로 읽습니다. 한 줄씩 설명해 드릴게요."
+    model_server.script([text(answer_text, chunks=8, delay=0.1)])
+    path = chat(hub, "브라우저질문")
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/tree/{path}")
+    box = page.locator(".jp-chat-input-container textarea, .jp-chat-widget textarea").first
+    box.wait_for()
+    # The picker names our persona once the chat's personas are up; a message sent
+    # before that reaches no persona.
+    page.locator(".jp-chat-input-container, .jp-chat-widget").get_by_text("AI 도우미").first.wait_for(timeout=60_000)
+    box.fill("엑셀 파일은 어떻게 읽나요?")
+    box.press("Enter")
+    page.get_by_text(answer_text).first.wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "assistant-answer.png"))
+    # The panel sent it to the default persona (ours): the Korean instructions went out.
+    (body,) = model_server.completions
+    assert body["messages"][-1]["content"] == "엑셀 파일은 어떻게 읽나요?"
+    assert "당신은 govlab의 AI 도우미입니다." in json.dumps(body["messages"][0], ensure_ascii=False)
+    assert page.get_by_text("AI 도우미").count() >= 1
+    # A planted resident number: the panel shows the Korean notice, the model gets nothing.
+    box.fill(f"이 사람 주민번호 {RRN} 확인해줘")
+    box.press("Enter")
+    page.get_by_text("메시지를 AI 모델에 보내지 않았습니다", exact=False).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "assistant-guard-notice.png"))
+    assert len(model_server.completions) == 1
+    assert page.get_by_text(RRN).count() == 1  # only the official's own message shows it
+
+
+def test_mask_mode_sends_the_message_with_the_number_masked(tmp_path, model_server):
+    settings = base_settings(
+        tmp_path / "state",
+        llm={"model": f"openai/{model_server.model}", "base_url": model_server.url,
+             "check_at_start": False, "privacy_guard": "mask", "timeout": TIMEOUT},
+    )
+    masked_hub = RunningHub(tmp_path, settings).start()
+    try:
+        token = masked_hub.create_user("dana")
+        masked_hub.start_server("dana")
+        assert masked_hub.put_file("dana", "m.chat", "{}", token=token).status_code == 201
+        model_server.script([text("가린 번호로 답합니다")])
+        answer = ask(masked_hub.url, "dana", "m.chat", token, f"주민번호 {RRN} 의 생년월일은?", persona=GOVLAB)
+        assert answer["body"] == "가린 번호로 답합니다"
+        (body,) = model_server.completions
+        sent = json.dumps(body, ensure_ascii=False)
+        assert RRN not in sent
+        assert body["messages"][-1]["content"].startswith("주민번호 90****")
+    finally:
+        masked_hub.kill_everything()

@@ -1,0 +1,153 @@
+"""The chat panel in the Korean lab (Chromium, real hub and lab, the loopback model server):
+its strings are Korean, a new chat is named after the notebook and the date, and the
+status bar shows whether the model answers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import nbformat
+import pytest
+
+from tests.integration.test_browser import ARTIFACTS, sign_in
+from tests.support.hub import RunningHub, base_settings
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser]
+
+USER = "jiho"
+NOTEBOOK = "민원분석.ipynb"
+STATUS = ".govlab-model-status"
+NEW_CHAT_BUTTON = ".jp-chat-sidepanel .jp-toolbar .jp-chat-add, .jp-chat-sidepanel .jp-Toolbar .jp-chat-add"
+CACHE_SECONDS = 30  # govlab_share.model_status.CACHE_SECONDS
+MODEL_KEY = "sk-chat-panel-key-5678"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, model_server_session):
+    workdir = tmp_path_factory.mktemp("chat-panel-hub")
+    settings = base_settings(
+        workdir / "state",
+        llm={
+            "model": f"openai/{model_server_session.model}",
+            "base_url": model_server_session.url,
+            "api_key": {"env": "GOVLAB_TEST_MODEL_KEY"},
+            "check_at_start": False,
+        },
+    )
+    running = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": MODEL_KEY})
+    running.start()
+    try:
+        running.user_token = running.create_user(USER)
+        running.start_server(USER)
+        yield running
+    finally:
+        running.kill_everything()
+
+
+def _chat_files(hub) -> list[str] | None:
+    """The .chat files in the lab's root; None while a listing races a rename (404)."""
+    response = hub.lab("GET", USER, "/api/contents/", token=hub.user_token)
+    if response.status_code != 200:
+        return None
+    return sorted(item["name"] for item in response.json()["content"] if item["name"].endswith(".chat"))
+
+
+def _wait_for_chat_files(hub, count: int, timeout: float = 30) -> list[str] | None:
+    deadline = time.time() + timeout
+    names = _chat_files(hub)
+    while (names is None or len(names) < count) and time.time() < deadline:
+        time.sleep(0.3)
+        names = _chat_files(hub)
+    return names
+
+
+def _open_chat_panel(page) -> None:
+    page.locator(".jp-SideBar [data-id='JupyterlabChat:sidepanel']").first.click()
+    page.locator(".jp-chat-sidepanel").wait_for(state="visible")
+
+
+def test_korean_chat_panel_named_chats_and_model_status(hub, page, model_server):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell("print('민원')"))
+    assert hub.put_file(USER, NOTEBOOK, nb, token=hub.user_token).status_code == 201
+    assert _chat_files(hub) == []
+
+    console: list[str] = []  # the lab's errors, for the failure messages below
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/chat-panel/tree/{NOTEBOOK}")
+    page.locator(f".lm-TabBar-tab.jp-mod-current:has-text('{NOTEBOOK}')").wait_for()
+
+    # The status bar: the lab's server asked the model server (GET /v1/models).
+    status = page.locator(STATUS)
+    status.wait_for()
+    page.wait_for_function(
+        "s => document.querySelector(s)?.textContent.includes('AI 연결됨')", arg=STATUS, timeout=30_000
+    )
+    assert status.inner_text() == "AI 연결됨 / AI connected"
+    probes = [r for r in model_server.requests if r["method"] == "GET" and r["path"].endswith("/models")]
+    assert probes and probes[0]["authorization"] == f"Bearer {MODEL_KEY}"  # the key stays server-side
+
+    # The chat panel speaks Korean where jupyterlab-chat said "New chat", "No chat opened".
+    _open_chat_panel(page)
+    panel = page.locator(".jp-chat-sidepanel")
+    add = page.locator(NEW_CHAT_BUTTON).first
+    add.wait_for()
+    assert "새 대화" in add.inner_text()
+    assert panel.locator("[title='새 대화 만들기']").count() >= 1  # the button's tooltip
+    panel_text = panel.inner_text()
+    assert "열린 대화가 없습니다" in panel_text
+    assert "New chat" not in panel_text and "No chat opened" not in panel_text
+
+    # "새 대화" creates a chat named after the notebook and today's date, and opens it.
+    today = page.evaluate(
+        "() => { const d = new Date(); const p = n => String(n).padStart(2, '0');"
+        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`; }"
+    )
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", today)
+    # The empty panel's own "새 대화" button (the placeholder) for the first chat...
+    panel.locator(".jp-chat-placeholder-hint .jp-chat-add").click()
+    first = f"민원분석 대화 {today}.chat"
+    assert _wait_for_chat_files(hub, 1) == [first], console[-10:]
+
+    # The opened chat's input: the Korean placeholder instead of "Type a chat message...".
+    textarea = panel.locator("textarea").first
+    textarea.wait_for()
+    placeholder = textarea.get_attribute("placeholder") or ""
+    assert placeholder.startswith("메시지를 입력하세요"), placeholder
+
+    # ...the toolbar's for the second: the same day, a name of its own, not the first chat again.
+    page.locator(NEW_CHAT_BUTTON).first.click()
+    second = f"민원분석 대화 {today} (2).chat"
+    names = _wait_for_chat_files(hub, 2)
+    assert names == sorted([first, second]), names
+    assert not any(n.startswith("untitled") for n in names)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-panel-korean.png"))
+
+    # The model server stops: once the server's 30 s cache expires, the status bar says so.
+    model_server.stop()
+    time.sleep(CACHE_SECONDS + 1)
+    page.reload()
+    page.locator(STATUS).wait_for()
+    page.wait_for_function(
+        "s => document.querySelector(s)?.textContent.includes('AI 응답 없음')", arg=STATUS, timeout=30_000
+    )
+    assert page.locator(STATUS).inner_text() == "AI 응답 없음 / AI not answering"
+    assert "관리자" in (page.locator(STATUS).get_attribute("title") or "")
+
+
+def test_status_bar_says_no_model_without_an_endpoint(lab_hub, page):
+    """The shared test hub has only litellm's mock model (no llm.base_url): "no model"."""
+    lab_hub.create_user("sora")
+    sign_in(page, lab_hub, "sora")
+    page.wait_for_function(
+        "s => document.querySelector(s)?.textContent.includes('AI 미설정')", arg=STATUS, timeout=30_000
+    )
+    status = page.locator(STATUS)
+    assert status.inner_text() == "AI 미설정 / no model"
+    assert "관리자" in (status.get_attribute("title") or "")
