@@ -56,17 +56,6 @@ def test_mask_text_for_tool_results():
     assert RRN not in masked and findings
 
 
-def test_the_guard_costs_at_most_20_ms_for_a_10_kb_message():
-    text = (QUESTION * 200)[:10_000]
-    check(message(text))  # warm the detectors once, as the lab does on its first message
-    runs = 20
-    started = time.perf_counter()
-    for _ in range(runs):
-        check(message(text))
-    per_message_ms = (time.perf_counter() - started) / runs * 1000
-    assert per_message_ms <= 20, per_message_ms
-
-
 def test_a_1_mb_message_is_scanned_off_the_loop_within_its_bound():
     big = QUESTION * (1_000_000 // len(QUESTION)) + f"\n주민번호 {RRN}"
 

@@ -33,7 +33,9 @@ from govlab_share.scan._runner import ScanFailed, run_scan  # noqa: E402
 from govlab_share.scan._secrets import get_engine, windows  # noqa: E402
 
 KB, MB = 1024, 1024 * 1024
-SLACK = 0.15  # seconds: scheduler noise on a 2-core machine shared with other tests
+# Seconds of scheduler noise allowed on a 2-core machine shared with other tests. A
+# quadratic scan still fails by far: at the 10-20x size ratios below it is 100-400x slower.
+SLACK = 0.5
 
 
 def _best(fn, repeat: int = 2) -> float:
@@ -52,7 +54,7 @@ def _assert_linear(make, small: int, big: int) -> tuple[float, float]:
     size = lambda files: sum(len(v) for v in files.values())  # noqa: E731
     ratio = size(files_b) / size(files_s)
     t_small = _best(lambda: scan_files(files_s))
-    t_big = _best(lambda: scan_files(files_b), repeat=1)
+    t_big = _best(lambda: scan_files(files_b), repeat=2)
     assert t_big <= 2 * ratio * t_small + SLACK, (
         f"{size(files_b)} bytes took {t_big:.3f}s, {size(files_s)} bytes {t_small:.3f}s (ratio {ratio:.0f})")
     return t_small, t_big
@@ -105,7 +107,7 @@ def test_deeply_nested_json_is_linear():
         nested = "[" * depth + '"leaf"' + "]" * depth
         return {"deep.ipynb": b'{"cells": [], "metadata": {"widgets": ' + nested.encode() + b'}, "nbformat": 4, "nbformat_minor": 5}'}
 
-    _assert_linear(make, 20_000, 400_000)
+    _assert_linear(make, 100_000, 2_000_000)
 
 
 def test_windows_cover_the_line_and_overlap():

@@ -33,4 +33,4 @@ def test_a_huge_adversarial_cell_is_fast(tmp_path):
     nb = _nb("pd.read_csv('" + "a" * 300_000, "import " + "x" * 300_000, ("open(" * 50_000))
     t0 = time.monotonic()
     assert suggest_files(tmp_path, "n.ipynb", nb) == []
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 5.0  # backtracking would take minutes
