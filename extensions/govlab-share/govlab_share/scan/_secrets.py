@@ -361,10 +361,13 @@ class SecretEngine:
         """Hits of a line longer than _WIN, window by window, in line offsets."""
         seen: set[tuple[int, int, str]] = set()
         hits: list[SecretHit] = []
+        # A repetitive line (a generated log, a pasted dump) repeats its windows too:
+        # detect-secrets, the costly part, sees each distinct window once.
+        memo: dict[str, list[SecretHit]] = {}
         for off, piece in windows(line):
-            if not self.confirm(piece):
-                continue
-            for h in self._line_hits(piece, scan_line):
+            if piece not in memo:
+                memo[piece] = self._line_hits(piece, scan_line) if self.confirm(piece) else []
+            for h in memo[piece]:
                 s, e = h.start + off, h.end + off
                 if h.end - h.start < len(piece):  # widen a token cut by the window edge
                     s, e = _token_span(line, s, e)
