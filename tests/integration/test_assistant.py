@@ -5,10 +5,14 @@ Every assertion about what left the lab is made on what the model server receive
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import time
+import uuid
 
 import nbformat
+import openpyxl
 import pytest
 
 from tests.model_server import cut, error, hang, text
@@ -22,6 +26,8 @@ TIMEOUT = 5  # llm.timeout for this hub: the failure tests wait at most this lon
 INSTRUCTIONS = "행정안전부 표준 용어를 쓰세요. (agency test marker 7731)"
 # A resident registration number with a valid check digit (fictitious).
 RRN = "900101-1234568"
+# A 1x1 PNG image.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +273,154 @@ def test_mask_mode_sends_the_message_with_the_number_masked(tmp_path, model_serv
         assert body["messages"][-1]["content"].startswith("주민번호 90****")
     finally:
         masked_hub.kill_everything()
+
+
+# -- bad input ---------------------------------------------------------------------
+def _upload(hub, path: str, data: bytes) -> None:
+    body = {"type": "file", "format": "base64", "content": base64.b64encode(data).decode()}
+    assert hub.lab("PUT", USER, f"/api/contents/{path}", token=hub.user_token, json=body).status_code in (200, 201)
+
+
+def test_a_binary_attachment_is_named_not_sent_and_explained(hub, model_server):
+    sheet = openpyxl.Workbook()
+    sheet.active.append(["이름", "주민번호"])
+    sheet.active.append(["김철수", RRN])
+    xlsx = io.BytesIO()
+    sheet.save(xlsx)
+    _upload(hub, "민원명단.xlsx", xlsx.getvalue())
+    _upload(hub, "차트.png", PNG)
+    model_server.script([text("엑셀 파일은 pd.read_excel로 읽을 수 있습니다.")])
+    path = chat(hub, "바이너리첨부")
+    ask_govlab(hub, path, "이 파일들을 요약해줘",
+               attachments=[{"type": "file", "value": "민원명단.xlsx"}, {"type": "file", "value": "차트.png"}])
+    bodies = saved_bodies(hub, path, "pd.read_excel로 읽을 수 있습니다")
+    assert "엑셀 파일은 pd.read_excel로 읽을 수 있습니다." in bodies, bodies
+    # The official reads which files were not read, and what to ask instead.
+    (note,) = [b for b in bodies if "민원명단.xlsx" in b and "읽지 않았습니다" in b]
+    assert "차트.png" in note and "not a text file" in note and "pd.read_excel" in note
+    # The model got the names and the question, never the bytes nor a decoder's error.
+    (body,) = model_server.completions
+    sent = json.dumps(body, ensure_ascii=False)
+    assert "민원명단.xlsx" in sent and "차트.png" in sent
+    assert "codec can't decode" not in sent and "could not read file" not in sent
+    assert RRN not in sent and "\x89PNG" not in sent and "IHDR" not in sent
+    assert hub.lab("GET", USER, "/api/status", token=hub.user_token).status_code == 200
+
+
+# -- the chat panel in Chromium ------------------------------------------------------
+def _open_chat_in_lab(page, hub, path: str):
+    """Sign in, open `path` in the lab; its input box once the govlab persona is up."""
+    from tests.integration.test_browser import sign_in
+
+    sign_in(page, hub, USER)
+    # A workspace of its own: the lab restores no chat of an earlier test beside this one.
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/{uuid.uuid4().hex[:8]}/tree/{path}")
+    main = page.locator("#jp-main-dock-panel")
+    box = main.locator(".jp-chat-input-container textarea").first
+    box.wait_for()
+    # The picker names our persona once the chat's personas are up; a message sent
+    # before that reaches no persona.
+    main.locator(".jp-chat-input-container").get_by_text("AI 도우미").first.wait_for(timeout=60_000)
+    return box
+
+
+BROWSER_FAILURES = [
+    pytest.param("stopped", "AI 모델 서버에 연결할 수 없습니다", "The AI model server cannot be reached", id="endpoint-stopped"),
+    pytest.param("silent", f"AI 모델이 {TIMEOUT}초 안에 응답하지 않았습니다", f"did not answer within {TIMEOUT} s", id="silent-endpoint"),
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("failure, korean, english", BROWSER_FAILURES)
+def test_a_model_failure_shows_its_korean_message_in_the_chat_panel(hub, model_server, page, failure, korean, english):
+    from tests.integration.test_browser import ARTIFACTS
+
+    box = _open_chat_in_lab(page, hub, chat(hub, f"브라우저실패-{failure}"))
+    if failure == "stopped":
+        model_server.stop()
+    else:
+        model_server.script([hang()])
+    try:
+        box.fill("월별 민원 건수를 그래프로 그려 줘")
+        started = time.monotonic()
+        box.press("Enter")
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.get_by_text(korean, exact=False).filter(visible=True).first.wait_for(timeout=(TIMEOUT + 30) * 1000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / f"assistant-failure-{failure}.png"))
+        elapsed = time.monotonic() - started
+    finally:
+        if not model_server.running:
+            model_server.start()
+    # Within llm.timeout (plus the lab's and the browser's overhead), never minutes.
+    assert elapsed < TIMEOUT + 8, elapsed
+    assert page.get_by_text(english, exact=False).count() >= 1
+    shown = page.locator("#jp-main-dock-panel").inner_text()  # the chat opened in the main area
+    assert "다시 보내" in shown or "관리자" in shown
+    assert "litellm" not in shown.lower() and "Error:" not in shown
+    # One attempt per message: no hidden retries behind the official's back.
+    assert len(model_server.completions) == (0 if failure == "stopped" else 1)
+
+
+@pytest.mark.browser
+def test_a_chat_file_edited_into_invalid_json_keeps_its_bytes_and_says_so(hub, model_server, page):
+    from tests.integration.test_browser import ARTIFACTS
+
+    path = "손상된대화.chat"
+    broken = ('{"messages": [{"id": "m1", "body": "지난주 민원 통계를 요약해 줘", "sender": "yuna",\n'
+              '  "time": 1764500000, "type": "msg"},\n  손으로 고친 줄 (hand edit)\n')
+    assert hub.put_file(USER, path, broken, token=hub.user_token).status_code in (200, 201)
+    box = _open_chat_in_lab(page, hub, path)
+    # Opening it: the panel says the file could not be read and where its bytes are.
+    page.get_by_text("형식이 올바르지 않아", exact=False).filter(visible=True).first.wait_for(timeout=30_000)
+    assert page.get_by_text(f"{path}.bak", exact=False).count() >= 1
+    assert page.get_by_text("is not valid JSON", exact=False).count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "assistant-invalid-chat-file.png"))
+    # The original bytes, unchanged, beside the chat.
+    kept = hub.lab("GET", USER, f"/api/contents/{path}.bak", token=hub.user_token,
+                   params={"type": "file", "format": "text"})
+    assert kept.status_code == 200 and kept.json()["content"] == broken
+    # The chat works again, and the file is a readable chat from now on.
+    model_server.script([text("새로 시작한 대화에서 답합니다.")])
+    box.fill("안녕하세요")
+    box.press("Enter")
+    page.get_by_text("새로 시작한 대화에서 답합니다.").filter(visible=True).first.wait_for(timeout=60_000)
+    bodies = saved_bodies(hub, path, "새로 시작한 대화에서 답합니다.")
+    assert "안녕하세요" in bodies and any(f"{path}.bak" in b for b in bodies)
+    again = hub.lab("GET", USER, f"/api/contents/{path}.bak", token=hub.user_token,
+                    params={"type": "file", "format": "text"})
+    assert again.json()["content"] == broken  # later saves never touch the copy
+
+
+@pytest.mark.browser
+def test_the_jupyternaut_settings_panel_is_not_offered_and_the_chat_still_answers(hub, model_server, page):
+    # Disabled for every lab by govlab's page_config (etc/jupyter/labconfig/page_config.d).
+    lab_page = hub.lab("GET", USER, "/lab", token=hub.user_token)
+    config = json.loads(lab_page.text.split('id="jupyter-config-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0])
+    for plugin in ("@jupyter-ai/jupyternaut:settings", "@jupyter-ai/jupyternaut:settings-button"):
+        assert plugin in config["disabledExtensions"], config["disabledExtensions"]
+    box = _open_chat_in_lab(page, hub, chat(hub, "설정패널"))
+    # Neither the Settings menu nor the command palette offers it.
+    page.locator("#jp-menu-panel").get_by_text("설정", exact=True).first.click()
+    menu = page.locator(".lm-Menu").last
+    menu.wait_for()
+    menu_text = menu.inner_text()
+    page.keyboard.press("Escape")
+    assert "테마" in menu_text or "언어" in menu_text, menu_text  # it is the Settings menu
+    assert "Jupyternaut" not in menu_text, menu_text
+    page.locator("#jp-main-dock-panel .lm-TabBar-tab").first.click()  # focus off the chat input
+    page.keyboard.press("Control+Shift+C")
+    search = page.locator(".lm-CommandPalette-input").first
+    search.wait_for()
+    search.fill("Jupyternaut")
+    page.wait_for_timeout(500)
+    assert page.locator(".lm-CommandPalette-item:visible").count() == 0
+    page.keyboard.press("Escape")
+    # The chat answers as before.
+    model_server.script([text("설정 화면 없이도 답합니다.", chunks=3)])
+    box.fill("엑셀 파일을 여는 방법은?")
+    box.press("Enter")
+    page.get_by_text("설정 화면 없이도 답합니다.").filter(visible=True).first.wait_for(timeout=60_000)
+    assert len(model_server.completions) == 1

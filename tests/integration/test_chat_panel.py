@@ -11,7 +11,7 @@ import time
 import nbformat
 import pytest
 
-from tests.integration.test_browser import ARTIFACTS, sign_in
+from tests.integration.test_browser import ARTIFACTS, dismiss_dialogs, sign_in
 from tests.support.hub import RunningHub, base_settings
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
@@ -151,3 +151,79 @@ def test_status_bar_says_no_model_without_an_endpoint(lab_hub, page):
     status = page.locator(STATUS)
     assert status.inner_text() == "AI 미설정 / no model"
     assert "관리자" in (status.get_attribute("title") or "")
+
+
+def _new_chat_name(hub, before: list[str], timeout: float = 30) -> str:
+    """The one .chat file that appeared since `before`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        names = _chat_files(hub)
+        if names is not None:
+            new = sorted(set(names) - set(before))
+            if new:
+                assert len(new) == 1, new
+                return new[0]
+        time.sleep(0.3)
+    raise AssertionError(f"no new chat file; still {before}")
+
+
+def test_launcher_file_menu_and_file_browser_name_new_chats_too(hub, page):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell("print('민원')"))
+    assert hub.put_file(USER, NOTEBOOK, nb, token=hub.user_token).status_code in (200, 201)
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/chat-names-elsewhere/tree/{NOTEBOOK}")
+    page.locator(f".lm-TabBar-tab.jp-mod-current:has-text('{NOTEBOOK}')").wait_for()
+    page.wait_for_timeout(1000)
+    dismiss_dialogs(page)  # a kernel notice must not sit over the menus
+    today = page.evaluate(
+        "() => { const d = new Date(); const p = n => String(n).padStart(2, '0');"
+        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`; }"
+    )
+    named = re.compile(rf"민원분석 대화 {today}( \(\d+\))?\.chat")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    # The Launcher's chat card (jupyterlab-chat's own, "대화").
+    before = _chat_files(hub) or []
+    page.locator("#jp-menu-panel").get_by_text("파일", exact=True).first.click()
+    page.locator(".lm-Menu-item[data-command='launcher:create']").first.click()
+    card = page.locator(".jp-LauncherCard").filter(
+        has=page.locator(".jp-LauncherCard-label", has_text=re.compile(r"^\s*대화\s*$")))
+    card.first.click()
+    from_launcher = _new_chat_name(hub, before)
+    assert named.fullmatch(from_launcher), from_launcher
+    # The launcher gives way to the chat, as it does for a notebook.
+    page.locator(f".lm-TabBar-tab:has-text('{from_launcher[:-len('.chat')]}')").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "chat-name-launcher.png"))
+
+    # File > New: our item only (jupyterlab-chat's "대화" item is disabled by our schema).
+    before = _chat_files(hub) or []
+    page.locator("#jp-menu-panel").get_by_text("파일", exact=True).first.click()
+    page.locator(".lm-Menu-item[data-type='submenu']").first.hover()
+    new_menu = page.locator(".lm-Menu").last
+    new_menu.locator(".lm-Menu-item[data-command='govlab-share:new-chat']").wait_for()
+    assert new_menu.locator(".lm-Menu-item[data-command='jupyterlab-chat:createAndOpen']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "chat-name-file-menu.png"))
+    new_menu.locator(".lm-Menu-item[data-command='govlab-share:new-chat']").click()
+    from_menu = _new_chat_name(hub, before)
+    assert named.fullmatch(from_menu) and from_menu != from_launcher, from_menu
+
+    # The file browser's context menu ("새 대화" in the folder).
+    before = _chat_files(hub) or []
+    listing = page.locator(".jp-FileBrowser .jp-DirListing-content").first
+    if not listing.is_visible():  # the tab toggles: open the file browser only if closed
+        page.locator(".jp-SideBar [data-id='filebrowser']").first.click()
+    listing.wait_for(state="visible")
+    box = listing.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5, button="right")
+    context = page.locator(".lm-Menu").last
+    context.locator(".lm-Menu-item[data-command='govlab-share:new-chat-in-folder']").wait_for()
+    assert context.locator(".lm-Menu-item[data-command='jupyterlab-chat:create-in-folder']").count() == 0
+    context.locator(".lm-Menu-item[data-command='govlab-share:new-chat-in-folder']").click()
+    from_browser = _new_chat_name(hub, before)
+    assert named.fullmatch(from_browser) and from_browser not in (from_launcher, from_menu), from_browser
+
+    names = _chat_files(hub) or []
+    assert len(names) == len(set(names)) and not any(n.startswith("untitled") for n in names), names
+    page.screenshot(path=str(ARTIFACTS / "chat-name-everywhere.png"))

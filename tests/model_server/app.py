@@ -198,6 +198,29 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: "ModelServer"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+
+    def process_request(self, request, client_address):
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        # A stopped endpoint also ends its keep-alive connections, or a client's pooled
+        # connection would still be answered after stop().
+        for conn in list(self.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+        self.connections.clear()
+
 
 class ModelServer:
     """The server and its script; every method is safe to call from the test thread."""
@@ -233,11 +256,12 @@ class ModelServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening (connections are refused) until `start()` again, same port."""
+        """Stop listening and drop open connections (new ones are refused) until `start()`, same port."""
         self._release.set()
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
+            self._httpd.drop_connections()
             self._httpd = None
 
     def reset(self) -> None:

@@ -3,10 +3,13 @@
  * ("민원분석 대화 2026-12-01.chat") instead of untitled.chat, untitled1.chat.
  *
  * jupyterlab-chat offers no naming hook, but its `createAndOpen` command takes a
- * `name`. Our command computes a unique name and calls it; the chat panel's own
- * "New chat" buttons (toolbar and empty-panel placeholder) are shadowed by a
- * capture-phase listener that runs our command instead, so no third-party code is
- * patched. Launcher and File > New > Chat still create untitled chats.
+ * `name`. Our commands compute a unique name and call it. Every place that creates a
+ * chat leads to them, without patching third-party code:
+ * - the chat panel's "새 대화" buttons and the Launcher's chat card: a capture-phase
+ *   listener runs our command before their own handlers see the event;
+ * - File > New and the file browser's context menu: our schema
+ *   (schema/chat-names.json) disables jupyterlab-chat's menu items and adds ours, as
+ *   JupyterLab's menu settings allow.
  */
 import {
   JupyterFrontEnd,
@@ -14,16 +17,22 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
 
 export const NEW_CHAT_COMMAND = 'govlab-share:new-chat';
+export const NEW_CHAT_IN_FOLDER_COMMAND = 'govlab-share:new-chat-in-folder';
 const CHAT_CREATE_AND_OPEN = 'jupyterlab-chat:createAndOpen';
 const CHAT_FACTORY_SETTINGS = 'jupyterlab-chat-extension:factory';
 /** The chat panel's "New chat" buttons (side-panel toolbar and placeholder). */
 const NEW_CHAT_BUTTON = '.jp-chat-sidepanel .jp-chat-add';
+const LAUNCHER_CARD = '.jp-LauncherCard';
 const MAX_SUFFIX = 100;
+const PALETTE_LABEL = '새 대화 (노트북 이름으로) / New chat named after the notebook';
+const MENU_LABEL = '새 대화 / New chat';
 
 /** Local date as YYYY-MM-DD (the official's day, not UTC's). */
 export function localDate(now: Date = new Date()): string {
@@ -48,7 +57,7 @@ async function exists(app: JupyterFrontEnd, path: string): Promise<boolean> {
   }
 }
 
-/** The first free "<base>.chat", "<base> (2).chat", ... in the chats' folder. */
+/** The first free "<base>.chat", "<base> (2).chat", ... in `directory`. */
 async function uniqueName(
   app: JupyterFrontEnd,
   directory: string,
@@ -76,24 +85,49 @@ async function chatDirectory(settings: ISettingRegistry | null): Promise<string>
   }
 }
 
+/** The launcher card of jupyterlab-chat's `createAndOpen` (matched by its own label). */
+function chatLauncherCard(app: JupyterFrontEnd, target: Element): Element | null {
+  const card = target.closest?.(LAUNCHER_CARD);
+  if (!card) {
+    return null;
+  }
+  const label = card.querySelector('.jp-LauncherCard-label')?.textContent?.trim();
+  const title = card.getAttribute('title');
+  const chat = app.commands.hasCommand(CHAT_CREATE_AND_OPEN);
+  return chat &&
+    label === app.commands.label(CHAT_CREATE_AND_OPEN, {}) &&
+    title === app.commands.caption(CHAT_CREATE_AND_OPEN, {})
+    ? card
+    : null;
+}
+
 export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
   id: '@govlab/share:chat-names',
   description: 'New chats are named after the notebook and the date.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ISettingRegistry, ICommandPalette, ITranslator],
+  optional: [ISettingRegistry, ICommandPalette, ITranslator, IDefaultFileBrowser],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     settings: ISettingRegistry | null,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    browser: IDefaultFileBrowser | null
   ) => {
+    // args.area "main" (File > New, launcher, file browser): in `path` or the file
+    // browser's folder, opened in the main area, as jupyterlab-chat does there.
+    // Otherwise (the chat panel): in the chats' folder, opened in the side panel.
     app.commands.addCommand(NEW_CHAT_COMMAND, {
-      label: '새 대화 (노트북 이름으로) / New chat named after the notebook',
-      execute: async () => {
+      label: args => (args.isPalette ? PALETTE_LABEL : MENU_LABEL),
+      execute: async args => {
+        const main = args.area === 'main';
+        const directory = main
+          ? typeof args.path === 'string'
+            ? args.path
+            : (browser?.model.path ?? '')
+          : await chatDirectory(settings);
         const notebook = notebooks.currentWidget?.context.path ?? null;
-        const directory = await chatDirectory(settings);
         const name = await uniqueName(
           app,
           directory,
@@ -101,19 +135,46 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
         );
         return app.commands.execute(CHAT_CREATE_AND_OPEN, {
           name,
-          inSidePanel: true
+          path: directory,
+          inSidePanel: !main
         });
+      }
+    });
+    // The file browser's context menu: in the folder right-clicked, else the current one.
+    app.commands.addCommand(NEW_CHAT_IN_FOLDER_COMMAND, {
+      label: MENU_LABEL,
+      execute: () => {
+        const item = browser?.selectedItems().next().value;
+        const path =
+          item && item.type === 'directory' ? item.path : (browser?.model.path ?? '');
+        return app.commands.execute(NEW_CHAT_COMMAND, { area: 'main', path });
       }
     });
     // Beside jupyterlab-chat's own palette items (its category, in its translation).
     const chatTrans = (translator ?? nullTranslator).load('jupyter-chat');
-    palette?.addItem({ command: NEW_CHAT_COMMAND, category: chatTrans.__('Chat') });
+    palette?.addItem({
+      command: NEW_CHAT_COMMAND,
+      category: chatTrans.__('Chat'),
+      args: { isPalette: true }
+    });
+
+    const run = (args: Record<string, string>, done?: (w: unknown) => void) => {
+      app.commands
+        .execute(NEW_CHAT_COMMAND, args)
+        .then(widget => done?.(widget))
+        .catch(reason => console.error('govlab: new chat failed', reason));
+    };
 
     // Capture phase: runs before the buttons' own (React) handlers, which then
     // never see the event. mousedown is swallowed too: the toolbar button acts on it.
     const shadow = (event: Event) => {
       const target = event.target as Element | null;
-      if (!target?.closest?.(NEW_CHAT_BUTTON)) {
+      if (!target?.closest) {
+        return;
+      }
+      const panelButton = target.closest(NEW_CHAT_BUTTON);
+      const card = panelButton ? null : chatLauncherCard(app, target);
+      if (!panelButton && !card) {
         return;
       }
       if (event instanceof KeyboardEvent && !['Enter', ' '].includes(event.key)) {
@@ -121,11 +182,28 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
       }
       event.preventDefault();
       event.stopPropagation();
-      if (event.type !== 'mousedown') {
-        app.commands
-          .execute(NEW_CHAT_COMMAND)
-          .catch(reason => console.error('govlab: new chat failed', reason));
+      if (event.type === 'mousedown') {
+        return;
       }
+      if (panelButton) {
+        run({});
+        return;
+      }
+      // The launcher: its folder, and the launcher gives way to the new chat as
+      // it does for any item it opens.
+      const cwd = card!
+        .closest('.jp-Launcher-body')
+        ?.querySelector('.jp-Launcher-cwd h3')?.textContent;
+      const launcher = Array.from(app.shell.widgets('main')).find(w =>
+        w.node.contains(card)
+      );
+      const args: Record<string, string> =
+        typeof cwd === 'string' ? { area: 'main', path: cwd } : { area: 'main' };
+      run(args, widget => {
+        if (widget instanceof Widget && launcher && !launcher.isDisposed) {
+          launcher.dispose();
+        }
+      });
     };
     for (const type of ['mousedown', 'click', 'keydown']) {
       document.addEventListener(type, shadow, true);

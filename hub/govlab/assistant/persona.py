@@ -20,7 +20,7 @@ from jupyter_ai_jupyternaut.jupyternaut.jupyternaut import (
 from jupyter_ai_persona_manager import ModelConfiguration, ModelOption, PersonaDefaults
 from jupyterlab_chat.models import Message
 
-from . import failures
+from . import attachments, failures
 from .config import AssistantConfig
 from .guard import GuardResult, Part, check_async, notice
 from .prompt import system_prompt
@@ -119,6 +119,18 @@ class GovlabPersona(JupyternautPersona):
             model_id=model_id,
         )
 
+    # -- attachments (govlab.assistant.attachments) ------------------------------------
+    def process_attachments(self, message: Message) -> str | None:
+        # Text files only: a spreadsheet or an image is named to the model, never sent.
+        found = attachments.collect(self, message)
+        self._attachments_read = (message.id, found)
+        return found.context
+
+    def _unread_attachments_notice(self, message: Message) -> str | None:
+        seen = getattr(self, "_attachments_read", None)
+        found = seen[1] if seen and seen[0] == message.id else attachments.collect(self, message)
+        return attachments.notice(found)
+
     # -- the guard -----------------------------------------------------------------
     def _outgoing_parts(self, message: Message) -> list[Part]:
         """The message and everything attached to it, as the model would receive it."""
@@ -175,6 +187,9 @@ class GovlabPersona(JupyternautPersona):
         if guarded is None:
             return
         message, context = guarded
+        unread = self._unread_attachments_notice(message)
+        if unread:
+            self.send_message(unread)
         streamed = False
         try:
             prompt = self.get_system_prompt(model_id=model_id, message=message, context=context)

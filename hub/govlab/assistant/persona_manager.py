@@ -13,6 +13,7 @@ from __future__ import annotations
 from jupyter_ai_persona_manager import PersonaManager
 from traitlets import Bool, Unicode
 
+from . import chat_file
 from .config import PERSONA_ID
 
 
@@ -31,6 +32,31 @@ class GovlabPersonaManager(PersonaManager):
         help="Also offer personas other than the govlab persona (the stock Jupyternaut, "
         "local persona files). Off: every message passes the govlab privacy guard.",
     )
+
+    def __init__(self, *args, chat, root_dir: str, **kwargs):
+        # First, before anything can write to the chat: a file jupyterlab-chat could not
+        # read is copied aside (govlab.assistant.chat_file), then the official is told.
+        backup, failure = None, None
+        try:
+            backup = chat_file.rescue(root_dir, chat.get_path())
+        except OSError as e:
+            failure = e
+        super().__init__(*args, chat=chat, root_dir=root_dir, **kwargs)
+        if failure is not None:
+            # No copy: writing the notice would replace the only bytes left, so nothing is written.
+            self.log.error("govlab: chat file %s is not valid JSON and could not be copied aside: %s",
+                           chat.get_path(), failure)
+        elif backup:
+            self.log.warning("govlab: chat file %s is not valid JSON; its bytes are kept in %s",
+                             chat.get_path(), backup)
+            self._tell(chat_file.notice(chat.get_path(), backup))
+
+    def _tell(self, body: str) -> None:
+        persona = self.default_persona
+        if persona is not None:
+            persona.send_message(body)
+        else:
+            self.send_system_message(body)
 
     def _init_persona_classes(self) -> None:
         super()._init_persona_classes()

@@ -11,9 +11,12 @@ import pytest
 from .conftest import make_notebook, write_json
 from .helpers import gitlab_calls, post_share, share_body
 
-# Every ~4 KB window of this line is a genuine candidate for detect-secrets'
-# plugins: about 2 s per MB on the test machine, the slowest linear shape we know.
-_SLOW_UNIT = '"api_key": "abc", '
+
+def _slow_line(mb: float) -> str:
+    """Every ~4 KB window is a genuine candidate for detect-secrets' plugins and no two
+    windows are alike (repeats are scanned once): about 2 s per MB, the slowest linear
+    shape we know. The values are placeholders, so the share itself passes."""
+    return "".join(f'"api_key": "example-{i:07d}", ' for i in range(int(mb * 1024 * 1024 / 29)))
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ _WORD_RUN = "secret_" * 15_000
 
 
 def _slow_notebook(workspace, mb: float) -> None:
-    text = _WORD_RUN + "\n" + _SLOW_UNIT * int(mb * 1024 * 1024 / len(_SLOW_UNIT))
+    text = _WORD_RUN + "\n" + _slow_line(mb)
     cells = [{
         "cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 1,
         "source": "print(config)",
