@@ -225,7 +225,7 @@ def test_a_question_in_the_chat_panel_is_answered_by_the_govlab_persona(hub, mod
     from tests.integration.test_browser import ARTIFACTS, sign_in
 
     answer_text = "엑셀 파일은 pd.read_excel로 읽습니다. 한 줄씩 설명해 드릴게요."
-    model_server.script([text(answer_text, chunks=8, delay=0.1)])
+    model_server.script([text(answer_text, chunks=8, delay=0.3)])  # streams for ~2 s
     path = chat(hub, "브라우저질문")
     sign_in(page, hub, USER)
     page.goto(f"{hub.url}/user/{USER}/lab/tree/{path}")
@@ -236,7 +236,10 @@ def test_a_question_in_the_chat_panel_is_answered_by_the_govlab_persona(hub, mod
     page.locator(".jp-chat-input-container, .jp-chat-widget").get_by_text("AI 도우미").first.wait_for(timeout=60_000)
     box.fill("엑셀 파일은 어떻게 읽나요?")
     box.press("Enter")
+    page.get_by_text("AI 도우미 답변 작성 중", exact=False).first.wait_for(timeout=30_000)  # Korean status
     page.get_by_text(answer_text).first.wait_for(timeout=60_000)
+    # Only the operator's model exists: no (English-only) model picker in the input bar.
+    assert page.locator(".jp-chat-input-container").get_by_text("Model", exact=True).count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "assistant-answer.png"))
     # The panel sent it to the default persona (ours): the Korean instructions went out.

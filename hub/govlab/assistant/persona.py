@@ -17,7 +17,7 @@ from jupyter_ai_jupyternaut.jupyternaut.jupyternaut import (
     JupyternautPersona,
     _extract_message_text,
 )
-from jupyter_ai_persona_manager import ModelConfiguration, ModelOption, PersonaDefaults
+from jupyter_ai_persona_manager import ModelConfiguration, PersonaDefaults
 from jupyterlab_chat.models import Message
 
 from . import attachments, failures
@@ -26,6 +26,13 @@ from .guard import GuardResult, Part, check_async, notice
 from .prompt import system_prompt
 
 PERSONA_NAME = "AI 도우미"
+# The chat shows "<persona name> <status>" while the persona works; jupyter-ai's
+# statuses are English literals, so they are given in Korean with English alongside.
+STATUS_KO = {
+    "is typing...": "답변 작성 중… / typing…",
+    "is thinking...": "생각 중… / thinking…",
+    "is running tools...": "도구 실행 중… / running tools…",
+}
 # Keys a lab user could set for a model in jupyter-ai's settings view: the endpoint
 # and the key come only from the operator (base_url, the lab's environment).
 _ENDPOINT_KEYS = ("api_base", "base_url", "api_key", "organization", "custom_llm_provider")
@@ -65,11 +72,14 @@ class GovlabPersona(JupyternautPersona):
             return cfg
         return GovlabPersona._seen_config or AssistantConfig()
 
+    def set_status(self, status: str = "is typing...") -> None:
+        super().set_status(STATUS_KO.get(status, status))
+
     # -- only the configured model ---------------------------------------------------
     def _build_model_configuration(self) -> ModelConfiguration:
-        model = self.assistant_config.model or self.config_manager.chat_model
-        options = [ModelOption(id=model, name=model)] if model else []
-        return ModelConfiguration(current=None, options=options, settings=[])
+        # No options: the chat input shows no model picker (an English-only control with
+        # a single entry); every request goes to the operator's model (_resolve_model).
+        return ModelConfiguration(current=None, options=[], settings=[])
 
     def _resolve_model(self) -> tuple[str | None, dict[str, Any]]:
         """The operator's model and endpoint, whatever the picker or settings say."""
