@@ -71,8 +71,7 @@ def main() -> None:
     server = ModelServer().start()
     server.default = text("첫 번째 토큰부터 스트리밍되는 답변입니다.", chunks=8)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = base_settings(Path(tmp) / "state", llm={
-            "model": f"openai/{server.model}", "base_url": server.url, "check_at_start": False})
+        settings = base_settings(Path(tmp) / "state", llm=server.llm_settings())
         hub = RunningHub(Path(tmp), settings)
         # Labs offer only the govlab persona; the baseline needs the stock one back.
         (Path(tmp) / "extra-config" / "60-bench-personas.py").write_text(

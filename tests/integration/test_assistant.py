@@ -35,14 +35,7 @@ def hub(tmp_path_factory, model_server_session):
     workdir = tmp_path_factory.mktemp("assistant-hub")
     settings = base_settings(
         workdir / "state",
-        llm={
-            "model": f"openai/{model_server_session.model}",
-            "base_url": model_server_session.url,
-            "api_key": {"env": "GOVLAB_TEST_MODEL_KEY"},
-            "check_at_start": False,
-            "instructions": INSTRUCTIONS,
-            "timeout": TIMEOUT,
-        },
+        llm=model_server_session.llm_settings("GOVLAB_TEST_MODEL_KEY", instructions=INSTRUCTIONS, timeout=TIMEOUT),
     )
     running = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": "sk-test-model-key-1234"})
     running.start()
@@ -259,8 +252,7 @@ def test_a_question_in_the_chat_panel_is_answered_by_the_govlab_persona(hub, mod
 def test_mask_mode_sends_the_message_with_the_number_masked(tmp_path, model_server):
     settings = base_settings(
         tmp_path / "state",
-        llm={"model": f"openai/{model_server.model}", "base_url": model_server.url,
-             "check_at_start": False, "privacy_guard": "mask", "timeout": TIMEOUT},
+        llm=model_server.llm_settings(privacy_guard="mask", timeout=TIMEOUT),
     )
     masked_hub = RunningHub(tmp_path, settings).start()
     try:

@@ -30,14 +30,7 @@ DONE = "작업을 마쳤습니다. (done)"
 def _hub(tmp_path_factory, server, policy: str) -> RunningHub:
     workdir = tmp_path_factory.mktemp(f"tools-{policy.replace('+', '-')}")
     settings = base_settings(workdir / "state")
-    settings["llm"] = {
-        "model": f"openai/{server.model}",
-        "base_url": server.url,
-        "api_key": {"env": "GOVLAB_TEST_MODEL_KEY"},
-        "check_at_start": False,
-        "tools": policy,
-        "timeout": 30,
-    }
+    settings["llm"] = server.llm_settings("GOVLAB_TEST_MODEL_KEY", tools=policy, timeout=30)
     hub = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": "sk-govlab-test"})
     hub.start()
     return hub

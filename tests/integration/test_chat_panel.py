@@ -29,12 +29,7 @@ def hub(tmp_path_factory, model_server_session):
     workdir = tmp_path_factory.mktemp("chat-panel-hub")
     settings = base_settings(
         workdir / "state",
-        llm={
-            "model": f"openai/{model_server_session.model}",
-            "base_url": model_server_session.url,
-            "api_key": {"env": "GOVLAB_TEST_MODEL_KEY"},
-            "check_at_start": False,
-        },
+        llm=model_server_session.llm_settings("GOVLAB_TEST_MODEL_KEY"),
     )
     running = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": MODEL_KEY})
     running.start()

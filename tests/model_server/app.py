@@ -242,6 +242,14 @@ class ModelServer:
         """The base URL clients configure (`llm.base_url`)."""
         return f"http://127.0.0.1:{self.port}/v1"
 
+    def llm_settings(self, key_env: str = "", **extra) -> dict:
+        """A settings file's `llm` section pointing a hub at this server (the key, when
+        asked for, read from the environment variable `key_env`)."""
+        llm = {"model": f"openai/{self.model}", "base_url": self.url, "check_at_start": False}
+        if key_env:
+            llm["api_key"] = {"env": key_env}
+        return {**llm, **extra}
+
     @property
     def running(self) -> bool:
         return self._httpd is not None

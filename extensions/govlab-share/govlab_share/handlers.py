@@ -166,7 +166,7 @@ def chats_removed(record: dict | None, chats: list[str], remove: list[str]) -> S
     # Older records name chats by repository path: compare those by repository path too.
     kept |= {bundle_mod.chat_repo_path(c) for c in kept}
     confirmed |= {bundle_mod.chat_repo_path(c) for c in confirmed}
-    dropped = [c for c in shared_chats(record, list(kept)) if c not in kept and c not in confirmed]
+    dropped = [c for c in shared_chats(record, chats) if c not in kept and c not in confirmed]
     if not dropped:
         return None
     names = ", ".join(PurePosixPath(c).stem for c in dropped)

@@ -138,31 +138,28 @@ def list_shared(gl: gitlab.Gitlab, topic: str, namespaces: tuple[str, ...], *,
         raise _unavailable(e) from None
 
 
-def project(gl: gitlab.Gitlab, path: str) -> dict | None:
-    """One project's attributes by `group/project` path; None when the token cannot see it."""
+def _get_or_none(gl: gitlab.Gitlab, path: str, **kwargs):
+    """GET an API path; None on 404, GitLabUnavailable on any other failure."""
     try:
-        return gl.http_get(f"/projects/{quote(path, safe='')}")
+        return gl.http_get(path, **kwargs)
     except GitlabError as e:
         if e.response_code == 404:
             return None
         raise _unavailable(e) from None
     except requests.RequestException as e:
         raise _unavailable(e) from None
+
+
+def project(gl: gitlab.Gitlab, path: str) -> dict | None:
+    """One project's attributes by `group/project` path; None when the token cannot see it."""
+    return _get_or_none(gl, f"/projects/{quote(path, safe='')}")
 
 
 def raw_file(gl: gitlab.Gitlab, project_id: int, path: str, ref: str) -> bytes | None:
     """A file's bytes on `ref`, None when it does not exist."""
-    try:
-        return gl.http_get(
-            f"/projects/{project_id}/repository/files/{quote(path, safe='')}/raw",
-            query_data={"ref": ref}, raw=True,
-        ).content
-    except GitlabError as e:
-        if e.response_code == 404:
-            return None
-        raise _unavailable(e) from None
-    except requests.RequestException as e:
-        raise _unavailable(e) from None
+    resp = _get_or_none(gl, f"/projects/{project_id}/repository/files/{quote(path, safe='')}/raw",
+                        query_data={"ref": ref}, raw=True)
+    return None if resp is None else resp.content
 
 
 def details(gl: gitlab.Gitlab, entry: Entry) -> Details:
