@@ -11,9 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__, k8svalues, llmcheck, settings
+from . import __version__, handoff, k8svalues, llmcheck, localaccess, localusers, settings
+from .accounts import messages as account_messages
 from .hubconfig import build_hub_config
-from .hubsetup import PACKAGED_JUPYTERHUB_CONFIG, runtime_for
+from .hubsetup import PACKAGED_JUPYTERHUB_CONFIG, plain_http_warning, runtime_for
 from .labconfig import lab_server_config
 from .workshop import cli as workshop_cli
 
@@ -68,9 +69,12 @@ def cmd_check_config(args) -> int:
         )
         return 0
     print(json.dumps(resolved_config(loaded), indent=2, ensure_ascii=False, default=_jsonable))
-    warning = llmcheck.probe(loaded)
-    if warning:
-        print(f"WARNING: {warning}", file=sys.stderr)
+    for warning in (plain_http_warning(loaded), llmcheck.probe(loaded)):
+        if warning:
+            print(f"WARNING: {warning}", file=sys.stderr)
+    # What `govlab start` would refuse when run by this user (check-config may run as another).
+    for key, message in settings.local_mode_problems(loaded.settings, running_as_root=os.geteuid() == 0):
+        print(f"WARNING: {key}: {message}", file=sys.stderr)
     print(f"OK: {loaded.source} is valid.", file=sys.stderr)
     return 0
 
@@ -96,7 +100,19 @@ def cmd_start(args) -> int:
             file=sys.stderr,
         )
         return 2
-    env = dict(os.environ, GOVLAB_SETTINGS=str(loaded.source))
+    refused = settings.local_mode_problems(settings_, running_as_root=os.geteuid() == 0)
+    if settings_.mode == "local":
+        refused += handoff.loose_secret_files(settings_, loaded.source.parent)
+    if refused:
+        print(str(settings.SettingsError(str(loaded.source), refused)), file=sys.stderr)
+        return 2
+    if args.allow_lab_python and settings_.mode == "local" and os.geteuid() == 0:
+        _allow_lab_python()
+    # Secrets leave the environment here: the hub gets them through a pipe, so neither
+    # its /proc/<pid>/environ nor the proxy's (a copy of the hub's) holds them.
+    env, secret_values = handoff.split_environ(os.environ, handoff.secret_env_names(settings_))
+    env[settings.SETTINGS_ENV] = str(loaded.source)
+    env[handoff.FD_ENV] = str(handoff.send(secret_values))
     print(f"govlab {__version__}: starting JupyterHub ({settings_.mode} mode) with {loaded.source}")
     print(f"  주소 / address: {settings_.hub.address}/")
     if settings_.auth.method == "shared-password":
@@ -104,6 +120,15 @@ def cmd_start(args) -> int:
         print(
             "  로그인 / sign in: 아무 사용자 이름(영문 소문자, 숫자, - _ .)과 사용자 비밀번호 "
             "/ any user name (a-z 0-9 - _ .) with the user password"
+        )
+        print(f"  관리자 / admins: {admins} (관리자 비밀번호 / with the admin password)")
+        if loaded.secrets.user_password:
+            print(account_messages.SHARED_PASSWORD_WARNING, file=sys.stderr)
+    elif settings_.auth.method == "accounts":
+        admins = ", ".join(settings_.auth.admin_users) or "-"
+        print(
+            "  로그인 / sign in: 각자의 계정 (이용 신청 후 관리자 승인) "
+            f"/ own accounts (apply, an admin approves at {settings_.hub.address}/hub/authorize)"
         )
         print(f"  관리자 / admins: {admins} (관리자 비밀번호 / with the admin password)")
     else:
@@ -118,6 +143,19 @@ def cmd_start(args) -> int:
         *args.jupyterhub_args,
     ]
     os.execve(sys.executable, argv, env)
+
+
+def _allow_lab_python() -> None:
+    try:
+        changed = localaccess.allow_lab_group_python(sys.executable)
+    except (OSError, RuntimeError) as e:
+        print(f"govlab start: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for directory in changed:
+        print(
+            f"  {directory}: 실험실 사용자 그룹({localusers.LAB_GROUP})이 통과만 할 수 있게 했습니다 "
+            f"/ the lab users' group may now pass through (execute only, ACL)"
+        )
 
 
 def _k8s_values_or_exit(loaded: settings.LoadedSettings) -> dict:
@@ -156,6 +194,12 @@ def parser() -> argparse.ArgumentParser:
     start = sub.add_parser("start", help="validate the settings and run JupyterHub")
     start.add_argument("--config", help=f"settings file (default: ${settings.SETTINGS_ENV} or config/govlab.yaml)")
     start.add_argument("--jupyterhub-config", default=PACKAGED_JUPYTERHUB_CONFIG, type=Path, help=argparse.SUPPRESS)
+    start.add_argument(
+        "--allow-lab-python",
+        action="store_true",
+        help="mode local as root: let the officials' system users pass through the directories "
+        "above govlab's Python (an ACL entry, execute only) instead of refusing to start",
+    )
     start.add_argument("jupyterhub_args", nargs=argparse.REMAINDER, help="passed on to jupyterhub")
     start.set_defaults(func=cmd_start)
 

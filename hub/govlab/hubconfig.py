@@ -13,13 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .labconfig import lab_environment, lab_server_config
+from .labconfig import SHARE_SERVICE, lab_environment, lab_server_config, share_service_role
 from .labimage import LAB_CMD, LAB_CONFIG_ENV, LAB_GID, LAB_UID
-from .settings import GALLERY_SERVICE, USERNAME_RE, LoadedSettings
+from .settings import CHART_MODES, GALLERY_SERVICE, LOCAL_HOMES_DEFAULT, USERNAME_RE, AccountsSettings, LoadedSettings
+from .shareservice.config import CONFIG_ENV as SHARE_CONFIG_ENV
+from .shareservice.config import TOKEN_ENV as SHARE_TOKEN_ENV
 from .workshop.seats import seat_dir
 
 CULLER_SERVICE = "idle-culler"
 AUTHENTICATOR = "govlab.auth.GovlabPasswordAuthenticator"
+ACCOUNTS_AUTHENTICATOR = "govlab.auth.GovlabAccountsAuthenticator"
+HUB_TEMPLATES = str(Path(__file__).with_name("templates"))
 GITLAB_AUTHENTICATOR = "govlab.gitlab_auth.GovlabGitLabOAuthenticator"
 # Shown by the hub when a GitLab account signs in but is not allowed (Korean first).
 GITLAB_REFUSED_MESSAGE = (
@@ -80,16 +84,19 @@ def starter_dirs(loaded: LoadedSettings) -> dict[str, str]:
     return out
 
 
-def auth_state_roles() -> list[dict[str, Any]]:
-    """Roles that let a lab read its own user's auth_state (the fresh GitLab token).
+def auth_state_roles(lab_reads_auth_state: bool = False) -> list[dict[str, Any]]:
+    """Roles around the official's auth_state (their GitLab access and refresh tokens).
 
-    The server token only receives scopes its user holds, so both the user role and
-    the server role get `admin:auth_state!user` (users can then read their own
-    auth_state too; it holds nothing but their own tokens).
+    Users may read their own auth_state (the gallery reads it with the browser's token
+    for the gallery). A lab's server token gets it only where no share service runs
+    (`lab_reads_auth_state`: the Kubernetes chart); elsewhere the lab asks the share
+    service, which hands out the access token alone (the server token only receives
+    scopes its user holds, so both roles would need it).
     """
+    server = ["users:activity!user", "access:servers!server"]
     return [
         {"name": "user", "scopes": ["self", "admin:auth_state!user"]},
-        {"name": "server", "scopes": ["users:activity!user", "access:servers!server", "admin:auth_state!user"]},
+        {"name": "server", "scopes": server + (["admin:auth_state!user"] if lab_reads_auth_state else [])},
     ]
 
 
@@ -154,8 +161,36 @@ def proxy_traits(loaded: LoadedSettings, runtime: Runtime) -> dict[str, Any]:
         return {"api_url": hub.proxy_api_url, "should_start": False}
     return {
         "api_url": hub.proxy_api_url,
-        "command": list(runtime.proxy_command),
+        # Through govlab.proxyexec: the proxy gets its own token, not the hub's environment.
+        "command": [runtime.python, "-m", "govlab.proxyexec", *runtime.proxy_command],
         "pid_file": str(loaded.state_dir / "jupyterhub-proxy.pid"),
+    }
+
+
+def accounts_auth(loaded: LoadedSettings, common: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """auth.method: accounts - officials apply, admins approve, each has a password."""
+    accounts = loaded.settings.auth.accounts or AccountsSettings()
+    traits: dict[str, Any] = {
+        "minimum_password_length": accounts.min_password_length,
+        "check_common_password": True,
+        "allowed_failed_logins": accounts.max_failed_logins,
+        "seconds_before_next_try": accounts.lockout_seconds,
+        "ask_email_on_signup": True,
+        # Every application waits for an admin; no e-mail self-approval, no 2FA secret shown.
+        "open_signup": False,
+        "allow_self_approval_for": None,
+        "allow_2fa": False,
+        # Workshop seats keep their one-time passwords (hashes in the seat files).
+        "seat_dir": str(seat_dir(loaded.state_dir)),
+        "seat_names": {s for w in loaded.settings.workshops if w.generated for s in w.seat_names},
+    }
+    if loaded.secrets.admin_password:
+        traits["admin_password"] = loaded.secrets.admin_password.get_secret_value()
+    return {
+        # govlab's Korean pages (login, 이용 신청, approval, password) over JupyterHub's.
+        "JupyterHub": {"authenticator_class": ACCOUNTS_AUTHENTICATOR, "template_paths": [HUB_TEMPLATES]},
+        "Authenticator": common,
+        "GovlabAccountsAuthenticator": traits,
     }
 
 
@@ -178,6 +213,8 @@ def auth_section(loaded: LoadedSettings, gitlab_class: str = "gitlab") -> dict[s
     elif not gitlab_groups:
         # allow_all overrides every other rule, allowed GitLab groups included.
         common["allow_all"] = True
+    if auth.method == "accounts":
+        return accounts_auth(loaded, common)
     if auth.method == "shared-password":
         shared: dict[str, Any] = {}
         if secrets.user_password:
@@ -209,7 +246,7 @@ def auth_section(loaded: LoadedSettings, gitlab_class: str = "gitlab") -> dict[s
             # The lab fetches the official's fresh GitLab token right before each
             # share (GET /hub/api/users/<name>): its server token must read that
             # user's auth_state.
-            "load_roles": auth_state_roles(),
+            "load_roles": auth_state_roles(lab_reads_auth_state=loaded.settings.mode in CHART_MODES),
         },
         "Authenticator": {
             **common,
@@ -246,24 +283,45 @@ def spawner_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[
         "cpu_limit": settings.limits.cpu,
     }
     if settings.mode == "local":
-        env = lab_environment(loaded, lab_config_dir=runtime.lab_config_dir)
-        env.update(runtime.extra_env)
-        return {
-            "JupyterHub": {"spawner_class": "simple"},
-            "Spawner": {
-                **spawner,
-                "cmd": [_bin(runtime, "jupyterhub-singleuser")],
-                # Local processes run as the hub's user; jupyter_server refuses root without this.
-                "args": ["--allow-root"] if runtime.running_as_root else [],
-                "environment": env,
-            },
-            "SimpleLocalProcessSpawner": {
-                "home_dir_template": str(loaded.state_dir / "home" / "{username}"),
-            },
-        }
+        return local_spawner_section(loaded, runtime, spawner)
     if settings.mode in CONTAINER_SPAWNERS:
         return container_spawner_section(loaded, runtime, spawner)
     raise ValueError(f"mode {settings.mode!r} has no spawner in this version")
+
+
+# Read by every local lab: loads $GOVLAB_LAB_CONFIG (the state dir is the hub's only).
+LOCAL_LAB_CONFIG_LOADER = str(Path(__file__).with_name("labenv"))
+LOCAL_SPAWNER = "govlab.spawners.GovlabLocalSpawner"
+
+
+def local_homes(loaded: LoadedSettings, runtime: Runtime) -> str:
+    homes = loaded.settings.local.homes
+    if homes:
+        return homes
+    return LOCAL_HOMES_DEFAULT if runtime.running_as_root else str(loaded.state_dir / "home")
+
+
+def local_spawner_section(
+    loaded: LoadedSettings, runtime: Runtime, spawner: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Mode local: as root, each official's lab as their own system user; without root
+    (local.trusted_group only) as the hub's user. Never as root (no --allow-root)."""
+    env = lab_environment(loaded, lab_config_dir=LOCAL_LAB_CONFIG_LOADER)
+    env[LAB_CONFIG_ENV] = json.dumps(lab_server_config(loaded), ensure_ascii=False, sort_keys=True)
+    env.update(runtime.extra_env)
+    common = {**spawner, "cmd": [_bin(runtime, "jupyterhub-singleuser")], "args": [], "environment": env}
+    homes = local_homes(loaded, runtime)
+    if runtime.running_as_root:
+        return {
+            "JupyterHub": {"spawner_class": LOCAL_SPAWNER},
+            "Spawner": common,
+            "GovlabLocalSpawner": {"homes": homes},
+        }
+    return {
+        "JupyterHub": {"spawner_class": "simple"},
+        "Spawner": common,
+        "SimpleLocalProcessSpawner": {"home_dir_template": f"{homes}/{{username}}"},
+    }
 
 
 CONTAINER_SPAWNERS = {
@@ -434,6 +492,61 @@ def gallery_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[
     }
 
 
+SHARE_ACCESS_SCOPE = f"access:services!service={SHARE_SERVICE}"
+# The share service reads an official's auth_state (GitLab sign-in): the least that works.
+SHARE_SERVICE_SCOPES = ["admin:auth_state", "read:users:name"]
+
+
+def share_service_config(loaded: LoadedSettings) -> dict[str, Any]:
+    """What the share service needs to know (no secrets): JSON in its environment."""
+    settings = loaded.settings
+    role = share_service_role(loaded)
+    return {
+        # GovlabShare traits: the service commits as a lab would.
+        "share": {
+            "gitlab_url": settings.sharing.gitlab_url,
+            "namespace": settings.sharing.namespace,
+            "gallery_topic": settings.gallery.topic,
+        },
+        "owners_path": str(loaded.state_dir / "share-service" / "owners.json"),
+        "publish": role == "publish",
+        "user_tokens": role == "tokens",
+    }
+
+
+def share_service_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
+    """The share service: a hub-managed service holding the shared GitLab token (or
+    reading officials' auth_state), reached by labs with their own API token."""
+    role = share_service_role(loaded)
+    if not role:
+        return {}
+    env = {SHARE_CONFIG_ENV: json.dumps(share_service_config(loaded), ensure_ascii=False)}
+    if role == "publish":
+        # The environment of a managed service lives in the hub's memory only.
+        env[SHARE_TOKEN_ENV] = loaded.secrets.sharing_token.get_secret_value()
+    service = {
+        "name": SHARE_SERVICE,
+        "url": loaded.settings.sharing.service_bind_url,
+        "command": [runtime.python, "-m", "govlab.shareservice"],
+        "environment": env,
+        "display": False,
+    }
+    roles: list[dict[str, Any]] = [
+        # A lab calls the service with its own API token (the user holds it too: a
+        # server token only receives scopes its user holds).
+        {"name": "server", "scopes": SERVER_DEFAULT_SCOPES + [SHARE_ACCESS_SCOPE]},
+    ]
+    if role == "tokens":
+        roles.append({
+            "name": "govlab-share-service",
+            "description": "Reads officials' GitLab access tokens for their labs",
+            "scopes": SHARE_SERVICE_SCOPES,
+            "services": [SHARE_SERVICE],
+        })
+    return {"JupyterHub": {"services": [service], "extra_user_scopes": [SHARE_ACCESS_SCOPE],
+                           "load_roles": roles}}
+
+
 def fold_user_scopes(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """A `user` role in load_roles replaces the default one, and JupyterHub then drops
     extra_user_scopes: fold them into that role so both settings hold."""
@@ -486,4 +599,5 @@ def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict
         culler_section(loaded, runtime),
         workshop_section(loaded),
         gallery_section(loaded, runtime),
+        share_service_section(loaded, runtime),
     )))

@@ -13,7 +13,8 @@ from urllib.parse import urlparse
 
 from .assistant.config import CONFIG_SECTION as ASSISTANT_SECTION
 from .assistant.config import PERSONA_ID, AssistantConfig
-from .settings import GALLERY_SERVICE, LoadedSettings
+from .settings import CHART_MODES, GALLERY_SERVICE, LoadedSettings
+from .shareservice import SERVICE_NAME as SHARE_SERVICE
 
 # The govlab persona (govlab.assistant.persona, registered in pyproject.toml): every
 # chat's default, so officials' messages pass its privacy guard.
@@ -84,6 +85,58 @@ def gallery_notify_url(loaded: LoadedSettings) -> str:
     return f"{base.rstrip('/')}/services/{GALLERY_SERVICE}/api/refresh"
 
 
+def share_service_role(loaded: LoadedSettings) -> str:
+    """What the hub's share service does for labs: "publish" (a shared token: it commits
+    for them), "tokens" (GitLab sign-in: it hands out each official's short-lived access
+    token), or "" (no service: sharing off, or the Kubernetes chart, whose hub image
+    runs no govlab service; there the lab still holds what it used to)."""
+    settings = loaded.settings
+    if not settings.sharing.gitlab_url or settings.mode in CHART_MODES:
+        return ""
+    if settings.auth.method == "gitlab":
+        return "tokens"
+    return "publish" if loaded.secrets.sharing_token else ""
+
+
+def share_service_url(loaded: LoadedSettings) -> str:
+    """The share service's prefix as a lab reaches it: directly where the lab shares the
+    hub's network or the bind address names a host on the labs' network, else through
+    the hub's proxy (as gallery_notify_url)."""
+    settings = loaded.settings
+    bind = settings.sharing.service_bind_url
+    same_machine = settings.mode == "local" or (settings.mode == "docker" and settings.docker.network == "host")
+    reachable = same_machine or (urlparse(bind).hostname or "") not in LOOPBACK_HOSTS
+    base = bind if reachable else settings.hub.address
+    return f"{base.rstrip('/')}/services/{SHARE_SERVICE}"
+
+
+def _token_source(loaded: LoadedSettings) -> str:
+    role = share_service_role(loaded)
+    if role == "publish":
+        return "service"
+    return "hub" if loaded.settings.auth.method == "gitlab" else "env"
+
+
+# Lab server extensions turned off in every lab:
+# - jupyter_server_mcp: jupyter-ai's MCP server answers anyone on its port without a
+#   token (another official's kernel ran cells through it). Nothing of ours uses it: the
+#   govlab persona never offers MCP tools (govlab.assistant.tools).
+# - nbgitpuller: its /git-pull pulls on a plain GET into any folder; govlab_share's
+#   /git-pull replaces it (a confirmation page, checked folder and repository).
+LAB_EXTENSIONS_OFF = {"jupyter_server_mcp": False, "nbgitpuller": False}
+
+
+def pull_allowed_urls(loaded: LoadedSettings) -> list[str]:
+    """Where git-pull links may pull from, besides sharing.gitlab_url (the lab adds it):
+    sharing.pull_hosts and the host of every workshop's materials_repo."""
+    urls = list(loaded.settings.sharing.pull_hosts)
+    for w in loaded.settings.workshops:
+        if w.materials_repo:
+            parts = urlparse(w.materials_repo)
+            urls.append(f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}")
+    return list(dict.fromkeys(urls))
+
+
 def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
     """The jupyter_server config every lab gets (no secrets)."""
     settings = loaded.settings
@@ -94,7 +147,10 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
         # they send the official's code and data to outside services and need their
         # own keys. Off in a government lab; it also shortens every lab's start.
         "ServerApp": {
-            "jpserver_extensions": {"jupyter_ai_acp_client": False},
+            # govlab.assistant.chat_open: an unreadable .chat file is kept aside before
+            # jupyterlab-chat opens it (otherwise the chat cannot be opened).
+            "jpserver_extensions": {"jupyter_ai_acp_client": False, "govlab.assistant.chat_open": True,
+                                    **LAB_EXTENSIONS_OFF},
             # The hub routes to the port it assigned: a lab that cannot bind it must fail,
             # not quietly listen elsewhere while the proxy sends its official to another lab.
             "port_retries": 0,
@@ -106,7 +162,16 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
             # selection to it, at llm.base_url).
             "allowed_models": [model_id(loaded)],
         },
-        "PersonaManager": {"default_persona_id": GOVLAB_PERSONA_ID},
+        # No MCP server: jupyter_server_mcp is off (LAB_EXTENSIONS_OFF), so nothing listens
+        # for it and no persona connects to port 3001, where another lab's code could answer.
+        "PersonaManager": {"default_persona_id": GOVLAB_PERSONA_ID, "builtin_mcp_servers": []},
+        # git-pull links (govlab_share.gitpull): where they may pull from.
+        "GovlabGitPull": {"allowed_urls": pull_allowed_urls(loaded)},
+        # Kernels listen on loopback TCP ports that every local user (and, on a host
+        # network, every lab) can reach; their IOPub socket hands a kernel's outputs to any
+        # subscriber. CurveZMQ (keys in the 0600 connection file) closes that; a kernel
+        # whose kernelspec cannot do it does not start.
+        "KernelManager": {"transport_encryption": "required"},
         # Only the govlab persona is offered: no chat reaches the model unguarded.
         "PersonaManagerExtension": {"persona_manager_class": PERSONA_MANAGER_CLASS},
         ASSISTANT_SECTION: assistant_config(loaded).to_dict(),
@@ -121,7 +186,10 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
             "gallery_notify_url": gallery_notify_url(loaded),
             "gallery_topic": settings.gallery.topic,  # the gallery finds shares by it
             "ai_model": settings.llm.model,
-            "token_source": "hub" if settings.auth.method == "gitlab" else "env",
+            "token_source": _token_source(loaded),
+            # The hub's share service: commits with the shared token ("service") or
+            # hands out the official's GitLab token ("hub"); empty: none (the chart).
+            "service_url": share_service_url(loaded) if share_service_role(loaded) else "",
         },
     }
 
@@ -144,6 +212,8 @@ def lab_environment(loaded: LoadedSettings, lab_config_dir: str) -> dict[str, st
         # Any OpenAI-style model id litellm resolves in the lab goes to the operator's
         # endpoint, never to a public API (the persona pins its own requests too).
         env["OPENAI_BASE_URL"] = env["OPENAI_API_BASE"] = settings.llm.base_url
-    if secrets.sharing_token and settings.auth.method != "gitlab":
+    if secrets.sharing_token and settings.auth.method != "gitlab" and not share_service_role(loaded):
+        # Only where no share service runs (the Kubernetes chart): elsewhere the shared
+        # token stays in the hub's service and no lab process ever sees it.
         env["GOVLAB_GITLAB_TOKEN"] = secrets.sharing_token.get_secret_value()
     return env

@@ -155,8 +155,24 @@ class HubSettings(_Section):
 
 
 class SharedPasswordSettings(_Section):
+    # One password for every official: whoever knows it signs in as anyone. Only with
+    # trusted_trial: true (a trial among people who trust each other); a warning at start.
     user_password: SecretRef | None = None
     admin_password: SecretRef | None = None
+    trusted_trial: bool = False
+
+
+class AccountsSettings(_Section):
+    """auth.method: accounts - each official applies (이용 신청), an admin approves,
+    the official signs in with their own password (jupyterhub-nativeauthenticator)."""
+
+    # The auth.admin_users sign in with this password; nobody can apply for their names.
+    admin_password: SecretRef | None = None
+    # Officials' passwords: at least this long, and never one of the common passwords.
+    min_password_length: int = Field(10, ge=8, le=64)
+    # After this many failed sign-ins in a row a name is locked for lockout_seconds.
+    max_failed_logins: int = Field(5, ge=1, le=100)
+    lockout_seconds: int = Field(600, ge=1, le=86400)
 
 
 class GitLabAuthSettings(_Section):
@@ -191,12 +207,14 @@ class GitLabAuthSettings(_Section):
 
 
 class AuthSettings(_Section):
-    method: Literal["shared-password", "gitlab"] = "shared-password"
+    method: Literal["shared-password", "gitlab", "accounts"] = "shared-password"
     admin_users: list[str] = []
-    # Empty: anyone who knows the password (shared-password) or passes GitLab's checks.
+    # Empty: anyone who knows the password (shared-password), passes GitLab's checks or
+    # whose application an admin approved (accounts).
     allowed_users: list[str] = []
     shared_password: SharedPasswordSettings = SharedPasswordSettings()
     gitlab: GitLabAuthSettings | None = None
+    accounts: AccountsSettings | None = None
 
     @field_validator("admin_users", "allowed_users")
     @classmethod
@@ -212,6 +230,13 @@ class AuthSettings(_Section):
     def _method_section(self) -> "AuthSettings":
         if self.method == "gitlab" and self.gitlab is None:
             raise ValueError("method is 'gitlab' but the `auth.gitlab` section is missing")
+        if self.accounts is not None and self.method != "accounts":
+            raise ValueError("`auth.accounts` is only used with `method: accounts`: set the method, or remove the section")
+        if self.method == "accounts" and self.shared_password != SharedPasswordSettings():
+            raise ValueError(
+                "method is 'accounts': remove `auth.shared_password` (officials have their own "
+                "passwords; the admin password is `auth.accounts.admin_password`)"
+            )
         return self
 
 
@@ -312,9 +337,34 @@ class SharingSettings(_Section):
     namespace: str = ""
     default_visibility: Literal["private", "internal", "public"] = "private"
     agency: str = ""
-    # Local sign-in only: a personal access token. With GitLab sign-in the lab
-    # asks the hub for the signed-in user's fresh OAuth token instead.
+    # Local sign-in only: a personal access token. It stays in the hub's share
+    # service (govlab-share), which commits for the labs; no lab ever holds it.
+    # With GitLab sign-in each official's own short-lived OAuth token is used.
     token: SecretRef | None = None
+    # Where the share service listens; labs reach it there (or through the proxy).
+    service_bind_url: str = "http://127.0.0.1:8094"
+    # Besides gitlab_url (and workshops' materials_repo hosts), where "git-pull" links
+    # may pull from: https base URLs, e.g. https://git.example.go.kr/edu.
+    pull_hosts: list[str] = []
+
+    @field_validator("pull_hosts")
+    @classmethod
+    def _pull_hosts(cls, v: list[str]) -> list[str]:
+        bad = [u for u in v if not re.match(r"^https://[A-Za-z0-9.\-]{1,253}(:\d{1,5})?(/[^\s?#@]{0,500})?$", u)]
+        if bad:
+            raise ValueError(f"{bad}: each entry must be an https base URL such as https://git.example.go.kr/edu")
+        return [u.rstrip("/") for u in v]
+
+    @field_validator("service_bind_url")
+    @classmethod
+    def _service_bind_url(cls, v: str) -> str:
+        m = re.match(r"^http://([^/:\s]+):(\d{2,5})/?$", v)
+        if not m or m.group(1) in ("0.0.0.0", "::"):
+            raise ValueError(
+                "must be http://HOST:PORT that the hub's proxy can reach, e.g. http://127.0.0.1:8094 "
+                "(one machine) or http://hub:8094 (the hub's container)"
+            )
+        return v.rstrip("/")
 
 
 GALLERY_SERVICE = "gallery"  # the JupyterHub service name: /services/gallery/
@@ -382,6 +432,43 @@ class GallerySettings(_Section):
 
 DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")
+
+
+class LocalSettings(_Section):
+    """mode: local - labs as local processes (govlab.spawners.GovlabLocalSpawner)."""
+
+    # Hub as root: each official's lab runs as their own system user (govlab-<name>)
+    # with a 0700 home here. Empty: /home/govlab as root, <state_dir>/home otherwise.
+    homes: str = ""
+    # Without root every lab runs as the hub's user: officials can read each other's
+    # files and the hub's secrets. Only for a group that trusts each other, said here.
+    trusted_group: bool = False
+
+    @field_validator("homes")
+    @classmethod
+    def _homes(cls, v: str) -> str:
+        if v and not v.startswith("/"):
+            raise ValueError("must be an absolute directory such as /home/govlab")
+        return v.rstrip("/") or v
+
+
+# Default parent of the officials' homes when the hub runs as root.
+LOCAL_HOMES_DEFAULT = "/home/govlab"
+
+
+def local_mode_problems(settings: "Settings", running_as_root: bool) -> list[tuple[str, str]]:
+    """Local mode without root gives no boundary between officials: only when said so."""
+    if settings.mode != "local" or running_as_root or settings.local.trusted_group:
+        return []
+    return [
+        (
+            "local.trusted_group",
+            "the hub does not run as root, so every lab would run as the hub's user and "
+            "officials could read each other's files and the hub's secrets: run `govlab start` "
+            "as root (each official gets a system user), use mode: docker, or set "
+            "`local: {trusted_group: true}` if every official may see everything",
+        )
+    ]
 
 
 class DockerSettings(_Section):
@@ -625,6 +712,7 @@ class Settings(_Section):
     culling: CullingSettings = CullingSettings()
     sharing: SharingSettings = SharingSettings()
     gallery: GallerySettings = GallerySettings()
+    local: LocalSettings = LocalSettings()
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     workshops: list[WorkshopSettings] = []
@@ -660,6 +748,7 @@ class LoadedSettings(BaseModel):
 _SECRET_FIELDS = (
     ("auth.shared_password.user_password", "user_password", 8),
     ("auth.shared_password.admin_password", "admin_password", 32),
+    ("auth.accounts.admin_password", "admin_password", 32),
     ("auth.gitlab.client_secret", "gitlab_client_secret", 1),
     ("llm.api_key", "llm_api_key", 1),
     ("sharing.token", "sharing_token", 1),
@@ -773,6 +862,23 @@ def check_consistency(
             problems.append(
                 ("auth.shared_password.admin_password", "must differ from user_password")
             )
+        if secrets.user_password and not settings.auth.shared_password.trusted_trial:
+            problems.append(
+                (
+                    "auth.shared_password.trusted_trial",
+                    "user_password lets whoever knows it sign in as any official: use "
+                    "`auth.method: accounts` (each official applies and has their own password), "
+                    "or, for a trial among people who trust each other, set `trusted_trial: true`",
+                )
+            )
+    if settings.auth.method == "accounts" and settings.auth.admin_users and not secrets.admin_password:
+        problems.append(
+            (
+                "auth.accounts.admin_password",
+                "admin_users are listed but no admin password is set: set "
+                "`admin_password: {env: GOVLAB_ADMIN_PASSWORD}` (32+ characters)",
+            )
+        )
     if settings.llm.base_url and not settings.llm.model:
         problems.append(("llm.model", "base_url is set but no model: name the model, e.g. openai/<name>"))
     problems += _workshop_problems(settings)
@@ -862,7 +968,7 @@ def _workshop_problems(settings: Settings) -> list[tuple[str, str]]:
     for seat, cohort in seat_owner.items():
         if seat in trainers:
             problems.append(("workshops", f"{seat} is a trainer and a seat of cohort '{cohort}'"))
-    if settings.auth.method != "shared-password":
+    if settings.auth.method == "gitlab":
         for i, w in enumerate(settings.workshops):
             if w.generated:
                 problems.append((f"workshops.{i}.seats", "generated seats sign in with passwords: with GitLab sign-in list existing accounts in `members` instead"))
@@ -877,6 +983,8 @@ def _kubernetes_problems(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("hub.public_url", "kubernetes mode needs the address officials use, e.g. https://lab.example.go.kr"))
     if hub.db_url.startswith("sqlite"):
         problems.append(("hub.db_url", "the chart keeps SQLite on its own volume: leave db_url empty, or use postgresql://"))
+    if settings.auth.method == "accounts":
+        problems.append(("auth.method", "accounts needs govlab's pages in the hub, which the chart's hub image does not have: use gitlab"))
     if hub.external_proxy:
         problems.append(("hub.external_proxy", "the chart runs its own proxy: remove the key"))
     if hub.extra_config_dir:

@@ -1,4 +1,8 @@
-"""The container spawners: dockerspawner's, plus what govlab's deployments need.
+"""govlab's spawners: the local one (a system user per official) and dockerspawner's.
+
+GovlabLocalSpawner (mode local, hub as root) runs each official's lab as their own
+system user (govlab.localusers), never as root.
+
 
 Everything configurable stays a dockerspawner trait (set by govlab.hubconfig); these
 classes only add behaviour that no trait gives:
@@ -10,8 +14,16 @@ classes only add behaviour that no trait gives:
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
+
 from docker.types import Mount
 from dockerspawner import DockerSpawner, SwarmSpawner
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Unicode
+
+from . import localusers
 
 LOOPBACK = "127.0.0.1"
 
@@ -51,3 +63,68 @@ class GovlabSwarmSpawner(_HostNetworkRouting, SwarmSpawner):
                     )
                 )
         return mounts
+
+
+class GovlabLocalSpawner(LocalProcessSpawner):
+    """One process per official, run as the official's own system user (hub as root).
+
+    The user and its 0700 home are made on the first spawn, before the pre-spawn hooks
+    (the workshop hand-out copies into that home). The process drops to that user before
+    exec and refuses to run if it is still uid 0.
+    """
+
+    homes = Unicode("", config=True, help="Directory holding each official's home (0711).")
+    lab_group = Unicode(localusers.LAB_GROUP, config=True, help="Group every lab user is in.")
+    shell = Unicode("/bin/bash", config=True, help="$SHELL of the lab (its terminals).")
+
+    _lab_user: localusers.LabUser | None = None
+
+    @property
+    def home_dir(self) -> str:
+        return str(Path(self.homes) / localusers.system_name(self.user.name))
+
+    def _ensure_user(self) -> localusers.LabUser:
+        self._lab_user = localusers.ensure_user(self.user.name, Path(self.homes), self.lab_group)
+        return self._lab_user
+
+    async def run_pre_spawn_hook(self):
+        user = await asyncio.to_thread(self._ensure_user)
+        self.log.info("govlab: %s runs as system user %s (uid %d)", self.user.name, user.name, user.uid)
+        result = super().run_pre_spawn_hook()
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            result = await result
+        return result
+
+    async def start(self):
+        if self._lab_user is None:  # a hub without pre-spawn hook still gets its user
+            await asyncio.to_thread(self._ensure_user)
+        return await super().start()
+
+    def make_preexec_fn(self, name):
+        user = self._lab_user
+        if user is None or user.uid == 0 or user.gid == 0:
+            raise localusers.LocalUserError(f"no unprivileged system user for {name}: a lab never runs as root")
+        gids = os.getgrouplist(user.name, user.gid)
+        home = str(user.home)
+
+        def preexec():
+            os.setgroups(gids)
+            os.setgid(user.gid)
+            os.setuid(user.uid)
+            # A lab that kept root (a failed setuid) must not start at all.
+            if 0 in (os.getuid(), os.geteuid(), os.getgid(), os.getegid()):
+                raise SystemExit("govlab: refusing to run a lab as root")
+            os.chdir(home)
+
+        return preexec
+
+    def user_env(self, env):
+        user = self._lab_user
+        env["USER"] = env["LOGNAME"] = user.name if user else localusers.system_name(self.user.name)
+        env["HOME"] = self.home_dir
+        env["SHELL"] = self.shell
+        return env
+
+    async def move_certs(self, paths):
+        # internal_ssl is not used by govlab; the parent's version reads pw_dir.
+        return paths

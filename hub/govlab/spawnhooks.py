@@ -50,11 +50,9 @@ PORTS = PortAllocator()
 
 
 def assign_ports(spawner) -> None:
-    """Give each local lab its own HTTP port and its own jupyter_server_mcp port.
+    """Give each local (or host-network) lab its own HTTP port.
 
-    jupyter_server_mcp binds a fixed port (3001) by default, so the second lab on one
-    machine clashes; port 0 breaks Jupyternaut's tools, which need the real port.
+    Only the lab's HTTP server listens: jupyter-ai's MCP server (which answered anyone
+    without a token) is turned off in every lab (labconfig.LAB_EXTENSIONS_OFF).
     """
     spawner.port = PORTS.take()
-    args = [a for a in spawner.args if not a.startswith("--MCPExtensionApp.mcp_port=")]
-    spawner.args = args + [f"--MCPExtensionApp.mcp_port={PORTS.take()}"]

@@ -358,21 +358,27 @@ def test_a_model_failure_shows_its_korean_message_in_the_chat_panel(hub, model_s
     assert len(model_server.completions) == (0 if failure == "stopped" else 1)
 
 
+UNREADABLE_CHATS = [
+    pytest.param("손상된대화.chat", '{"messages": [{"id": "m1", "body": "지난주 민원 통계를 요약해 줘", "sender": "yuna",\n'
+                 '  "time": 1764500000, "type": "msg"},\n  손으로 고친 줄 (hand edit)\n', id="invalid-json"),
+    # Valid JSON that is not a chat object: jupyterlab-chat 0.25 alone cannot open it at all.
+    pytest.param("목록이된대화.chat", "[]", id="json-not-an-object"),
+]
+
+
 @pytest.mark.browser
-def test_a_chat_file_edited_into_invalid_json_keeps_its_bytes_and_says_so(hub, model_server, page):
+@pytest.mark.parametrize("path, broken", UNREADABLE_CHATS)
+def test_an_unreadable_chat_file_keeps_its_bytes_and_says_so(hub, model_server, page, path, broken):
     from tests.integration.test_browser import ARTIFACTS
 
-    path = "손상된대화.chat"
-    broken = ('{"messages": [{"id": "m1", "body": "지난주 민원 통계를 요약해 줘", "sender": "yuna",\n'
-              '  "time": 1764500000, "type": "msg"},\n  손으로 고친 줄 (hand edit)\n')
     assert hub.put_file(USER, path, broken, token=hub.user_token).status_code in (200, 201)
     box = _open_chat_in_lab(page, hub, path)
     # Opening it: the panel says the file could not be read and where its bytes are.
     page.get_by_text("형식이 올바르지 않아", exact=False).filter(visible=True).first.wait_for(timeout=30_000)
     assert page.get_by_text(f"{path}.bak", exact=False).count() >= 1
-    assert page.get_by_text("is not valid JSON", exact=False).count() >= 1
+    assert page.get_by_text("not valid JSON, or JSON that is not a chat", exact=False).count() >= 1
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "assistant-invalid-chat-file.png"))
+    page.screenshot(path=str(ARTIFACTS / f"assistant-unreadable-chat-file-{path[:-5]}.png"))
     # The original bytes, unchanged, beside the chat.
     kept = hub.lab("GET", USER, f"/api/contents/{path}.bak", token=hub.user_token,
                    params={"type": "file", "format": "text"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import platform
 import uuid
 from urllib.parse import quote
 
@@ -294,3 +295,131 @@ def test_the_official_approves_in_the_chat_panel(notebook_lab, model_server, pag
 
     cell = notebook(hub, token, "브라우저.ipynb").cells[0]
     assert cell.outputs and cell.outputs[0]["text"] == "승인됨 42\n"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("choice", ["allow", "deny"])
+def test_the_official_answers_with_the_buttons_under_the_request(notebook_lab, model_server, page, choice):
+    """In Chromium: "허용 / Allow" under the request runs the cell, "거부 / Deny" runs nothing."""
+    from tests.integration.test_browser import ARTIFACTS, sign_in
+
+    hub, token = notebook_lab
+    nb_path = f"버튼-{choice}.ipynb"
+    marker = f"button-{choice}-ran.txt"
+    code = f"open('{marker}', 'w').write('ran'); print('버튼', 40 + 2)"
+    put_notebook(hub, token, nb_path, [nbformat.v4.new_code_cell(code)])
+    chat = f"버튼-{choice}.chat"
+    assert hub.put_file(USER, chat, "{}", token=token).status_code in (200, 201)
+    model_server.script([
+        tool_calls(tool_call("run_cell", {"file_path": nb_path, "cell_id": "0"})),
+        text(DONE),
+    ])
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/buttons-{choice}/tree/{quote(chat)}")
+    box = page.locator(".jp-chat-input-container textarea").first
+    box.wait_for()
+    page.locator(".jp-chat-input-container").get_by_text("AI 도우미").first.wait_for(timeout=60_000)
+    box.fill("첫 셀을 실행해 주세요")
+    box.press("Enter")
+
+    # The request, with the exact code, and the two buttons under it.
+    request = page.locator(".jp-chat-message").filter(has_text=APPROVAL_MARK).first
+    request.wait_for(timeout=90_000)
+    assert code in request.inner_text()
+    allow = request.locator("button", has_text="허용 / Allow")
+    deny = request.locator("button", has_text="거부 / Deny")
+    allow.wait_for()
+    assert deny.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"assistant-approval-buttons-{choice}.png"))
+    assert hub.lab("GET", USER, f"/api/contents/{marker}", token=token).status_code == 404  # not before
+
+    (allow if choice == "allow" else deny).click()
+    page.get_by_text(DONE).first.wait_for(timeout=90_000)
+    # The answer is the official's own message, as if typed; the buttons give way to what happened.
+    said = "허용했습니다" if choice == "allow" else "거부했습니다"
+    request.get_by_text(said).wait_for()
+    assert request.locator(".jp-govlab-approval button").count() == 0
+    page.screenshot(path=str(ARTIFACTS / f"assistant-approval-answered-{choice}.png"))
+    saved = json.loads(hub.lab("GET", USER, f"/api/contents/{quote(chat)}", token=token).json()["content"])
+    official = [m["body"] for m in saved["messages"] if not m["sender"].startswith("jupyter-ai-personas")]
+    assert official == ["첫 셀을 실행해 주세요", "허용" if choice == "allow" else "거부"]
+
+    ran = hub.lab("GET", USER, f"/api/contents/{marker}", token=token).status_code == 200
+    outputs = notebook(hub, token, nb_path).cells[0].get("outputs", [])
+    if choice == "allow":
+        assert ran and outputs and outputs[0]["text"] == "버튼 42\n"
+    else:
+        assert not ran and outputs == []
+        told = tool_messages(model_server.completions[1])
+        assert told and "refused" in told[0] and "nothing was run" in told[0]
+
+
+@pytest.mark.browser
+def test_the_agents_cell_appears_in_the_open_notebook_without_a_reload(notebook_lab, model_server, page):
+    """In Chromium: the notebook is open beside the chat; the agent's new cell shows up in
+    it; with unsaved changes of the official's, the open notebook is left as it is."""
+    from tests.integration.test_browser import ARTIFACTS, dismiss_dialogs, sign_in
+
+    hub, token = notebook_lab
+    nb_path, chat = "실시간.ipynb", "실시간.chat"
+    # As the lab saves a notebook: the kernel's own name and language, so opening it
+    # leaves it unmodified (a different kernelspec would be rewritten: unsaved at once).
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["language_info"] = {  # what ipykernel reports (the lab runs this Python)
+        "name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
+        "codemirror_mode": {"name": "ipython", "version": 3}, "pygments_lexer": "ipython3",
+        "nbconvert_exporter": "python", "file_extension": ".py"}
+    assert hub.put_file(USER, nb_path, json.loads(nbformat.writes(nb)), token=token).status_code in (200, 201)
+    assert hub.put_file(USER, chat, "{}", token=token).status_code in (200, 201)
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/live-notebook/tree/{quote(nb_path)}")
+    notebook_tab = page.locator(".lm-TabBar-tab", has_text=nb_path).first
+    notebook_tab.wait_for()
+    cells = page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor")
+    cells.first.wait_for()
+    page.wait_for_timeout(1000)
+    dismiss_dialogs(page)
+    assert "jp-mod-dirty" not in (notebook_tab.get_attribute("class") or "")
+    page.evaluate("() => { window.govlabNotReloaded = true; }")  # gone if the page reloads
+
+    page.locator(".jp-DirListing-item", has_text=chat).first.dblclick()
+    main = page.locator("#jp-main-dock-panel")
+    box = main.locator(".jp-chat-input-container textarea").first
+    box.wait_for()
+    main.locator(".jp-chat-input-container").get_by_text("AI 도우미").first.wait_for(timeout=60_000)
+
+    model_server.script([
+        tool_calls(tool_call("add_cell", {"file_path": nb_path, "content": "print('실시간', 6 * 7)"})),
+        text(DONE),
+    ])
+    box.fill("셀을 하나 추가해 주세요")
+    box.press("Enter")
+    page.get_by_text(DONE).first.wait_for(timeout=90_000)
+    notebook_tab.click()
+    page.locator(".jp-NotebookPanel .jp-Cell", has_text="print('실시간', 6 * 7)").first.wait_for(timeout=15_000)
+    assert [c.source for c in notebook(hub, token, nb_path).cells] == ["x = 1", "print('실시간', 6 * 7)"]
+    assert page.evaluate("() => window.govlabNotReloaded === true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "assistant-live-notebook.png"))
+
+    # Unsaved typing in the notebook: the agent's next edit does not replace it.
+    cells.first.click()
+    page.keyboard.press("End")
+    page.keyboard.type("  # 공무원이 입력 중")
+    page.locator(".lm-TabBar-tab.jp-mod-dirty", has_text=nb_path).first.wait_for()
+    model_server.script([
+        tool_calls(tool_call("add_cell", {"file_path": nb_path, "content": "print('두 번째')"})),
+        text(DONE + " 2"),
+    ])
+    page.locator(".lm-TabBar-tab", has_text=chat).first.click()
+    box.fill("셀을 하나 더 추가해 주세요")
+    box.press("Enter")
+    page.get_by_text(DONE + " 2").first.wait_for(timeout=90_000)
+    page.wait_for_timeout(2500)  # longer than the refresh's throttle
+    notebook_tab.click()
+    assert "공무원이 입력 중" in cells.first.inner_text()
+    assert page.locator(".jp-NotebookPanel .jp-Cell", has_text="print('두 번째')").count() == 0
+    assert [c.source for c in notebook(hub, token, nb_path).cells][-1] == "print('두 번째')"  # on disk

@@ -222,3 +222,69 @@ def test_launcher_file_menu_and_file_browser_name_new_chats_too(hub, page):
     names = _chat_files(hub) or []
     assert len(names) == len(set(names)) and not any(n.startswith("untitled") for n in names), names
     page.screenshot(path=str(ARTIFACTS / "chat-name-everywhere.png"))
+
+
+def test_command_palette_entry_names_new_chats_too(hub, page):
+    """jupyterlab-chat's own palette entry "새 대화 만들기", by Enter and by click."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    assert hub.put_file(USER, NOTEBOOK, nb, token=hub.user_token).status_code in (200, 201)
+    errors: list[str] = []  # the lab's, for the failure messages below
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/chat-names-palette/tree/{NOTEBOOK}")
+    page.locator(f".lm-TabBar-tab.jp-mod-current:has-text('{NOTEBOOK}')").wait_for()
+    tab = page.locator(f".lm-TabBar-tab:has-text('{NOTEBOOK}')").first
+    page.wait_for_timeout(1000)
+    dismiss_dialogs(page)
+    today = page.evaluate(
+        "() => { const d = new Date(); const p = n => String(n).padStart(2, '0');"
+        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`; }"
+    )
+    named = re.compile(rf"민원분석 대화 {today}( \(\d+\))?\.chat")
+    item = ".lm-CommandPalette-item[data-command='jupyterlab-chat:createAndOpen']"
+
+    def open_palette() -> None:
+        tab.click()  # focus on the notebook, not on an input that keeps the shortcut
+        page.keyboard.press("Control+Shift+C")
+        page.locator(".lm-CommandPalette-input").first.wait_for()
+        # Browsed, not searched: Lumino's palette search starts matches only at ASCII word
+        # characters, so no all-Korean item (this one: "대화" / "새 대화 만들기") is ever found.
+        page.locator(item).first.wait_for()
+        assert page.locator(item).first.inner_text().strip() == "새 대화 만들기"
+
+    # Enter on the entry, made the active item with the arrow keys as an official would.
+    before = _chat_files(hub) or []
+    open_palette()
+    # One entry for a new chat: ours is not added beside it any more.
+    assert page.locator(".lm-CommandPalette-item[data-command='govlab-share:new-chat']").count() == 0
+    page.locator(".lm-CommandPalette-input").first.focus()  # the arrows go to the palette
+    active_command = (
+        "() => new Promise(done => requestAnimationFrame(() => done("
+        "document.querySelector('.lm-CommandPalette-item.lm-mod-active')?.dataset.command ?? null)))"
+    )
+    seen = []
+    for _ in range(400):  # the palette lists a few hundred commands
+        page.keyboard.press("ArrowDown")
+        seen.append(page.evaluate(active_command))
+        if seen[-1] == "jupyterlab-chat:createAndOpen":
+            break
+    assert seen[-1] == "jupyterlab-chat:createAndOpen", (len(seen), seen[:5], seen[-5:])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-name-palette.png"))
+    page.keyboard.press("Enter")
+    by_enter = _new_chat_name(hub, before)
+    assert named.fullmatch(by_enter), (by_enter, errors[-5:])
+    # The palette closed and the chat opened, as jupyterlab-chat's entry does.
+    page.locator(f".lm-TabBar-tab:has-text('{by_enter[:-len('.chat')]}')").first.wait_for()
+    assert not page.locator(".lm-CommandPalette-input").first.is_visible()
+
+    # A click on the entry.
+    before = _chat_files(hub) or []
+    open_palette()
+    page.locator(item).first.click()
+    by_click = _new_chat_name(hub, before)
+    assert named.fullmatch(by_click) and by_click != by_enter, by_click
+
+    names = _chat_files(hub) or []
+    assert not any(n.startswith("untitled") for n in names), names

@@ -7,6 +7,7 @@ and listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 
@@ -100,6 +101,36 @@ def test_the_kernel_runs_as_uid_1000_without_the_docker_socket(docker_hub):
     assert lines[0] == "1000 1000 /home/govlab"
     assert lines[1] == "False False"
     assert ".ipynb" in lines[2], "the starter notebooks are handed out in the home"
+
+
+def test_a_container_holds_no_secret_but_what_its_lab_needs(docker_hub):
+    """Every process environment a kernel can open in its container (/proc/1/environ
+    included) holds none of the hub's secrets (docs/operators.md; local mode:
+    test_isolation.py). The model key would be the only one allowed."""
+    from tests.support.hub import ADMIN_PASSWORD, USER_PASSWORD
+
+    name, token = "jiwoo", docker_hub.tokens["jiwoo"]
+    needles = {"user_password": USER_PASSWORD, "admin_password": ADMIN_PASSWORD, "admin_api_token": docker_hub.token,
+               "other_officials_token": docker_hub.tokens["minjun"]}
+    code = (
+        "import glob, json\n"
+        f"needles = {needles!r}\n"
+        "found, read = {}, 0\n"
+        "for path in glob.glob('/proc/[0-9]*/environ') + glob.glob('/proc/[0-9]*/cmdline'):\n"
+        "    try: data = open(path, 'rb').read()\n"
+        "    except OSError: continue\n"
+        "    read += 1\n"
+        "    for k, v in needles.items():\n"
+        "        if v.encode() in data: found.setdefault(k, []).append(path)\n"
+        "print(json.dumps({'found': found, 'read': read, 'pid1': b'JUPYTERHUB_API_TOKEN' in open('/proc/1/environ', 'rb').read()}))"
+    )
+    kernel = docker_hub.lab("POST", name, "/api/kernels", token=token, json={"name": "python3"}).json()
+    try:
+        out = json.loads(execute(docker_hub.url, name, kernel["id"], token, code).strip().splitlines()[-1])
+    finally:
+        docker_hub.lab("DELETE", name, f"/api/kernels/{kernel['id']}", token=token)
+    assert out["pid1"] and out["read"] > 0, "the probe read the container's own environments"
+    assert out["found"] == {}, out["found"]
 
 
 def test_a_lab_container_opens_in_chromium(docker_hub, page):

@@ -215,6 +215,14 @@ def test_korean_search_and_detail_view(world):
     assert "내 실험실에서 열기" in html
 
 
+def confirm_pull(page, folder_part: str) -> None:
+    """The lab's git-pull confirmation (Korean, what and where), then 가져오기 / Pull."""
+    pull = page.locator("[data-gitpull=pull]")
+    pull.wait_for(timeout=120_000)
+    assert folder_part in page.locator("[data-gitpull=folder]").inner_text()
+    pull.click()
+
+
 def test_search_and_open_in_my_lab_in_chromium(world, page):
     hub = world.hub
     page.goto(f"{hub.url}/hub/login")
@@ -231,8 +239,9 @@ def test_search_and_open_in_my_lab_in_chromium(world, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "gallery-search.png"))
     cards.first.locator("[data-gallery=open]").click()
-    # nbgitpuller clones over smart HTTP into park's lab, then opens the notebook.
     folder = world.shared["출장비 정산 도우미"]["project"].rsplit("/", 1)[1]
+    confirm_pull(page, folder)
+    # nbgitpuller clones over smart HTTP into park's lab, then opens the notebook.
     page.wait_for_url(re.compile(rf".*/user/park/lab/tree/{folder}/.*"), timeout=120_000)
     try:
         page.wait_for_selector(".jp-NotebookPanel", timeout=120_000)
@@ -247,6 +256,7 @@ def test_search_and_open_in_my_lab_in_chromium(world, page):
     nb["cells"][1]["source"] = "print('내가 고친 코드')"
     assert hub.put_file("park", f"{folder}/출장비정산.ipynb", nb, token=world.hub_tokens["park"]).status_code == 200
     page.goto(f"{world.gallery}/open/{world.shared['출장비 정산 도우미']['project']}")
+    confirm_pull(page, folder)
     page.wait_for_url(re.compile(rf".*/user/park/lab/tree/{folder}/.*"), timeout=120_000)
     again = hub.lab("GET", "park", f"/api/contents/{folder}/출장비정산.ipynb", token=world.hub_tokens["park"]).json()
     assert again["content"]["cells"][1]["source"] == "print('내가 고친 코드')"
@@ -257,10 +267,11 @@ def test_search_and_open_in_my_lab_in_chromium(world, page):
     internal = world.shared["예산 집행 현황"]["project"]
     folder = internal.rsplit("/", 1)[1]
     page.goto(f"{world.gallery}/open/{internal}")
+    confirm_pull(page, folder)
     page.wait_for_url(re.compile(rf".*/user/park/lab/tree/{folder}/.*"), timeout=120_000)
     r = hub.lab("GET", "park", f"/api/contents/{folder}/예산집계.ipynb", token=world.hub_tokens["park"])
     assert r.status_code == 200, r.text
-    git_config = (hub.state_dir / "home" / "park" / folder / ".git" / "config").read_text()
+    git_config = (hub.home("park") / folder / ".git" / "config").read_text()
     assert not any(t in git_config for t in list(world.gitlab.store.tokens))
 
 

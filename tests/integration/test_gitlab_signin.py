@@ -192,6 +192,62 @@ def test_official_signs_in_with_gitlab_and_shares_with_the_oauth_token(official,
     assert model["admin"] is False
 
 
+# Run in park's kernel with the lab's own hub API token (what user code always has).
+LAB_TOKEN_PROBE = r"""
+import json, os, urllib.request, urllib.error
+token = os.environ.get("JUPYTERHUB_API_TOKEN")
+if not token:
+    raw = open(f"/proc/{{os.getppid()}}/environ", "rb").read().split(b"\0")
+    token = next(v.split(b"=", 1)[1].decode() for v in raw if v.startswith(b"JUPYTERHUB_API_TOKEN="))
+out = {{}}
+for key, url in (("hub", {hub!r}), ("service", {service!r})):
+    req = urllib.request.Request(url, headers={{"Authorization": "token " + token}})
+    try:
+        r = urllib.request.urlopen(req, timeout=60)
+        out[key] = [r.status, r.read().decode()]
+    except urllib.error.HTTPError as e:
+        out[key] = [e.code, e.read().decode()]
+print(json.dumps(out))
+"""
+
+
+def test_the_lab_gets_the_access_token_alone_never_the_refresh_token(official, hub, gitlab):
+    from tests.support.kernel import execute
+
+    token = hub.api("POST", "/users/park/tokens", json={"note": "kernel"}).json()["token"]
+    kernel = hub.lab("POST", "park", "/api/kernels", token=token, json={"name": "python3"}).json()
+    service = hub.settings["sharing"]["service_bind_url"] + "/services/govlab-share/api/token"
+    code = LAB_TOKEN_PROBE.format(hub=f"{hub.url}/hub/api/users/park", service=service)
+    private = next(gitlab.store.full_path(p) for p in gitlab.store.projects.values())
+    # nbgitpuller's clone of a private project: git asks govlab's credential helper,
+    # which asks the share service with the lab's token.
+    clone = (f"import subprocess, tempfile; d = tempfile.mkdtemp(); print(subprocess.run(['git', 'clone', '-q', "
+             f"{gitlab.url + '/' + private + '.git'!r}, d + '/c'], capture_output=True, text=True, timeout=60).returncode)")
+    try:
+        out = json.loads(execute(hub.url, "park", kernel["id"], token, code).strip().splitlines()[-1])
+        cloned = execute(hub.url, "park", kernel["id"], token, clone).strip().splitlines()[-1]
+    finally:
+        hub.lab("DELETE", "park", f"/api/kernels/{kernel['id']}", token=token)
+    refresh = list(gitlab.store.refresh_tokens)
+    park = gitlab.store.user_by_username("park")["id"]
+    access = [t for t, v in gitlab.store.tokens.items() if v["kind"] == "oauth" and v["user_id"] == park]
+    assert refresh and access
+    # The hub answers the lab's token without auth_state (or refuses it).
+    status, text = out["hub"]
+    assert status in (200, 403), out
+    assert "refresh_token" not in text and not [t for t in refresh + access if t in text], text
+    if status == 200:
+        assert json.loads(text).get("auth_state") is None
+    # The share service answers the access token and its expiry, nothing else.
+    status, text = out["service"]
+    assert status == 200, text
+    body = json.loads(text)
+    assert set(body) == {"access_token", "expires_at"}
+    assert body["access_token"] in access
+    assert not [t for t in refresh if t in text]
+    assert cloned == "0"
+
+
 def test_an_expired_token_is_refreshed_by_the_hub(official, hub, gitlab):
     page = official
     project = next(p for p in gitlab.store.projects.values())

@@ -20,7 +20,7 @@ COMPOSE_SETTINGS = {
         "db_url": "postgresql://govlab@db:5432/govlab",
         "db_password": {"env": "GOVLAB_DB_PASSWORD"},
     },
-    "auth": {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}}},
+    "auth": {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}},
     "docker": {"image": "govlab/lab:0.1.0", "network": "govlab", "hub_connect_url": "http://hub:8081"},
     "llm": {"check_at_start": False},
 }

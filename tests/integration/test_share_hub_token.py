@@ -1,9 +1,12 @@
-"""Under the hub, the lab takes the official's GitLab token fresh from auth_state.
+"""Where no share service runs (the Kubernetes chart), the lab reads auth_state itself.
 
-GitLab sign-in itself (OAuth through the browser) is tested in test_gitlab_signin.py;
-here a small authenticator stands in for oauthenticator and stores the same
-encrypted auth_state shape ({"access_token": ...}). Everything after sign-in is real:
-the hub's server role, GET /hub/api/user from inside the lab, the push to GitLab.
+Every hub govlab starts runs the share service, which hands labs the access token
+alone (test_gitlab_signin.py). The chart's hub image runs no govlab service, so there
+the server role keeps `admin:auth_state!user` (hubconfig.auth_state_roles with
+lab_reads_auth_state) and the lab reads GET /hub/api/users/<name>. Here a small
+authenticator stands in for oauthenticator and stores the same encrypted auth_state
+shape ({"access_token": ...}). Everything after sign-in is real: the hub's server
+role, the hub API call from inside the lab, the push to GitLab.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ c.JupyterHub.authenticator_class = AuthStateAuthenticator
 c.Authenticator.enable_auth_state = True
 # The roles govlab's GitLab sign-in mode configures.
 from govlab.hubconfig import auth_state_roles
-c.JupyterHub.load_roles.extend(auth_state_roles())
+c.JupyterHub.load_roles.extend(auth_state_roles(lab_reads_auth_state=True))
 c.Spawner.args.append("--GovlabShare.token_source=hub")
 """
 

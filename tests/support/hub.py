@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +22,9 @@ from typing import Any
 
 import requests
 import yaml
+
+from govlab.localusers import system_name
+from tests.support.labusers import HOMES_PREFIX, allow_lab_group_python, new_homes_path
 
 REPO = Path(__file__).resolve().parents[2]
 GOVLAB = Path(sys.executable).parent / "govlab"
@@ -61,6 +66,8 @@ def base_settings(state_dir: Path, **overrides: Any) -> dict:
             "shared_password": {
                 "user_password": {"env": "GOVLAB_USER_PASSWORD"},
                 "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+                # Tests sign in as many officials with one password.
+                "trusted_trial": True,
             },
         },
         "llm": {
@@ -69,6 +76,12 @@ def base_settings(state_dir: Path, **overrides: Any) -> dict:
             "check_at_start": False,
         },
     }
+    if os.geteuid() == 0:
+        # Labs run as officials' system users: their homes need a parent they can pass.
+        # (the hub makes it at start, 0711; kill_everything removes it)
+        settings["local"] = {"homes": new_homes_path()}
+    else:
+        settings["local"] = {"trusted_group": True}  # said so, as an operator must
     for dotted, value in overrides.items():
         node = settings
         *parents, last = dotted.split(".")
@@ -79,10 +92,15 @@ def base_settings(state_dir: Path, **overrides: Any) -> dict:
 
 
 class RunningHub:
-    def __init__(self, workdir: Path, settings: dict | None = None, env: dict | None = None):
+    def __init__(self, workdir: Path, settings: dict | None = None, env: dict | None = None, run_as: str | None = None):
         self.workdir = workdir
+        # A system user to run the hub as (local mode without root: trusted-group tests).
+        self.run_as = run_as
         self.state_dir = workdir / "state"
         self.settings = settings or base_settings(self.state_dir)
+        if self.settings.get("sharing", {}).get("gitlab_url"):
+            # The share service of each test hub on its own free port (hubs run side by side).
+            self.settings["sharing"].setdefault("service_bind_url", f"http://127.0.0.1:{free_port()}")
         self.url = self.settings["hub"]["bind_url"]
         self.token = secrets.token_hex(16)
         self.settings_path = workdir / "govlab.yaml"
@@ -106,13 +124,20 @@ class RunningHub:
         return env
 
     def start(self, timeout: float = 60) -> "RunningHub":
+        if self.settings.get("mode", "local") == "local":
+            allow_lab_group_python()
         log = open(self.log_path, "a")
+        as_user = {}
+        if self.run_as:
+            gid = pwd.getpwnam(self.run_as).pw_gid
+            as_user = {"user": self.run_as, "group": gid, "extra_groups": os.getgrouplist(self.run_as, gid)}
         self.proc = subprocess.Popen(
             [str(GOVLAB), "start", "--config", str(self.settings_path)],
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            **as_user,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -140,6 +165,16 @@ class RunningHub:
         """Last-resort cleanup: the hub's process group and any lab it left behind."""
         self.stop()
         subprocess.run(["pkill", "-f", str(self.state_dir)], check=False)
+        homes = self.settings.get("local", {}).get("homes", "")
+        if Path(homes).name.startswith(HOMES_PREFIX):  # only the ones base_settings named
+            shutil.rmtree(homes, ignore_errors=True)
+
+    def home(self, user: str) -> Path:
+        """A local-mode official's home on this machine."""
+        local = self.settings.get("local", {})
+        if os.geteuid() == 0 and not self.run_as:
+            return Path(local.get("homes") or "/home/govlab") / system_name(user)
+        return Path(local.get("homes") or self.state_dir / "home") / user
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

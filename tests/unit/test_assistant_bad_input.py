@@ -19,6 +19,10 @@ BROKEN = b'{"messages": [{"id": "m1", "body": "\xec\xa7\x80\xeb\x82\x9c \xeb\x8c
 @pytest.mark.parametrize("raw, expected", [
     (b"", False), (b"  \n", False), (b"{}", False), (b'{"messages": []}', False),
     (BROKEN, True), (b"{", True), ("{}".encode("utf-16"), True), (b"\xff\xfe{}", True),
+    # Valid JSON that jupyterlab-chat cannot open (its loader raises): kept aside as well.
+    (b"[]", True), (b'"x"', True), (b"3", True), (b"null", True), (b'{"messages": 3}', True),
+    (b'{"messages": [1]}', True), (b'{"metadata": []}', True), (b"[" * 100_000, True),
+    (b'{"messages": [{"id": "m1", "body": "x"}], "users": {}, "metadata": {"id": "a"}}', False),
 ])
 def test_unreadable_is_what_jupyterlab_chat_would_drop(raw, expected):
     assert chat_file.unreadable(raw) is expected
@@ -43,6 +47,26 @@ def test_rescue_leaves_readable_and_missing_chats_alone(tmp_path):
     for name in ("ok.chat", "new.chat", "missing.chat"):
         assert chat_file.rescue(str(tmp_path), name) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.chat", "ok.chat"]
+
+
+@pytest.mark.parametrize("raw", [b"[]", b'"x"', b"3", BROKEN])
+def test_rescue_before_open_keeps_the_bytes_and_leaves_a_chat_that_opens_fresh(tmp_path, raw):
+    (tmp_path / "a.chat").write_bytes(raw)
+    assert chat_file.rescue_before_open(str(tmp_path), "a.chat") == "a.chat.bak"
+    assert (tmp_path / "a.chat.bak").read_bytes() == raw
+    assert (tmp_path / "a.chat").read_bytes() == b""  # jupyterlab-chat opens it as a new chat
+    # The persona manager, created once the chat is open, learns of the copy (once).
+    assert chat_file.rescue(str(tmp_path), "a.chat") == "a.chat.bak"
+    assert chat_file.rescue(str(tmp_path), "a.chat") is None
+
+
+def test_rescue_before_open_leaves_readable_chats_alone(tmp_path):
+    good = json.dumps({"messages": [{"id": "m1", "body": "안녕"}]}).encode()
+    (tmp_path / "ok.chat").write_bytes(good)
+    assert chat_file.rescue_before_open(str(tmp_path), "ok.chat") is None
+    assert chat_file.rescue_before_open(str(tmp_path), "missing.chat") is None
+    assert (tmp_path / "ok.chat").read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.chat"]
 
 
 def test_notice_is_korean_then_english_and_names_the_copy():

@@ -142,7 +142,7 @@ def documented_settings() -> dict:
 
 
 def compose_loaded(data: dict) -> settings.LoadedSettings:
-    data = {**data, "auth": {"shared_password": {"user_password": {"env": "P"}}}}
+    data = {**data, "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}}
     parsed = settings.parse(data)
     secrets = settings.Secrets(user_password=SecretStr("user-pass-1"), db_password=SecretStr("db-pass-1"))
     settings.check_consistency(parsed, secrets, "docs/compose.md", {"CONFIGPROXY_AUTH_TOKEN": "t" * 64})
@@ -175,7 +175,7 @@ def test_documented_settings_match_the_compose_file(compose):
 
 
 def local_loaded(hub: dict) -> settings.LoadedSettings:
-    data = {"hub": hub, "auth": {"shared_password": {"user_password": {"env": "P"}}}}
+    data = {"hub": hub, "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}}
     return settings.LoadedSettings(
         settings=settings.parse(data), secrets=settings.Secrets(user_password=SecretStr("user-pass-1")),
         source=Path("/etc/govlab/govlab.yaml"), state_dir=Path("/state"),
@@ -188,7 +188,8 @@ RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",))
 @pytest.mark.parametrize(
     "hub, expected",
     [
-        ({}, {"api_url": "http://127.0.0.1:8001", "command": ["/venv/bin/chp"], "pid_file": "/state/jupyterhub-proxy.pid"}),
+        # Through govlab.proxyexec: the proxy gets its own token, not the hub's environment.
+        ({}, {"api_url": "http://127.0.0.1:8001", "command": ["/venv/bin/python", "-m", "govlab.proxyexec", "/venv/bin/chp"], "pid_file": "/state/jupyterhub-proxy.pid"}),
         ({"external_proxy": True, "proxy_api_url": "http://proxy:8001"}, {"api_url": "http://proxy:8001", "should_start": False}),
     ],
     ids=["hub-starts-proxy", "external-proxy"],
@@ -199,7 +200,7 @@ def test_proxy_traits(hub, expected):
 
 def test_external_proxy_without_the_shared_token_is_refused(tmp_path):
     path = tmp_path / "govlab.yaml"
-    path.write_text(yaml.safe_dump({"hub": {"external_proxy": True}, "auth": {"shared_password": {"user_password": {"env": "P"}}}}))
+    path.write_text(yaml.safe_dump({"hub": {"external_proxy": True}, "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}}))
     with pytest.raises(settings.SettingsError) as info:
         settings.load(path, environ={"P": "user-pass-1"})
     assert "hub.external_proxy" in dict(info.value.problems)

@@ -96,7 +96,7 @@ def test_local_mode_keeps_its_process_spawner():
 
 
 def _problems(data: dict) -> list[tuple[str, str]]:
-    data.setdefault("auth", {}).setdefault("shared_password", {"user_password": {"env": "P"}})
+    data.setdefault("auth", {}).setdefault("shared_password", {"user_password": {"env": "P"}, "trusted_trial": True})
     with pytest.raises(settings.SettingsError) as err:
         s = settings.parse(data)
         settings.check_consistency(s, settings.Secrets(user_password="user-pass"), "test")
@@ -135,7 +135,7 @@ def test_bad_container_settings_name_the_key_and_the_fix(data, key, fix):
 
 def test_host_network_settings_are_valid_for_docker_and_swarm():
     for mode in ("docker", "swarm"):
-        s = settings.parse({**docker(mode), "auth": {"shared_password": {"user_password": {"env": "P"}}}})
+        s = settings.parse({**docker(mode), "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}})
         settings.check_consistency(s, settings.Secrets(user_password="user-pass"), "test")
 
 
@@ -166,6 +166,6 @@ def test_docker_seats_get_ports_and_their_cohort_starter_folder_read_only(tmp_pa
             hook(spawner)
     assert seat.volumes[str(starter)] == {"bind": WORKSHOP_MOUNT, "mode": "ro"}
     assert other.volumes == {"home-{username}": "/home/govlab"}, "only the cohort's seats get its folder"
-    # On the host network every lab gets its own HTTP and MCP ports, as in local mode.
+    # On the host network every lab gets its own HTTP port, as in local mode (no MCP server).
     assert seat.port and other.port and seat.port != other.port
-    assert any(a.startswith("--MCPExtensionApp.mcp_port=") for a in seat.args)
+    assert not any(a.startswith("--MCPExtensionApp.") for a in seat.args)

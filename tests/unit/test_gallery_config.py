@@ -23,7 +23,8 @@ GITLAB_AUTH = {"method": "gitlab", "admin_users": ["admin"],
 
 def load(tmp_path: Path, **sections) -> settings.LoadedSettings:
     data = {"auth": {"admin_users": ["admin"], "shared_password": {
-        "user_password": {"env": "GOVLAB_USER_PASSWORD"}, "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"}}}}
+        "user_password": {"env": "GOVLAB_USER_PASSWORD"}, "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+        "trusted_trial": True}}}
     data.update(sections)
     path = tmp_path / "govlab.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -134,11 +135,14 @@ def test_fold_user_scopes_leaves_configs_without_a_user_role_alone():
     assert fold_user_scopes(config)["JupyterHub"]["load_roles"] == [{"name": "other", "scopes": ["y"]}]
 
 
-def test_the_server_role_keeps_gitlab_sign_ins_auth_state_and_gains_the_gallery(tmp_path):
+def test_the_server_role_gains_the_gallery_and_the_share_service_never_auth_state(tmp_path):
     ld = load(tmp_path, auth=GITLAB_AUTH, sharing=SHARING, gallery={"enabled": True})
     roles = build_hub_config(ld, RUNTIME)["JupyterHub"]["load_roles"]
-    (server,) = [r for r in roles if r["name"] == "server"]  # one role, both sections' scopes
-    assert {"admin:auth_state!user", "access:services!service=gallery", "access:servers!server"} <= set(server["scopes"])
+    (server,) = [r for r in roles if r["name"] == "server"]  # one role, every section's scopes
+    assert {"access:services!service=gallery", "access:services!service=govlab-share",
+            "access:servers!server"} <= set(server["scopes"])
+    # The lab gets the official's access token from the share service, never auth_state.
+    assert "admin:auth_state!user" not in server["scopes"]
 
 
 @pytest.mark.parametrize("sections, expected", [

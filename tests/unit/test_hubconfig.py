@@ -52,13 +52,19 @@ HUB_CASES = [
     ({}, {}, "JupyterHub.cleanup_servers", True),
     ({"hub": {"stop_servers_on_exit": False}}, {}, "JupyterHub.cleanup_servers", False),
     ({"hub": {"concurrent_spawn_limit": 7}}, {}, "JupyterHub.concurrent_spawn_limit", 7),
-    ({}, {}, "ConfigurableHTTPProxy.command", ["/venv/bin/chp"]),
+    # The proxy starts through govlab.proxyexec: its own token, not the hub's environment.
+    ({}, {}, "ConfigurableHTTPProxy.command", ["/venv/bin/python", "-m", "govlab.proxyexec", "/venv/bin/chp"]),
     ({}, {}, "ConfigurableHTTPProxy.api_url", "http://127.0.0.1:8001"),
     ({}, {}, "SimpleLocalProcessSpawner.home_dir_template", "/state/home/{username}"),
+    ({"local": {"homes": "/srv/h", "trusted_group": True}}, {}, "SimpleLocalProcessSpawner.home_dir_template", "/srv/h/{username}"),
+    # Hub as root: a system user per official, homes under local.homes (default /home/govlab).
+    ({}, {"running_as_root": True}, "JupyterHub.spawner_class", "govlab.spawners.GovlabLocalSpawner"),
+    ({}, {"running_as_root": True}, "GovlabLocalSpawner.homes", "/home/govlab"),
+    ({"local": {"homes": "/srv/h"}}, {"running_as_root": True}, "GovlabLocalSpawner.homes", "/srv/h"),
     ({}, {}, "Spawner.cmd", ["/venv/bin/jupyterhub-singleuser"]),
     ({}, {}, "Spawner.default_url", "/lab"),
     ({}, {}, "Spawner.args", []),
-    ({}, {"running_as_root": True}, "Spawner.args", ["--allow-root"]),
+    ({}, {"running_as_root": True}, "Spawner.args", []),  # a lab never runs as root
     ({"limits": {"memory": "4G", "cpu": 2}}, {}, "Spawner.mem_limit", "4G"),
     ({"limits": {"memory": "4G", "cpu": 2}}, {}, "Spawner.cpu_limit", 2.0),
     ({"hub": {"start_timeout": 90}}, {}, "Spawner.start_timeout", 90),
@@ -111,6 +117,7 @@ def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
             "method": "gitlab",
             "gitlab": {"url": "https://gitlab.example.go.kr", "client_id": "abc", "client_secret": {"env": "S"}, "allowed_groups": ["ai-lab"]},
         },
+        "sharing": {"gitlab_url": "https://gitlab.example.go.kr"},
     }
     config = build_hub_config(loaded(data, gitlab_client_secret="s3cret"), RUNTIME)
     gl = config["GitLabOAuthenticator"]
@@ -118,8 +125,13 @@ def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
     assert config["Authenticator"]["enable_auth_state"] is True
     assert config["Authenticator"]["refresh_pre_spawn"] is True
     roles = {r["name"]: r for r in config["JupyterHub"]["load_roles"]}
-    assert "admin:auth_state!user" in roles["server"]["scopes"]
-    assert {"self", "admin:auth_state!user"} <= set(roles["user"]["scopes"])
+    # A lab's token cannot read auth_state (the refresh token): the share service hands
+    # the lab the access token alone, reading auth_state with its own narrow role.
+    assert not [s for s in roles["server"]["scopes"] if s.startswith("admin:auth_state")]
+    assert "access:services!service=govlab-share" in roles["server"]["scopes"]
+    assert {"self", "admin:auth_state!user", "access:services!service=govlab-share"} <= set(roles["user"]["scopes"])
+    assert set(roles["govlab-share-service"]["scopes"]) == {"admin:auth_state", "read:users:name"}
+    assert roles["govlab-share-service"]["services"] == ["govlab-share"]
     assert set(gl["scope"]) == {"api", "read_user"}
     assert gl["oauth_callback_url"] == "https://lab.example.go.kr/hub/oauth_callback"
     assert gl["client_secret"] == "s3cret"
@@ -180,14 +192,13 @@ def test_port_allocator_never_hands_out_a_port_twice_while_reserved():
             small.take()
 
 
-def test_each_local_lab_gets_its_own_http_and_mcp_ports():
+def test_each_local_lab_gets_its_own_http_port_and_no_mcp_port():
     spawners = [SimpleNamespace(port=0, args=["--allow-root"]) for _ in range(5)]
     for sp in spawners:
         assign_ports(sp)
-    mcp = [int(a.split("=")[1]) for sp in spawners for a in sp.args if a.startswith("--MCPExtensionApp.mcp_port=")]
-    http = [sp.port for sp in spawners]
-    assert len(set(http + mcp)) == 10
-    assert all(sp.args[0] == "--allow-root" for sp in spawners)
+    assert len({sp.port for sp in spawners}) == 5
+    # jupyter-ai's MCP server is off in every lab: no port is handed out for it.
+    assert all(sp.args == ["--allow-root"] for sp in spawners)
 
 
 def test_unconfigured_message_is_korean_first_with_english():
@@ -197,13 +208,31 @@ def test_unconfigured_message_is_korean_first_with_english():
 
 
 # (settings, secrets, expected GovlabShare values, GOVLAB_GITLAB_TOKEN in env)
+SERVICE = "http://127.0.0.1:8094/services/govlab-share"
 SHARE_CASES = [
-    ({}, {}, {"gitlab_url": "", "token_source": "env", "hub_public_url": "http://127.0.0.1:8000"}, None),
+    ({}, {}, {"gitlab_url": "", "token_source": "env", "hub_public_url": "http://127.0.0.1:8000", "service_url": ""}, None),
     (
+        # A shared token: it stays in the hub's share service, which commits for the lab.
         {"sharing": {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal", "token": {"env": "T"}}},
         {"sharing_token": "glpat-1"},
-        {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal", "token_source": "env"},
-        "glpat-1",
+        {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal",
+         "token_source": "service", "service_url": SERVICE},
+        None,
+    ),
+    (
+        # Containers on their own network reach a loopback-bound service through the proxy.
+        {"mode": "docker", "hub": {"public_url": "https://lab.go.kr"},
+         "sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}}},
+        {"sharing_token": "glpat-1"},
+        {"token_source": "service", "service_url": "https://lab.go.kr/services/govlab-share"},
+        None,
+    ),
+    (
+        {"mode": "docker", "docker": {"network": "host"}, "sharing": {"gitlab_url": "https://gl", "token": {"env": "T"},
+                                                                      "service_bind_url": "http://127.0.0.1:9000"}},
+        {"sharing_token": "glpat-1"},
+        {"token_source": "service", "service_url": "http://127.0.0.1:9000/services/govlab-share"},
+        None,
     ),
     (
         {
@@ -212,7 +241,7 @@ SHARE_CASES = [
             "sharing": {"gitlab_url": "https://gl"},
         },
         {"gitlab_client_secret": "s"},
-        {"token_source": "hub", "hub_public_url": "https://lab.go.kr"},
+        {"token_source": "hub", "hub_public_url": "https://lab.go.kr", "service_url": SERVICE},
         None,
     ),
 ]

@@ -57,7 +57,7 @@ def password_doc(**sections) -> dict:
     data = gitlab_doc(**sections)
     data["auth"] = {
         "admin_users": ["admin"],
-        "shared_password": {"user_password": {"env": "USER_PASSWORD"}, "admin_password": {"env": "ADMIN_PASSWORD"}},
+        "shared_password": {"user_password": {"env": "USER_PASSWORD"}, "admin_password": {"env": "ADMIN_PASSWORD"}, "trusted_trial": True},
     }
     data["sharing"]["token"] = {"env": "SHARE_TOKEN"}
     return data

@@ -36,6 +36,7 @@ def load(tmp_path: Path, workshops, auth=None) -> settings.LoadedSettings:
             "shared_password": {
                 "user_password": {"env": "GOVLAB_USER_PASSWORD"},
                 "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+                "trusted_trial": True,
             },
         },
         "workshops": workshops,
@@ -141,7 +142,7 @@ def test_no_workshops_keeps_the_plain_shared_password_hub(tmp_path):
 
 
 def test_allowed_users_include_seats_and_trainers(tmp_path):
-    auth = {"allowed_users": ["lee"], "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}}}
+    auth = {"allowed_users": ["lee"], "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}}
     config = build_hub_config(load(tmp_path, [COHORT], auth=auth), RUNTIME)
     assert config["Authenticator"]["allowed_users"] == {"lee", "kim", "a-01", "a-02", "a-03"}
 

@@ -28,4 +28,7 @@ def _load_jupyter_server_extension(server_app):
     from .model_status import setup_model_status  # the assistant's status-bar check
 
     setup_model_status(server_app)
+    from .gitpull import setup_gitpull  # /git-pull with a confirmation (replaces nbgitpuller's)
+
+    setup_gitpull(server_app)
     server_app.log.info("govlab_share %s: routes /govlab-share/* registered", __version__)

@@ -16,7 +16,7 @@ from traitlets import Float, Integer, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 VISIBILITIES = ("private", "internal", "public")
-TOKEN_SOURCES = ("hub", "env")
+TOKEN_SOURCES = ("hub", "env", "service")
 
 
 class GovlabShare(Configurable):
@@ -40,9 +40,19 @@ class GovlabShare(Configurable):
 
     token_source = Unicode(
         "hub",
-        help="Where the GitLab token comes from: 'hub' = a fresh OAuth access token "
-        "from JupyterHub's auth_state (needs the admin:auth_state!user scope on the "
-        "server's token); 'env' = a personal access token in the env var `token_env`.",
+        help="Where the GitLab credential is: 'service' = the hub's share service holds a "
+        "shared token and commits for this lab (`service_url`); 'hub' = the official's "
+        "own short-lived OAuth access token, from the share service's api/token "
+        "(`service_url`), else straight from JupyterHub's auth_state (needs "
+        "admin:auth_state!user on the server's token); 'env' = a personal access token "
+        "in the env var `token_env` (a lab outside a hub, a developer's own token).",
+    ).tag(config=True)
+
+    service_url = Unicode(
+        "",
+        help="The hub's share service as this lab reaches it, e.g. "
+        "http://127.0.0.1:8094/services/govlab-share (set by the hub). The lab calls it "
+        "with its own hub API token.",
     ).tag(config=True)
 
     token_env = Unicode(
@@ -125,7 +135,7 @@ class GovlabShare(Configurable):
         "<jupyter_data_dir>/govlab/shares.json.",
     ).tag(config=True)
 
-    @validate("gitlab_url", "hub_public_url", "gallery_url")
+    @validate("gitlab_url", "hub_public_url", "gallery_url", "service_url")
     def _valid_url(self, proposal):
         value = proposal["value"].strip().rstrip("/")
         if value and not re.match(r"^https?://[^/\s]+", value):
@@ -160,7 +170,8 @@ class GovlabShare(Configurable):
     def _valid_token_source(self, proposal):
         if proposal["value"] not in TOKEN_SOURCES:
             raise TraitError(
-                f"GovlabShare.token_source must be 'hub' or 'env', got {proposal['value']!r}"
+                f"GovlabShare.token_source must be one of {', '.join(TOKEN_SOURCES)}, "
+                f"got {proposal['value']!r}"
             )
         return proposal["value"]
 
@@ -226,10 +237,12 @@ class GovlabShare(Configurable):
             return "GovlabShare.gitlab_url is not set"
         if self.token_source == "env" and not environ.get(self.token_env):
             return f"environment variable {self.token_env} is empty"
-        if self.token_source == "hub" and not (
+        if self.token_source in ("hub", "service") and not (
             environ.get("JUPYTERHUB_API_URL") and environ.get("JUPYTERHUB_API_TOKEN")
         ):
             return "not running under JupyterHub (JUPYTERHUB_API_URL/JUPYTERHUB_API_TOKEN missing)"
+        if self.token_source == "service" and not self.service_url:
+            return "GovlabShare.service_url is not set (token_source 'service')"
         return None
 
     def history_path(self) -> Path:

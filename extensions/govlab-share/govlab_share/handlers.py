@@ -15,7 +15,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import bundle as bundle_mod
-from . import gallery_notify, guard
+from . import gallery_notify, guard, share_client
 from . import paths
 from .chats import list_chats
 from .config import VISIBILITIES, GovlabShare
@@ -325,13 +325,17 @@ class ShareHandler(_ShareBase):
                 guard.check_sync(changed, known)
             return out
 
-        token = await get_token(cfg, self.settings[SETTINGS_KEY]["environ"])
-        req = ShareRequest(
-            notebook_path=rel, owner=owner, title=body["title"],
-            description=body["description"], visibility=body["visibility"], force=body["force"],
-        )
-        result, fields = await self.run(publish, cfg, token, req, record, final_files)
-        del token
+        if cfg.token_source == "service":
+            # The shared token stays in the hub: the share service re-scans and commits.
+            result, fields = await self._publish_via_service(rel, body, record, files)
+        else:
+            token = await get_token(cfg, self.settings[SETTINGS_KEY]["environ"])
+            req = ShareRequest(
+                notebook_path=rel, owner=owner, title=body["title"],
+                description=body["description"], visibility=body["visibility"], force=body["force"],
+            )
+            result, fields = await self.run(publish, cfg, token, req, record, final_files)
+            del token
 
         same = record and record.get("project_id") == fields["project_id"]
         past = list((record or {}).get("history") or []) if same else []
@@ -352,19 +356,34 @@ class ShareHandler(_ShareBase):
         return result
 
 
+    async def _publish_via_service(self, rel: str, body: dict, record: dict | None, files: dict[str, bytes]):
+        cfg = self.cfg
+        payload = {
+            "notebook_path": rel, "title": body["title"], "description": body["description"],
+            "visibility": body["visibility"], "force": body["force"],
+            # What the service needs of our record (it checks the project is ours).
+            "record": {k: record.get(k) for k in ("project_id", "path_with_namespace", "files", "last_commit")}
+            if record else None,
+        }
+        timeout = share_client.publish_timeout(cfg, upload_budget(cfg))
+        return await share_client.publish(cfg, self.settings[SETTINGS_KEY]["environ"], payload, files, timeout)
+
+
 def setup_handlers(server_app) -> None:
     web_app = server_app.web_app
     cfg = GovlabShare(parent=server_app)  # reads {"GovlabShare": {...}} from the server config
     root_dir = getattr(server_app.contents_manager, "root_dir", None) or server_app.root_dir
-    # A local-mode GitLab token leaves the process environment here, before any kernel
-    # or terminal starts, so that user code cannot read it; only the handlers keep it.
+    # token_source "env" (a lab outside a hub, a developer's own token): the token leaves
+    # the environment kernels inherit, but /proc/<pid>/environ of this process still
+    # has it: only for a token its official may hold. Under a hub no lab holds a shared
+    # one (token_source "service": the hub's share service commits).
     environ = dict(os.environ)
     if cfg.token_source == "env":
         os.environ.pop(cfg.token_env, None)
-    elif cfg.gitlab_url:
+    elif cfg.gitlab_url and cfg.token_source == "hub":
         # GitLab sign-in: git (nbgitpuller's "open in my lab") clones internal and
         # private projects as the official, with the token the hub holds for them.
-        os.environ.update(git_environment(cfg.gitlab_url))
+        os.environ.update(git_environment(cfg.gitlab_url, service_url=cfg.service_url))
     web_app.settings[SETTINGS_KEY] = {
         "config": cfg,
         "environ": environ,

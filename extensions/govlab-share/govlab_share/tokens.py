@@ -1,10 +1,14 @@
 """Get a GitLab token right before each push. Never logged, never sent to the browser.
 
-- token_source "hub": the OAuth access token oauthenticator keeps in the user's
-  encrypted auth_state, read fresh from `GET $JUPYTERHUB_API_URL/users/$JUPYTERHUB_USER`
-  (JupyterHub fills auth_state there, not on the `/user` whoami endpoint) with the
-  server's own API token (the hub refreshes it; needs scope admin:auth_state!user).
+- token_source "hub": the official's OAuth access token (oauthenticator keeps it in
+  the encrypted auth_state). With `service_url` (every hub govlab starts) it comes
+  from the share service's `GET api/token`, which returns the access token alone
+  (never the refresh token) for the owner of the lab's API token; the lab's token
+  has no auth_state scope. Without (the Kubernetes chart) it is read from
+  `GET $JUPYTERHUB_API_URL/users/$JUPYTERHUB_USER` with the server's own API token
+  (needs scope admin:auth_state!user).
 - token_source "env": a personal access token in an environment variable.
+- token_source "service": no token in the lab at all; the share service commits.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from . import share_client
 from .errors import ShareError
 
 
@@ -49,7 +54,32 @@ async def get_token(config, environ=None) -> GitLabToken:
                 f"No GitLab token configured (environment variable {config.token_env}).",
             )
         return GitLabToken(value=value, kind="private")
+    if config.token_source == "service":
+        raise _not_configured(
+            "이 실험실은 GitLab 토큰을 갖지 않습니다. 공유는 허브의 공유 서비스가 합니다.",
+            "This lab holds no GitLab token: the hub's share service shares for it.",
+        )
+    if getattr(config, "service_url", ""):
+        return await _token_from_service(config, environ)
     return await _token_from_hub(config, environ)
+
+
+async def _token_from_service(config, environ) -> GitLabToken:
+    if not environ.get("JUPYTERHUB_API_TOKEN"):
+        raise _not_configured(
+            "JupyterHub 안에서 실행되고 있지 않아 GitLab 토큰을 받을 수 없습니다.",
+            "Not running under JupyterHub: cannot get a GitLab token.",
+        )
+    try:
+        answer = await share_client.token(config, environ)
+    except ShareError as e:
+        if e.status in (401, 403):
+            raise _relogin(f"share service answered {e.status} {e.code}") from None
+        raise
+    token = answer.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise _relogin("no access_token from the share service")
+    return GitLabToken(value=token, kind="oauth")
 
 
 async def _token_from_hub(config, environ) -> GitLabToken:

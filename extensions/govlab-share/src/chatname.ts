@@ -5,8 +5,10 @@
  * jupyterlab-chat offers no naming hook, but its `createAndOpen` command takes a
  * `name`. Our commands compute a unique name and call it. Every place that creates a
  * chat leads to them, without patching third-party code:
- * - the chat panel's "새 대화" buttons and the Launcher's chat card: a capture-phase
- *   listener runs our command before their own handlers see the event;
+ * - the chat panel's "새 대화" buttons, the Launcher's chat card and jupyterlab-chat's
+ *   command palette entry ("새 대화 만들기"): a capture-phase listener runs our command
+ *   before their own handlers see the event (a click, or Enter on the palette's active
+ *   item);
  * - File > New and the file browser's context menu: our schema
  *   (schema/chat-names.json) disables jupyterlab-chat's menu items and adds ours, as
  *   JupyterLab's menu settings allow.
@@ -15,12 +17,10 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 export const NEW_CHAT_COMMAND = 'govlab-share:new-chat';
@@ -30,8 +30,9 @@ const CHAT_FACTORY_SETTINGS = 'jupyterlab-chat-extension:factory';
 /** The chat panel's "New chat" buttons (side-panel toolbar and placeholder). */
 const NEW_CHAT_BUTTON = '.jp-chat-sidepanel .jp-chat-add';
 const LAUNCHER_CARD = '.jp-LauncherCard';
+/** jupyterlab-chat's palette entry: the only palette item of its `createAndOpen`. */
+const PALETTE_CHAT_ITEM = `.lm-CommandPalette-item[data-command="${CHAT_CREATE_AND_OPEN}"]`;
 const MAX_SUFFIX = 100;
-const PALETTE_LABEL = '새 대화 (노트북 이름으로) / New chat named after the notebook';
 const MENU_LABEL = '새 대화 / New chat';
 
 /** Local date as YYYY-MM-DD (the official's day, not UTC's). */
@@ -101,25 +102,43 @@ function chatLauncherCard(app: JupyterFrontEnd, target: Element): Element | null
     : null;
 }
 
+/**
+ * jupyterlab-chat's palette entry when `event` would run it: a left click on it, or
+ * Enter in the palette while it is the active item (the palette runs its active item;
+ * a modifier key makes the palette ignore Enter, so do we).
+ */
+function chatPaletteItem(event: Event, target: Element): Element | null {
+  if (event instanceof KeyboardEvent) {
+    if (event.key !== 'Enter' || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) {
+      return null;
+    }
+    const palette = target.closest('.lm-CommandPalette');
+    const active = palette?.querySelector('.lm-CommandPalette-item.lm-mod-active');
+    return active?.matches(PALETTE_CHAT_ITEM) ? active : null;
+  }
+  if (event instanceof MouseEvent && event.button !== 0) {
+    return null;
+  }
+  return target.closest(PALETTE_CHAT_ITEM);
+}
+
 export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
   id: '@govlab/share:chat-names',
   description: 'New chats are named after the notebook and the date.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ISettingRegistry, ICommandPalette, ITranslator, IDefaultFileBrowser],
+  optional: [ISettingRegistry, IDefaultFileBrowser],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     settings: ISettingRegistry | null,
-    palette: ICommandPalette | null,
-    translator: ITranslator | null,
     browser: IDefaultFileBrowser | null
   ) => {
     // args.area "main" (File > New, launcher, file browser): in `path` or the file
     // browser's folder, opened in the main area, as jupyterlab-chat does there.
     // Otherwise (the chat panel): in the chats' folder, opened in the side panel.
     app.commands.addCommand(NEW_CHAT_COMMAND, {
-      label: args => (args.isPalette ? PALETTE_LABEL : MENU_LABEL),
+      label: MENU_LABEL,
       execute: async args => {
         const main = args.area === 'main';
         const directory = main
@@ -150,13 +169,6 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
         return app.commands.execute(NEW_CHAT_COMMAND, { area: 'main', path });
       }
     });
-    // Beside jupyterlab-chat's own palette items (its category, in its translation).
-    const chatTrans = (translator ?? nullTranslator).load('jupyter-chat');
-    palette?.addItem({
-      command: NEW_CHAT_COMMAND,
-      category: chatTrans.__('Chat'),
-      args: { isPalette: true }
-    });
 
     const run = (args: Record<string, string>, done?: (w: unknown) => void) => {
       app.commands
@@ -172,9 +184,10 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
       if (!target?.closest) {
         return;
       }
-      const panelButton = target.closest(NEW_CHAT_BUTTON);
-      const card = panelButton ? null : chatLauncherCard(app, target);
-      if (!panelButton && !card) {
+      const paletteItem = chatPaletteItem(event, target);
+      const panelButton = paletteItem ? null : target.closest(NEW_CHAT_BUTTON);
+      const card = paletteItem || panelButton ? null : chatLauncherCard(app, target);
+      if (!paletteItem && !panelButton && !card) {
         return;
       }
       if (event instanceof KeyboardEvent && !['Enter', ' '].includes(event.key)) {
@@ -183,6 +196,12 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
       event.preventDefault();
       event.stopPropagation();
       if (event.type === 'mousedown') {
+        return;
+      }
+      if (paletteItem) {
+        // As jupyterlab-chat's entry did: in the file browser's folder, main area.
+        // Running a command closes the modal palette (it listens to commandExecuted).
+        run({ area: 'main' });
         return;
       }
       if (panelButton) {

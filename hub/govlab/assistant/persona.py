@@ -102,6 +102,13 @@ class GovlabPersona(JupyternautPersona):
         return model_id, args
 
     # -- tools (policy and approval: govlab.assistant.tools) -----------------------
+    def get_mcp_settings(self):
+        # No MCP servers: Jupyternaut reads `.jupyter/mcp_settings.json` from the chat's
+        # folder and starts its stdio servers (runs their commands) for every reply, so a
+        # pulled repository carrying that file would run code. The policy never offers
+        # MCP tools anyway (govlab.assistant.tools).
+        return None
+
     async def get_tools(self):
         offered = await super().get_tools()
         try:

@@ -10,7 +10,7 @@ import sys
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
 
-from .app import Gallery, make_app
+from .app import MAX_BODY, Gallery, make_app
 from .config import ConfigError, from_env
 
 
@@ -18,7 +18,8 @@ async def serve() -> None:
     cfg = from_env()
     gallery = Gallery(cfg)
     app = make_app(gallery)
-    server = HTTPServer(app, xheaders=True)
+    # Bodies above MAX_BODY are refused from the Content-Length header, before buffering.
+    server = HTTPServer(app, xheaders=True, max_body_size=MAX_BODY)
     server.listen(cfg.port, cfg.host)
     logging.getLogger("govlab.gallery").info(
         "gallery on http://%s:%d%s (GitLab %s, namespaces %s)", cfg.host, cfg.port, cfg.prefix,

@@ -16,7 +16,7 @@ import secrets
 import time
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import tornado.web
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
@@ -30,6 +30,10 @@ from .render import markdown_html
 from .store import Store
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+# Largest request body the gallery reads: its forms and the refresh call are tiny, and
+# tornado would otherwise buffer up to 100 MB per request before any handler runs.
+MAX_BODY = 1024 * 1024
 # `group/sub/project`: GitLab path segments (no `..`), bounded; the refresh names a project so.
 PROJECT_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}){1,20}")
 REFRESH_LIMIT = (20, 60.0)  # one-project refreshes per official per window (seconds)
@@ -77,7 +81,37 @@ def notice(lists: list[Refresher]) -> dict | None:
     return None
 
 
-class BaseHandler(HubOAuthenticated, tornado.web.RequestHandler):
+def content_security_policy(gitlab_url: str) -> str:
+    """No script at all, styles from our own file, images from here or the GitLab
+    (README images); framed by nobody, as the hub's pages."""
+    gitlab = urlsplit(gitlab_url)
+    images = f" {gitlab.scheme}://{gitlab.netloc}" if gitlab.scheme in ("http", "https") and gitlab.netloc else ""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'none'",
+        "style-src 'self'",
+        f"img-src 'self' data:{images}",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class SecureHeaders:
+    """The CSP and no content sniffing on every gallery answer, errors and files included."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Security-Policy", self.settings["csp"])
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+
+class StaticHandler(SecureHeaders, tornado.web.StaticFileHandler):
+    pass
+
+
+class BaseHandler(SecureHeaders, HubOAuthenticated, tornado.web.RequestHandler):
     @property
     def gallery(self) -> Gallery:
         return self.settings["gallery"]
@@ -330,6 +364,17 @@ class FeaturedHandler(BaseHandler):
         self.redirect(self.url("p", str(card.entry.id)))
 
 
+class CallbackHandler(SecureHeaders, HubOAuthCallbackHandler):
+    pass
+
+
+class NotFoundHandler(BaseHandler):
+    """Unknown paths: the gallery's own 404 page, with its headers."""
+
+    def prepare(self):
+        raise tornado.web.HTTPError(404)
+
+
 def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.Application:
     cfg = gallery.cfg
     # The singleton: HubOAuthCallbackHandler finds the OAuth state (and PKCE verifier)
@@ -345,7 +390,7 @@ def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.
         (url_path_join(prefix, r"open/(.+)"), OpenHandler),
         (url_path_join(prefix, r"thumb/(\d+)"), ThumbHandler),
         (url_path_join(prefix, r"featured/(\d+)"), FeaturedHandler),
-        (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+        (url_path_join(prefix, "oauth_callback"), CallbackHandler),
     ]
     hub_base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
     return tornado.web.Application(
@@ -358,4 +403,9 @@ def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.
         cookie_secret=secrets.token_bytes(32),
         xsrf_cookies=True,
         template_path=str(TEMPLATES),
+        static_path=str(STATIC),
+        static_url_prefix=url_path_join(prefix, "static/"),
+        static_handler_class=StaticHandler,
+        default_handler_class=NotFoundHandler,
+        csp=content_security_policy(cfg.gitlab_url),
     )

@@ -14,6 +14,8 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 
+from .. import statedir
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS featured (
     project_id INTEGER PRIMARY KEY,
@@ -31,7 +33,10 @@ class Store:
     def __init__(self, path: str):
         self.path = path
         if path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            statedir.private_dir(os.path.dirname(os.path.abspath(path)))
+            # Made 0600 before SQLite opens it: its -wal and -shm files copy this mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(path, 0o600)
         # Writes are a few per minute and take well under a millisecond: one
         # connection behind a lock, used from the event loop thread.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -39,8 +44,6 @@ class Store:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
-        if path != ":memory:":
-            os.chmod(path, 0o600)
 
     def featured(self) -> dict[int, dict]:
         with self._lock:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import quote, urlencode
+
+from ..localusers import chown_tree
 
 # Never handed out: caches, checkpoints, hidden files.
 SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints")
@@ -45,6 +48,10 @@ def starter_hook(starters: dict[str, str]):
         home = Path(spawner.home_dir)
         home.mkdir(parents=True, exist_ok=True)
         copied = copy_missing(Path(src), home)
+        owner = home.stat()
+        if copied and os.geteuid() == 0 and owner.st_uid != 0:
+            # The hub (root) copied them; the official's system user owns its home's files.
+            chown_tree(home, copied, owner.st_uid, owner.st_gid)
         if copied:
             spawner.log.info("govlab workshop: handed out %d starter files to %s", len(copied), spawner.user.name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from .handout import starter_files
 from .hubapi import HubApiError, HubClient
 
 COLLECT_SUFFIXES = (".ipynb", ".chat")
+# A lab names its own files, and an official controls their lab: bound what it can make us walk.
+MAX_DEPTH = 20
+MAX_NAME = 1024
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
@@ -174,29 +178,72 @@ def handout(client: HubClient, cohort: str, src: Path, report: Callable[[str], N
     return out
 
 
-def _walk(client: HubClient, seat: str, path: str = "") -> list[str]:
+def _walk(client: HubClient, seat: str, path: str = "", depth: int = 0) -> list[str]:
     found = []
+    if depth > MAX_DEPTH:
+        return found
     for item in client.list_dir(seat, path):
-        name = item["name"]
-        if name.startswith(".") or name == "__pycache__":
+        name, sub = str(item.get("name", "")), item.get("path")
+        if name.startswith(".") or name == "__pycache__" or not isinstance(sub, str):
             continue
-        if item["type"] == "directory":
-            found += _walk(client, seat, item["path"])
+        if item.get("type") == "directory":
+            found += _walk(client, seat, sub, depth + 1)
         elif name.endswith(COLLECT_SUFFIXES):
-            found.append(item["path"])
+            found.append(sub)
     return found
 
 
+def inside(root: Path, rel: str) -> Path | None:
+    """root/rel when it stays in root: relative, no `..`, no symlink on the way; else None."""
+    if not isinstance(rel, str) or not rel or len(rel) > MAX_NAME or "\x00" in rel or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return None
+    target = Path(root)
+    for part in parts:
+        target = target / part
+        if target.is_symlink():
+            return None
+    return target
+
+
+def _save(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # O_NOFOLLOW: a symlink placed at the last step is refused, not written through.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def collect(client: HubClient, cohort: str, dest: Path, report: Callable[[str], None] = print) -> dict[str, list[str]]:
-    """Download every seat's notebooks and chats into dest/<seat>/... (running servers only)."""
-    dest = Path(dest)
+    """Download every seat's notebooks and chats into dest/<seat>/... (running servers only).
+
+    Names come from the labs, which officials control: a name that would land outside
+    dest/<seat> (absolute, `..`, through a symlink) is skipped with a warning.
+    """
+    dest = Path(dest).resolve()
     out: dict[str, list[str]] = {}
     for seat in running_seats(client, cohort, report):
+        root = inside(dest, seat)
+        if root is None:
+            report(f"  경고: 좌석 이름 {seat[:100]!r}은(는) 쓸 수 없어 건너뜀 / warning: seat name {seat[:100]!r} skipped")
+            continue
         saved = []
         for path in _walk(client, seat):
-            target = dest / seat / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(client.read_bytes(seat, path))
+            target = inside(root, path)
+            try:
+                if target is None:
+                    raise ValueError(path)
+                data = client.read_bytes(seat, path)
+                _save(target, data)
+            except (OSError, ValueError):
+                shown = repr(path[:200]) if isinstance(path, str) else "?"
+                report(
+                    f"  경고: {seat}의 파일 {shown}은(는) {root} 밖을 가리키거나 쓸 수 없어 건너뜀 / "
+                    f"warning: {seat}'s file {shown} skipped: it points outside {root} or cannot be written"
+                )
+                continue
             saved.append(path)
         out[seat] = saved
         report(f"  {seat}: {len(saved)}개 수집 / {len(saved)} files collected")

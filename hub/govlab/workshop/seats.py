@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .. import statedir
+
 # Letters and digits that cannot be mistaken for one another on paper (no 0/O, 1/l/I).
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 12
@@ -59,7 +61,9 @@ def create_seats(state_dir: Path, cohort: str, seat_names: list[str]) -> dict[st
         "seats": {seat: hash_password(pw) for seat, pw in passwords.items()},
     }
     path = seat_file(state_dir, cohort)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Often the first thing written under the state dir (before the hub's first start).
+    statedir.ensure(state_dir)
+    statedir.private_dir(path.parent)
     tmp = path.with_suffix(".json.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

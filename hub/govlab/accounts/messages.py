@@ -1,0 +1,86 @@
+"""What officials and admins read on the account pages: Korean first, English alongside,
+and always what to do next."""
+
+from __future__ import annotations
+
+WRONG_PASSWORD = (
+    "사용자 이름 또는 비밀번호가 올바르지 않습니다. 계정이 없다면 이용 신청을 하세요. / "
+    "Wrong user name or password. No account yet? Apply for one."
+)
+PENDING = (
+    "관리자가 아직 이용 신청을 승인하지 않았습니다. 승인된 뒤에 다시 로그인하세요. / "
+    "An administrator has not approved your application yet: sign in again once it is approved."
+)
+APPLIED = (
+    "이용 신청이 접수되었습니다. 관리자가 승인하면 이 비밀번호로 로그인할 수 있습니다. / "
+    "Your application has been sent: once an administrator approves it, sign in with this password."
+)
+NAME_TAKEN = (
+    "이미 사용 중인 사용자 이름입니다. 다른 이름을 고르세요. / "
+    "This user name is taken: choose another one."
+)
+NAME_INVALID = (
+    "사용자 이름은 영문 소문자나 숫자로 시작하고 영문 소문자, 숫자, '.', '_', '-'만 쓸 수 있습니다(64자 이하). / "
+    "A user name starts with a lowercase letter or digit and holds only a-z, 0-9, '.', '_' and '-' (at most 64)."
+)
+FULL_NAME_INVALID = "이름을 50자 이하로 적으세요. / Write your name (at most 50 characters)."
+AGENCY_INVALID = "소속 기관을 100자 이하로 적으세요. / Write your agency (at most 100 characters)."
+EMAIL_INVALID = (
+    "업무용 이메일 주소를 name@agency.go.kr 형식으로 적으세요. / "
+    "Write your work e-mail address, like name@agency.go.kr."
+)
+CONFIRM_MISMATCH = (
+    "비밀번호와 비밀번호 확인이 다릅니다. 같은 비밀번호를 두 번 적으세요. / "
+    "The password and its confirmation differ: type the same password twice."
+)
+PASSWORD_COMMON = (
+    "너무 흔한 비밀번호입니다. 추측하기 어려운 다른 비밀번호를 고르세요. / "
+    "This password is too common: choose one that is hard to guess."
+)
+PASSWORD_HAS_NAME = (
+    "비밀번호에 사용자 이름을 넣지 마세요. / Do not put your user name in the password."
+)
+PASSWORD_TOO_LONG = (
+    "비밀번호가 너무 깁니다(영문 72자, 한글 24자까지). 더 짧게 고르세요. / "
+    "The password is too long (72 bytes: 72 Latin or 24 Korean characters): choose a shorter one."
+)
+OLD_PASSWORD_WRONG = (
+    "현재 비밀번호가 올바르지 않습니다. 다시 적거나, 잊었다면 관리자에게 재설정을 요청하세요. / "
+    "The current password is wrong: type it again, or ask an administrator to reset it."
+)
+PASSWORD_CHANGED = "비밀번호를 바꾸었습니다. 다음 로그인부터 새 비밀번호를 쓰세요. / Your password has been changed: use it from your next sign-in."
+PASSWORD_RESET = "{name}의 비밀번호를 바꾸었습니다. 새 비밀번호를 본인에게 따로 전하세요. / The password of {name} has been changed: tell them the new one in person."
+NO_OWN_PASSWORD = (
+    "이 계정의 비밀번호는 여기서 바꿀 수 없습니다: 관리자 비밀번호는 설정 파일에서, 워크숍 좌석 비밀번호는 강사가 관리합니다. / "
+    "This account's password is not changed here: the admin password lives in the settings file, "
+    "a workshop seat's password with its trainer."
+)
+NO_SUCH_APPLICATION = "그런 신청이 없습니다. 목록을 새로 고치세요. / No such application: reload the list."
+APPROVED = "{name}의 이용 신청을 승인했습니다. / Approved {name}."
+REVOKED = "{name}의 승인을 취소했습니다. 다시 승인하기 전까지 로그인할 수 없습니다. / Revoked {name}: they cannot sign in until approved again."
+DISCARDED = "{name}의 이용 신청을 삭제했습니다. / Discarded the application of {name}."
+
+
+def password_too_short(minimum: int) -> str:
+    return f"비밀번호는 {minimum}자 이상이어야 합니다. 더 길게 고르세요. / The password needs at least {minimum} characters: choose a longer one."
+
+
+def locked(seconds: float) -> str:
+    minutes, secs = divmod(max(1, round(seconds)), 60)
+    ko = f"{minutes}분 {secs}초" if minutes else f"{secs}초"
+    en = f"{minutes} min {secs} s" if minutes else f"{secs} s"
+    return (
+        f"로그인에 여러 번 실패하여 이 계정이 잠겼습니다. {ko} 뒤에 다시 시도하세요. "
+        "비밀번호를 잊었다면 관리자에게 재설정을 요청하세요. / "
+        f"Too many failed sign-ins: this account is locked. Try again in {en}, "
+        "or ask an administrator to reset your password."
+    )
+
+
+# Printed at every start of a hub with the shared trial password (auth.shared_password.trusted_trial).
+SHARED_PASSWORD_WARNING = (
+    "[govlab] 경고 / WARNING: 공유 비밀번호를 아는 사람은 누구나 어느 공무원으로든 로그인할 수 있습니다 "
+    "(서로 믿는 사람끼리의 시범 운영에만 쓰세요). 각자 계정을 쓰려면 auth.method: accounts 로 바꾸세요. / "
+    "whoever knows the shared password signs in as any official (a trial among people who trust "
+    "each other only): set auth.method: accounts for per-official accounts."
+)
