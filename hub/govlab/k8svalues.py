@@ -32,7 +32,6 @@ SECRET_KEYS: dict[str, tuple[str, str]] = {
     "admin_password": ("hub", "admin-password"),
     "db_password": ("hub", "hub.db.password"),
     "llm_api_key": ("lab", "llm-api-key"),
-    "sharing_token": ("lab", "sharing-token"),
 }
 # Hub traits that read their secret from an environment variable by themselves.
 NATIVE_ENV = {("GitLabOAuthenticator", "client_secret"): "GITLAB_CLIENT_SECRET"}

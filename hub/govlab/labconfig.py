@@ -89,7 +89,7 @@ def share_service_role(loaded: LoadedSettings) -> str:
     """What the hub's share service does for labs: "publish" (a shared token: it commits
     for them), "tokens" (GitLab sign-in: it hands out each official's short-lived access
     token), or "" (no service: sharing off, or the Kubernetes chart, whose hub image
-    runs no govlab service; there the lab still holds what it used to)."""
+    runs no govlab service; settings refuse a shared token there)."""
     settings = loaded.settings
     if not settings.sharing.gitlab_url or settings.mode in CHART_MODES:
         return ""
@@ -212,8 +212,6 @@ def lab_environment(loaded: LoadedSettings, lab_config_dir: str) -> dict[str, st
         # Any OpenAI-style model id litellm resolves in the lab goes to the operator's
         # endpoint, never to a public API (the persona pins its own requests too).
         env["OPENAI_BASE_URL"] = env["OPENAI_API_BASE"] = settings.llm.base_url
-    if secrets.sharing_token and settings.auth.method != "gitlab" and not share_service_role(loaded):
-        # Only where no share service runs (the Kubernetes chart): elsewhere the shared
-        # token stays in the hub's service and no lab process ever sees it.
-        env["GOVLAB_GITLAB_TOKEN"] = secrets.sharing_token.get_secret_value()
+    # The shared GitLab token (sharing.token) never reaches a lab: the hub's share
+    # service holds it (settings refuse it where no service runs).
     return env

@@ -991,6 +991,9 @@ def _kubernetes_problems(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("hub.extra_config_dir", "the hub runs in the cluster: put extra config in the chart's hub.extraFiles instead"))
     if settings.gallery.enabled:
         problems.append(("gallery.enabled", "the gallery service needs the govlab hub image, not yet wired for kubernetes: set it to false"))
+    if settings.sharing.token is not None:
+        # Without the hub-side share service the shared token would sit in every lab.
+        problems.append(("sharing.token", "no lab may hold a shared GitLab token, and the share service needs the govlab hub image, not yet wired for kubernetes: remove the key and use auth.method: gitlab (each official shares with their own GitLab sign-in)"))
     for i, w in enumerate(settings.workshops):
         if w.generated:
             problems.append((f"workshops.{i}.seats", "generated seats keep their passwords in the hub's state directory, which the chart's hub does not have: list accounts in `members`"))

@@ -71,7 +71,8 @@ def ensure(state_dir: Path | str) -> Path:
 
 
 def write_private(path: Path | str, data: bytes | str) -> None:
-    """Atomically replace `path` with `data`, readable by this user only."""
+    """Atomically and durably replace `path` with `data`, readable by this user only
+    (a crash leaves the old file or the new one, never half of one)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -81,9 +82,13 @@ def write_private(path: Path | str, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as f:
             fd = -1
             f.write(raw)
-    finally:
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
         if fd >= 0:
             os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
 
 

@@ -12,6 +12,8 @@ import nbformat
 import pytest
 
 from tests.integration.test_browser import ARTIFACTS, dismiss_dialogs, sign_in
+from tests.model_server import text
+from tests.support.chat import GOVLAB
 from tests.support.hub import RunningHub, base_settings
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
@@ -288,3 +290,161 @@ def test_command_palette_entry_names_new_chats_too(hub, page):
 
     names = _chat_files(hub) or []
     assert not any(n.startswith("untitled") for n in names), names
+
+
+# -- no English left in the chat panel (issue 10) ------------------------------------------
+PERSONAS_EVENT = "https://schema.jupyter.org/jupyter_ai_persona_manager/personas/v1"
+PERSONA_STATE_EVENT = "https://schema.jupyter.org/jupyter_ai_persona_manager/persona_state/v1"
+# jupyter-ai 3.2's persona controls (@jupyter-ai/persona-manager) write these in English,
+# without a translation domain: the persona picker, the stop button, the token usage.
+PERSONA_MANAGER_ENGLISH = {
+    "Choose which persona to message", "Loading personas", "No one", "Stop generating",
+    "More controls", "No matches", "Model", "Default", "Usage", "Context", "Session tokens",
+    "Input", "Output", "Cache read", "Cache write", "Thinking", "Session cost",
+    "Session cost (est.)", "Estimated at API list prices",
+}
+# ...and these start a longer English label ("Session tokens: 1.2k", "1,234 tokens").
+ENGLISH_PREFIXES = ("Session tokens:", "Context:", "Context ", "Cost:")
+ENGLISH_SUFFIXES = (" tokens",)
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+# Every visible text node, and every title / aria-label / placeholder of a visible element,
+# in the chat widgets and in the popups they open (menus, the usage card, tooltips).
+WALK_JS = """
+() => {
+  const roots = Array.from(document.querySelectorAll(
+    '.jp-chat-sidepanel, .jp-lab-chat-main-panel, .MuiPopover-root, .MuiPopper-root, [role=tooltip]'));
+  const shown = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const found = [];
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = (n.nodeValue || '').trim();
+      if (text && shown(n.parentElement)) found.push(['text', text]);
+    }
+    for (const el of [root, ...root.querySelectorAll('[title], [aria-label], [placeholder]')]) {
+      if (!shown(el)) continue;
+      for (const attr of ['title', 'aria-label', 'placeholder']) {
+        const value = (el.getAttribute(attr) || '').trim();
+        if (value) found.push([attr, value]);
+      }
+    }
+  }
+  return found;
+}
+"""
+
+
+def _known_english() -> set[str]:
+    """jupyterlab-chat's msgids (English whenever a Korean one is missing) and jupyter-ai's
+    hard-coded strings, each checked to be in the installed JavaScript."""
+    from tests.support.jsmsgids import bundle_files, msgids
+
+    chat = {m for m in msgids("jupyterlab-chat-extension") if "\x04" not in m and len(m) > 1}
+    assert len(chat) > 50, "jupyterlab-chat's msgids not found: has the bundle format changed?"
+    persona_js = "".join(p.read_text(encoding="utf-8") for p in bundle_files("@jupyter-ai/persona-manager"))
+    gone = sorted(s for s in PERSONA_MANAGER_ENGLISH if f'"{s}"' not in persona_js)
+    assert not gone, f"@jupyter-ai/persona-manager no longer has {gone}: update this list"
+    return chat | PERSONA_MANAGER_ENGLISH
+
+
+def _english_left(found: list[list[str]], english: set[str]) -> list[list[str]]:
+    left = []
+    for kind, value in found:
+        for line in value.splitlines():
+            line = line.strip()
+            head, sep, _ = line.partition(" / ")
+            if sep and HANGUL.search(head):
+                continue  # a "Korean / English" pair we render on purpose
+            if (line in english or line.startswith(ENGLISH_PREFIXES) or line.endswith(ENGLISH_SUFFIXES)):
+                left.append([kind, line])
+    return left
+
+
+def _event(frame) -> dict:
+    import json
+
+    try:
+        event = json.loads(frame if isinstance(frame, str) else frame.decode())
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def test_no_english_left_in_the_chat_panel_after_an_answer(hub, page, model_server):
+    english = _known_english()
+    frames: list[dict] = []  # the lab's events (jupyter-ai's persona list and state)
+
+    def watch(ws) -> None:
+        if "/api/events/subscribe" in ws.url:
+            ws.on("framereceived", lambda payload: frames.append(_event(payload)))
+
+    page.on("websocket", watch)
+    path = "영문점검.chat"
+    assert hub.put_file(USER, path, "{}", token=hub.user_token).status_code in (200, 201)
+    answer_text = "민원 분류는 이렇게 합니다. 첫째, 유형별로 나눕니다."
+    model_server.script([text(answer_text, chunks=6, delay=0.2)])
+    sign_in(page, hub, USER)
+    page.goto(f"{hub.url}/user/{USER}/lab/workspaces/no-english/tree/{path}")
+    chat = page.locator(".jp-lab-chat-main-panel").first
+    box = chat.locator(".jp-chat-input-container textarea").first
+    box.wait_for()
+    # The persona controls render once the chat's persona list arrived (a message sent
+    # before reaches no persona).
+    chat.locator(".jp-jai-personaControls-group").first.wait_for(state="attached", timeout=60_000)
+    deadline = time.time() + 30
+    while not any(e.get("schema_id", e.get("__schema__")) == PERSONAS_EVENT for e in frames) and time.time() < deadline:
+        page.wait_for_timeout(200)
+    offered = [e for e in frames if e.get("schema_id", e.get("__schema__")) == PERSONAS_EVENT]
+    assert offered and all(len(e.get("personas", [])) == 1 for e in offered), offered
+    chat_id = offered[-1]["chat_id"]
+
+    box.fill("민원 분류는 어떻게 하나요?")
+    box.press("Enter")
+    chat.get_by_text(answer_text).first.wait_for(timeout=60_000)
+    assert len(model_server.completions) == 1  # it reached our persona
+
+    def english_left() -> list[list[str]]:
+        found = page.evaluate(WALK_JS)
+        assert any(v == answer_text for _, v in found)  # the walk sees the panel
+        return _english_left(found, english)
+
+    left = english_left()
+    assert not left, f"English left in the chat panel after an answer: {left}"
+
+    # One persona offered: the picker is a label naming who answers; no menu opens (it
+    # would offer jupyter-ai's "No one" beside it: one wrong click, the next question
+    # goes to nobody).
+    picker = chat.locator(".jp-jai-personaControls-persona-btn").first
+    assert picker.is_visible() and picker.inner_text().strip() == "AI 도우미"
+    assert not chat.locator(".jp-jai-personaControls-persona-btn .jp-jai-personaControls-arrow").first.is_visible()
+    picker.dispatch_event("click")
+    picker.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    assert page.locator(".jp-jai-controlMenu-name").count() == 0, "the persona menu opened"
+
+    # Token usage as a persona reports it (jupyter-ai's own event; the govlab persona
+    # reports none today): the chip and its card.
+    usage = {"total_tokens": 1234, "input_tokens": 1000, "output_tokens": 234}
+    sent = hub.lab("POST", USER, "/api/events", token=hub.user_token, json={
+        "schema_id": PERSONA_STATE_EVENT, "version": "1",
+        "data": {"chat_id": chat_id, "persona_id": GOVLAB, "usage": usage},
+    })
+    assert sent.status_code == 204, sent.text
+    chip = chat.locator(".jp-jai-usage-chip").first
+    chip.wait_for(timeout=30_000)
+    chip.click()
+    card = page.locator(".jp-jai-usage-card").first
+    card.wait_for()
+    page.wait_for_timeout(500)  # one frame for our labels
+    card_text = card.text_content() or ""  # the DOM text (the card upper-cases a label)
+    for label in ("세션 토큰 / Session tokens", "입력 / Input", "출력 / Output"):
+        assert label in card_text, card_text
+    assert "1.23k" in card_text and "234" in card_text, card_text  # the numbers untouched
+    assert (chip.get_attribute("title") or "").startswith("세션 토큰 / Session tokens: "), chip.get_attribute("title")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-panel-no-english.png"))
+
+    left = english_left()
+    assert not left, f"English left in the chat panel with token usage: {left}"

@@ -59,7 +59,6 @@ def password_doc(**sections) -> dict:
         "admin_users": ["admin"],
         "shared_password": {"user_password": {"env": "USER_PASSWORD"}, "admin_password": {"env": "ADMIN_PASSWORD"}, "trusted_trial": True},
     }
-    data["sharing"]["token"] = {"env": "SHARE_TOKEN"}
     return data
 
 
@@ -140,10 +139,6 @@ CASES = [
         "singleuser.extraEnv.OPENAI_API_KEY", {"valueFrom": {"secretKeyRef": {"name": "lab-keys", "key": "llm-api-key"}}}, id="llm-key-by-reference",
     ),
     pytest.param(gitlab_doc(llm={"api_key": None}), "singleuser.extraEnv.OPENAI_API_KEY", NO_KEY_PLACEHOLDER, id="keyless-endpoint"),
-    pytest.param(
-        password_doc(),
-        "singleuser.extraEnv.GOVLAB_GITLAB_TOKEN", {"valueFrom": {"secretKeyRef": {"name": "govlab-lab", "key": "sharing-token"}}}, id="sharing-token-by-reference",
-    ),
     pytest.param(password_doc(), "hub.config.JupyterHub.authenticator_class", "shared-password", id="shared-password"),
     pytest.param(
         password_doc(),
@@ -337,6 +332,7 @@ BAD = [
     pytest.param(gitlab_doc(kubernetes={"hub_secret": "Govlab_Hub"}), "kubernetes.hub_secret", "Kubernetes name", id="bad-secret-name"),
     pytest.param(gitlab_doc(kubernetes={"lab_egress_cidrs": ["10.0.0.0/33"]}), "kubernetes.lab_egress_cidrs", "10.20.0.0/16", id="bad-cidr"),
     pytest.param(gitlab_doc(kubernetes={"namespace": "x"}), "kubernetes.namespace", "unknown key", id="unknown-key"),
+    pytest.param(password_doc(sharing={"token": {"env": "SHARE_TOKEN"}}), "sharing.token", "auth.method: gitlab", id="shared-token-in-labs"),
 ]
 
 

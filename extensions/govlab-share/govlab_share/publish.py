@@ -94,7 +94,8 @@ def _info(project) -> ProjectInfo:
     )
 
 
-def _get_project(gl, ident):
+def get_project(gl, ident):
+    """The project by id or path, or None when GitLab says 404."""
     try:
         return gl.projects.get(ident)
     except GitlabError as e:
@@ -120,7 +121,7 @@ def _namespace_id(gl, namespace: str) -> int:
 def _ensure_project(gl, config, req: ShareRequest, record: dict | None):
     """(project, existed) - the recorded project, else the one at our path, else a new one."""
     if record and record.get("project_id"):
-        project = _get_project(gl, record["project_id"])
+        project = get_project(gl, record["project_id"])
         if project is not None:
             return project, True
     path = project_path(req.notebook_path, req.owner)
@@ -130,7 +131,7 @@ def _ensure_project(gl, config, req: ShareRequest, record: dict | None):
         gl.auth()  # GET /user: the user's own namespace is their username
         ns_path = gl.user.username
     full_path = f"{ns_path}/{path}"
-    project = _get_project(gl, full_path)
+    project = get_project(gl, full_path)
     if project is not None:
         return project, True
 
@@ -167,7 +168,7 @@ def _create_once(gl, data: dict, full_path: str):
                 raise
             log.warning("govlab_share: creating %s failed (%s); checking whether it exists",
                         full_path, type(e).__name__)
-        project = _get_project(gl, full_path)
+        project = get_project(gl, full_path)
         if project is not None:
             log.info("govlab_share: project %s was created despite the failure", full_path)
             return project

@@ -46,10 +46,10 @@ def _unknown(timeout: float) -> ShareError:
     return ShareError(
         "gitlab_unavailable", 504,
         f"공유 서비스가 {timeout:g}초 안에 답하지 않아 공유가 되었는지 알 수 없습니다. GitLab에서 "
-        "프로젝트를 확인하거나 다시 공유하세요. 다시 공유해도 같은 내용이 두 번 올라가지 않습니다.",
+        "프로젝트를 확인한 뒤 필요하면 다시 공유하세요. 다시 공유해도 이전 내용은 지워지지 않습니다.",
         f"The share service did not answer within {timeout:g} s, so whether the share "
-        "landed is unknown. Check the project in GitLab or share again: sharing again "
-        "never commits the same share twice.",
+        "landed is unknown. Check the project in GitLab and share again if needed: "
+        "sharing again loses nothing.",
         details=["outcome unknown: no answer from the share service"],
     )
 

@@ -9,11 +9,9 @@ the browser or the disk.
 
 from __future__ import annotations
 
-import json
 import time
-from urllib.parse import quote
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from govlab import authstate
 
 _cache: dict[str, tuple[float, str | None]] = {}
 TTL = 60.0  # the hub refreshes GitLab tokens well before they expire (auth_refresh_age)
@@ -24,20 +22,11 @@ async def gitlab_token(hub_api_url: str, user: str, hub_token: str, timeout: flo
     hit = _cache.get(user)
     if hit and time.monotonic() - hit[0] < TTL:
         return hit[1]
-    request = HTTPRequest(
-        f"{hub_api_url}/users/{quote(user, safe='')}",
-        headers={"Authorization": f"token {hub_token}", "Accept": "application/json"},
-        request_timeout=timeout, connect_timeout=timeout,
-    )
     try:
-        response = await AsyncHTTPClient().fetch(request)
-        model = json.loads(response.body)
-    except (HTTPClientError, OSError, ValueError):
+        token = authstate.access_token(await authstate.fetch_auth_state(hub_api_url, user, hub_token, timeout))
+    except authstate.HubUnavailable:
         # Not cached: the next view asks again. Meanwhile private projects are left
         # out; the shared catalog still shows.
         return None
-    state = model.get("auth_state") if isinstance(model, dict) else None
-    token = state.get("access_token") if isinstance(state, dict) else None
-    token = token if isinstance(token, str) and token else None
     _cache[user] = (time.monotonic(), token)
     return token

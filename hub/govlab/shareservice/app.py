@@ -15,13 +15,12 @@ import asyncio
 import functools
 import json
 import logging
-from urllib.parse import quote
 
 import tornado.web
 from jupyterhub.services.auth import HubAuth, HubAuthenticated, UserNotAllowed
 from jupyterhub.utils import url_path_join
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from govlab import authstate
 from govlab_share import guard
 from govlab_share.errors import ShareError, bad_request
 
@@ -153,20 +152,13 @@ class TokenHandler(_Base):
     async def _token(self) -> dict:
         cfg = self.service.cfg
         timeout = cfg.share.request_timeout
-        req = HTTPRequest(
-            f"{cfg.hub_api_url}/users/{quote(self.user, safe='')}",
-            headers={"Authorization": f"token {cfg.hub_token}", "Accept": "application/json"},
-            request_timeout=timeout, connect_timeout=timeout,
-        )
         try:
-            response = await AsyncHTTPClient().fetch(req)
-            model = json.loads(response.body)
-        except (HTTPClientError, OSError, ValueError) as e:
+            state = await authstate.fetch_auth_state(cfg.hub_api_url, self.user, cfg.hub_token, timeout)
+        except authstate.HubUnavailable as e:
             raise _error("gitlab_unavailable", 502, "JupyterHub에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
                          "Cannot reach JupyterHub; try again in a moment.") from e
-        state = model.get("auth_state") if isinstance(model, dict) else None
-        token = state.get("access_token") if isinstance(state, dict) else None
-        if not isinstance(token, str) or not token:
+        token = authstate.access_token(state)
+        if token is None:
             raise sign_in_again()
         return {"access_token": token, "expires_at": expires_at(state.get("token_response"))}
 

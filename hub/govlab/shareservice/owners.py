@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+
+from govlab import statedir
 
 SCHEMA = "govlab-share-owners/1"
 
@@ -26,8 +27,7 @@ class OwnershipStore:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._lock = threading.Lock()  # publishes run in worker threads
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.path.parent, 0o700)
+        statedir.private_dir(self.path.parent)
         self._projects = self._read()
 
     def _read(self) -> dict[str, dict]:
@@ -66,17 +66,4 @@ class OwnershipStore:
 
     def _write(self) -> None:
         doc = {"schema": SCHEMA, "projects": self._projects}
-        fd, tmp = tempfile.mkstemp(prefix=".owners-", suffix=".tmp", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(doc, f, ensure_ascii=False, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        statedir.write_private(self.path, json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True))

@@ -19,13 +19,12 @@ from govlab_share import __version__, guard
 from govlab_share.errors import ShareError
 from govlab_share.gitlab_client import Client, map_error
 from govlab_share.manifest import MANIFEST_PATH, file_entry
-from govlab_share.publish import ProjectInfo, ShareRequest, project_path, publish
+from govlab_share.publish import ProjectInfo, ShareRequest, get_project, project_path, publish
 from govlab_share.tokens import GitLabToken
 from govlab_share.bundle import README_PATH as README
 
 from .owners import OwnershipStore
 from .request import PublishRequest
-
 
 
 def not_yours(project: str) -> ShareError:
@@ -94,15 +93,6 @@ def client(cfg, token: str) -> Client:
                   max_retry_after=cfg.max_retry_after, user_agent=f"govlab-share-service/{__version__}")
 
 
-def _get_project(gl, ident):
-    try:
-        return gl.projects.get(ident)
-    except GitlabError as e:
-        if e.response_code == 404:
-            return None
-        raise
-
-
 def manifest_owner(project, branch: str) -> str | None:
     """The `owner` the project's govlab manifest names, or None (none, unreadable)."""
     try:
@@ -134,7 +124,7 @@ def _publish_for(cfg, token, store, user, req, known):
     if record and record.get("project_id"):
         pid = record["project_id"]
         owner = store.owner(pid)
-        project = _get_project(gl, pid) if owner is None else None
+        project = get_project(gl, pid) if owner is None else None
         if owner is None and project is None:
             pass  # gone: publish() goes by the official's path instead (checked below)
         elif owner is None and manifest_owner(project, cfg.branch) == user:
@@ -153,7 +143,7 @@ def _publish_for(cfg, token, store, user, req, known):
         gl.auth()  # the shared token's user: projects land in its namespace
         namespace = gl.user.username
     full_path = f"{namespace}/{path}"
-    existing = _get_project(gl, full_path)
+    existing = get_project(gl, full_path)
     if existing is not None:
         owner = store.owner(existing.id)
         if owner is None and manifest_owner(existing, cfg.branch) == user:
