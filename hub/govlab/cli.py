@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__, handoff, k8svalues, llmcheck, localaccess, localusers, settings
+from . import __version__, handoff, hublock, k8svalues, llmcheck, localaccess, localusers, runpasswords, settings, statedir
 from .accounts import messages as account_messages
 from .hubconfig import build_hub_config
 from .hubsetup import PACKAGED_JUPYTERHUB_CONFIG, plain_http_warning, runtime_for
@@ -90,6 +90,8 @@ def cmd_version(args) -> int:
 
 
 def cmd_start(args) -> int:
+    # Before loading: the settings refer to these variables ({env: GOVLAB_ADMIN_PASSWORD}).
+    generated = runpasswords.generate(os.environ) if args.generate_passwords else {}
     loaded = _load_or_exit(args.config)
     settings_ = loaded.settings
     if settings_.mode in settings.CHART_MODES:
@@ -106,12 +108,19 @@ def cmd_start(args) -> int:
     if refused:
         print(str(settings.SettingsError(str(loaded.source), refused)), file=sys.stderr)
         return 2
+    # One hub per state dir, held until the hub process ends (the fd survives the execve).
+    try:
+        hublock.acquire(statedir.ensure(loaded.state_dir), str(loaded.source))
+    except hublock.HubRunning as busy:
+        print(str(busy), file=sys.stderr)
+        return 2
     if args.allow_lab_python and settings_.mode == "local" and os.geteuid() == 0:
         _allow_lab_python()
     # Secrets leave the environment here: the hub gets them through a pipe, so neither
     # its /proc/<pid>/environ nor the proxy's (a copy of the hub's) holds them.
     env, secret_values = handoff.split_environ(os.environ, handoff.secret_env_names(settings_))
     env[settings.SETTINGS_ENV] = str(loaded.source)
+    runpasswords.announce(generated, loaded.state_dir, sys.stdout, hublock.lock_path(loaded.state_dir))
     env[handoff.FD_ENV] = str(handoff.send(secret_values))
     print(f"govlab {__version__}: starting JupyterHub ({settings_.mode} mode) with {loaded.source}")
     print(f"  주소 / address: {settings_.hub.address}/")
@@ -199,6 +208,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="mode local as root: let the officials' system users pass through the directories "
         "above govlab's Python (an ACL entry, execute only) instead of refusing to start",
+    )
+    start.add_argument(
+        "--generate-passwords",
+        action="store_true",
+        help="make fresh GOVLAB_ADMIN_PASSWORD / GOVLAB_USER_PASSWORD values for this run when unset: "
+        "printed on a terminal, otherwise written to a 0600 file in the state dir (its path printed)",
     )
     start.add_argument("jupyterhub_args", nargs=argparse.REMAINDER, help="passed on to jupyterhub")
     start.set_defaults(func=cmd_start)

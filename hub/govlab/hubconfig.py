@@ -19,6 +19,7 @@ from .settings import CHART_MODES, GALLERY_SERVICE, LOCAL_HOMES_DEFAULT, USERNAM
 from .shareservice.config import CONFIG_ENV as SHARE_CONFIG_ENV
 from .shareservice.config import TOKEN_ENV as SHARE_TOKEN_ENV
 from .workshop.seats import seat_dir
+from .welcome import ENV_SWITCH as WELCOME_SWITCH_ENV
 
 CULLER_SERVICE = "idle-culler"
 AUTHENTICATOR = "govlab.auth.GovlabPasswordAuthenticator"
@@ -187,11 +188,30 @@ def accounts_auth(loaded: LoadedSettings, common: dict[str, Any]) -> dict[str, d
     if loaded.secrets.admin_password:
         traits["admin_password"] = loaded.secrets.admin_password.get_secret_value()
     return {
-        # govlab's Korean pages (login, 이용 신청, approval, password) over JupyterHub's.
-        "JupyterHub": {"authenticator_class": ACCOUNTS_AUTHENTICATOR, "template_paths": [HUB_TEMPLATES]},
+        # govlab's Korean pages (login, 이용 신청, approval, password): branding_section.
+        "JupyterHub": {"authenticator_class": ACCOUNTS_AUTHENTICATOR},
         "Authenticator": common,
         "GovlabAccountsAuthenticator": traits,
     }
+
+
+def branding_section(loaded: LoadedSettings) -> dict[str, dict[str, Any]]:
+    """govlab's Korean hub pages over JupyterHub's (every sign-in method), and what they show."""
+    branding = loaded.settings.hub.branding
+    traits: dict[str, Any] = {
+        "template_paths": [HUB_TEMPLATES],
+        # Read by the templates as `govlab_*`; Jinja escapes them (the notice is plain text).
+        "template_vars": {
+            "govlab_title": branding.title,
+            "govlab_agency": branding.agency,
+            "govlab_notice": branding.notice,
+            "govlab_auth_method": loaded.settings.auth.method,
+        },
+    }
+    logo = branding.logo_path(loaded.source.parent)
+    if logo:
+        traits["logo_file"] = str(logo)
+    return {"JupyterHub": traits}
 
 
 def auth_section(loaded: LoadedSettings, gitlab_class: str = "gitlab") -> dict[str, dict[str, Any]]:
@@ -337,6 +357,8 @@ def container_environment(loaded: LoadedSettings, runtime: Runtime) -> dict[str,
     itself (secret-free JSON) in place of a config directory on the hub's disk."""
     env = lab_environment(loaded, lab_config_dir="")
     env[LAB_CONFIG_ENV] = json.dumps(lab_server_config(loaded), ensure_ascii=False, sort_keys=True)
+    if not loaded.settings.welcome.enabled:
+        env[WELCOME_SWITCH_ENV] = "off"  # the image's entry point hands out no 시작하기
     env.update(runtime.extra_env)
     return env
 
@@ -467,7 +489,9 @@ def gallery_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[
         "oauth_no_confirm": True,
         "oauth_client_allowed_scopes": allowed,
         "display": True,
-        "info": {"description": "공유 갤러리 / Gallery of shared work"},
+        # JupyterHub 6 services have no display name: govlab's page.html shows this one
+        # in the Services menu; the service name (URLs, scopes) stays.
+        "info": {"description": "공유 갤러리 / Gallery of shared work", "display_name": "공유 갤러리"},
     }
     curators = sorted(set(settings.auth.admin_users) | set(gallery.curators))
     return {
@@ -594,6 +618,7 @@ def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
     return fold_user_scopes(fold_roles(merge(
         hub_section(loaded, runtime),
+        branding_section(loaded),
         auth_section(loaded, gitlab_class=GITLAB_AUTHENTICATOR),
         spawner_section(loaded, runtime),
         culler_section(loaded, runtime),

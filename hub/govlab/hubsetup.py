@@ -22,8 +22,9 @@ from traitlets.config import Config
 from . import handoff, llmcheck, localusers, settings, statedir
 from .hubconfig import Runtime, build_hub_config, hub_process_env, local_homes, starter_dirs
 from .labconfig import lab_server_config
-from .spawnhooks import assign_ports
+from .spawnhooks import port_assigner
 from .workshop.handout import chain, starter_hook, starter_volume_hook
+from .welcome import source_of as welcome_source, welcome_hook, welcome_volume_hook
 
 
 # Largest request body the hub reads (sign-in forms and API calls are a few kB). Tornado
@@ -115,7 +116,14 @@ def pre_spawn_hooks(loaded: settings.LoadedSettings) -> list:
     mode = loaded.settings.mode
     hooks = []
     if mode == "local" or loaded.settings.docker.host_network and mode in ("docker", "swarm"):
-        hooks.append(assign_ports)
+        hooks.append(port_assigner(loaded.settings.local.lab_ports))
+    # The 시작하기 folder: copied by the hub in local mode, by the image's entry point
+    # in container modes (the hub mounts an operator's folder in docker mode).
+    welcome = welcome_source(loaded)
+    if mode == "local" and welcome:
+        hooks.append(welcome_hook(*welcome))
+    elif mode == "docker" and welcome and loaded.settings.welcome.folder:
+        hooks.append(welcome_volume_hook(welcome[0]))
     starters = starter_dirs(loaded)
     if starters and mode == "local":
         hooks.append(starter_hook(starters))

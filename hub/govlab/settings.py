@@ -89,6 +89,82 @@ MEMORY_RE = re.compile(r"^\d+(\.\d+)?[KMGT]?$")
 # The hub databases govlab supports; PostgreSQL goes through psycopg 3 (SQLAlchemy's
 # default PostgreSQL driver), installed with govlab.
 DB_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+# The hub's pages show the logo as an <img>: formats every browser draws.
+LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
+LOGO_MAX_BYTES = 1_000_000
+NOTICE_MAX = 1000
+TITLE_MAX = 60
+AGENCY_MAX = 80
+# Control characters other than line breaks have no place in text shown on a page.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class BrandingSettings(_Section):
+    """What the hub's own pages show: product name, agency, logo, sign-in notice."""
+
+    title: str = "govlab AI 실험실"
+    agency: str = ""
+    # A picture file; relative paths are relative to the settings file.
+    logo: str = ""
+    # Plain text on the sign-in page (보안 서약, 개인정보 입력 금지 안내); HTML is shown as text.
+    notice: str = ""
+
+    @field_validator("title", "agency")
+    @classmethod
+    def _one_line(cls, v: str, info: Any) -> str:
+        v = v.strip()
+        if info.field_name == "title" and not v:
+            raise ValueError("must not be empty: name the product, e.g. govlab AI 실험실")
+        limit = TITLE_MAX if info.field_name == "title" else AGENCY_MAX
+        if len(v) > limit:
+            raise ValueError(f"is {len(v)} characters long: shorten it to {limit} or fewer")
+        if "\n" in v or _CONTROL_RE.search(v):
+            raise ValueError("must be one line of plain text")
+        return v
+
+    @field_validator("notice")
+    @classmethod
+    def _notice(cls, v: str) -> str:
+        v = v.strip()
+        if len(v) > NOTICE_MAX:
+            raise ValueError(
+                f"is {len(v)} characters long; keep it under {NOTICE_MAX} "
+                "(link a longer text from your intranet instead)"
+            )
+        if _CONTROL_RE.search(v):
+            raise ValueError("must be plain text: remove control characters")
+        return v
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_suffix(cls, v: str) -> str:
+        if v and not v.lower().endswith(LOGO_SUFFIXES):
+            raise ValueError(f"must be a picture file ending in one of {', '.join(LOGO_SUFFIXES)}")
+        return v
+
+    def logo_path(self, base_dir: Path) -> Path | None:
+        if not self.logo:
+            return None
+        path = Path(self.logo).expanduser()
+        return path if path.is_absolute() else (base_dir / path).resolve()
+
+
+def branding_problems(branding: BrandingSettings, base_dir: Path) -> list[tuple[str, str]]:
+    """The logo must be a readable file of modest size (the hub serves it on every page)."""
+    path = branding.logo_path(base_dir)
+    if path is None:
+        return []
+    if not path.is_file():
+        return [("hub.branding.logo", f"file {path} does not exist: fix the path (relative to the settings file) or remove the key")]
+    size = path.stat().st_size
+    if size > LOGO_MAX_BYTES:
+        return [("hub.branding.logo", f"file {path} is {size} bytes: use a picture under {LOGO_MAX_BYTES} bytes")]
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as e:
+        return [("hub.branding.logo", f"file {path} cannot be read ({e.strerror}): let the hub's user read it")]
+    return []
 
 
 class HubSettings(_Section):
@@ -116,6 +192,7 @@ class HubSettings(_Section):
     # Python files loaded after govlab's config, in name order: the escape hatch.
     extra_config_dir: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    branding: BrandingSettings = BrandingSettings()
 
     @property
     def address(self) -> str:
@@ -443,6 +520,10 @@ class LocalSettings(_Section):
     # Without root every lab runs as the hub's user: officials can read each other's
     # files and the hub's secrets. Only for a group that trusts each other, said here.
     trusted_group: bool = False
+    # Loopback ports the hub gives the labs (mode local; docker/swarm with network: host):
+    # "LOW-HIGH" or [LOW, HIGH]. The default stays below Linux's ephemeral range
+    # (32768-60999), so no outgoing connection or kernel socket takes a lab's port.
+    lab_ports: tuple[int, int] = (20000, 32767)
 
     @field_validator("homes")
     @classmethod
@@ -451,9 +532,82 @@ class LocalSettings(_Section):
             raise ValueError("must be an absolute directory such as /home/govlab")
         return v.rstrip("/") or v
 
+    @field_validator("lab_ports", mode="before")
+    @classmethod
+    def _lab_ports(cls, v: Any) -> tuple[int, int]:
+        return port_range(v)
+
 
 # Default parent of the officials' homes when the hub runs as root.
 LOCAL_HOMES_DEFAULT = "/home/govlab"
+# Fewest ports local.lab_ports may hold: one per running lab, with room for restarts
+# (a port handed out stays reserved for a while; govlab.spawnhooks).
+MIN_LAB_PORTS = 100
+_PORT_RANGE_RE = re.compile(r"^\s{0,5}(\d{1,5})\s{0,5}-\s{0,5}(\d{1,5})\s{0,5}$")
+
+
+def port_range(v: Any) -> tuple[int, int]:
+    """"LOW-HIGH" or [LOW, HIGH] -> (low, high), within 1024-65535, MIN_LAB_PORTS or more."""
+    example = '"20000-32767" or [20000, 32767]'
+    if isinstance(v, str) and len(v) <= 40 and (m := _PORT_RANGE_RE.match(v)):
+        low, high = int(m.group(1)), int(m.group(2))
+    elif isinstance(v, (list, tuple)) and len(v) == 2 and all(type(p) is int for p in v):
+        low, high = v
+    else:
+        raise ValueError(f"must be a port range such as {example}")
+    if not 1024 <= low <= high <= 65535:
+        raise ValueError(f"must be LOW-HIGH with 1024 <= LOW <= HIGH <= 65535, such as {example}")
+    if high - low + 1 < MIN_LAB_PORTS:
+        raise ValueError(
+            f"holds {high - low + 1} ports: give at least {MIN_LAB_PORTS} (one per running lab, "
+            f"with room to spare), e.g. \"20000-32767\""
+        )
+    return (low, high)
+
+
+def _url_port(url: str, default_port: int | None = None) -> int | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return parts.port or default_port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+
+
+def hub_ports(settings: "Settings") -> dict[str, int]:
+    """The ports the hub and its services listen on (or PostgreSQL on this machine), by key."""
+    keys = {
+        "hub.bind_url": settings.hub.bind_url,
+        "hub.hub_bind_url": settings.hub.hub_bind_url,
+        "hub.proxy_api_url": settings.hub.proxy_api_url,
+        "gallery.bind_url": settings.gallery.bind_url,
+        "sharing.service_bind_url": settings.sharing.service_bind_url,
+    }
+    ports = {key: port for key, url in keys.items() if (port := _url_port(url))}
+    if settings.hub.uses_postgresql:
+        host = re.sub(r"^[^:]+://([^/@]*@)?", "", settings.hub.db_url[:500]).split("/", 1)[0]
+        if host.rsplit(":", 1)[0] in ("", "localhost", "127.0.0.1", "[::1]"):
+            port = _url_port(f"postgresql://{host}", 5432)
+            if port:
+                ports["hub.db_url"] = port
+    return ports
+
+
+def _lab_port_problems(settings: "Settings") -> list[tuple[str, str]]:
+    """local.lab_ports must leave the hub's own ports alone (where the hub assigns ports)."""
+    if not (settings.mode == "local" or (settings.mode in ("docker", "swarm") and settings.docker.host_network)):
+        return []
+    low, high = settings.local.lab_ports
+    return [
+        (
+            "local.lab_ports",
+            f"{low}-{high} holds {key}'s port {port}: a lab could take it. Move the range "
+            f"(e.g. \"20000-32767\") or change {key}",
+        )
+        for key, port in hub_ports(settings).items()
+        if low <= port <= high
+    ]
 
 
 def local_mode_problems(settings: "Settings", running_as_root: bool) -> list[tuple[str, str]]:
@@ -627,6 +781,33 @@ def split_image(image: str) -> tuple[str, str]:
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
 
+class WelcomeSettings(_Section):
+    """The 시작하기 folder handed out at every official's first start (govlab.welcome)."""
+
+    enabled: bool = True
+    # A folder of the operator's own starters (relative paths: relative to the settings
+    # file); empty = govlab's built-in starters for new officials.
+    folder: str = ""
+
+    def folder_path(self, base_dir: Path) -> Path:
+        path = Path(self.folder).expanduser()
+        return path if path.is_absolute() else (base_dir / path).resolve()
+
+
+def welcome_problems(settings: "Settings", base_dir: Path) -> list[tuple[str, str]]:
+    welcome = settings.welcome
+    if not (welcome.enabled and welcome.folder):
+        return []
+    if settings.mode in ("swarm", *CHART_MODES):
+        return [("welcome.folder", f"a folder on the hub's disk cannot reach {settings.mode} labs: remove the key "
+                 "(the lab image's built-in starters are handed out) or build your starters into the lab image")]
+    path = welcome.folder_path(base_dir)
+    if not path.is_dir():
+        return [("welcome.folder", f"folder {path} does not exist: fix the path (relative to the settings file), "
+                 "or remove the key for the built-in starters")]
+    return []
+
+
 class WorkshopSettings(_Section):
     """One workshop cohort: a hub group of seats and its trainers."""
 
@@ -716,6 +897,7 @@ class Settings(_Section):
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     workshops: list[WorkshopSettings] = []
+    welcome: WelcomeSettings = WelcomeSettings()
 
     def workshop(self, name: str) -> WorkshopSettings | None:
         return next((w for w in self.workshops if w.name == name), None)
@@ -901,6 +1083,7 @@ def check_consistency(
     if settings.gallery.enabled and not settings.sharing.gitlab_url:
         problems.append(("gallery.enabled", "the gallery lists what was shared to GitLab: set sharing.gitlab_url"))
     problems += _container_problems(settings)
+    problems += _lab_port_problems(settings)
     if problems:
         raise SettingsError(source, problems)
 
@@ -1054,6 +1237,10 @@ def load(
     else:
         secrets = resolve_secrets(settings, environ, source.parent, str(source))
     check_consistency(settings, secrets, str(source), environ)
+    if problems := branding_problems(settings.hub.branding, source.parent):
+        raise SettingsError(str(source), problems)
+    if problems := welcome_problems(settings, source.parent):
+        raise SettingsError(str(source), problems)
     state_dir = Path(settings.hub.state_dir).expanduser()
     if not state_dir.is_absolute():
         state_dir = (source.parent / state_dir).resolve()

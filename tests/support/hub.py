@@ -92,6 +92,9 @@ def base_settings(state_dir: Path, **overrides: Any) -> dict:
 
 
 class RunningHub:
+    # Extra `govlab start` options (e.g. --generate-passwords, as scripts/run-lab passes).
+    start_args: tuple[str, ...] = ()
+
     def __init__(self, workdir: Path, settings: dict | None = None, env: dict | None = None, run_as: str | None = None):
         self.workdir = workdir
         # A system user to run the hub as (local mode without root: trusted-group tests).
@@ -132,7 +135,7 @@ class RunningHub:
             gid = pwd.getpwnam(self.run_as).pw_gid
             as_user = {"user": self.run_as, "group": gid, "extra_groups": os.getgrouplist(self.run_as, gid)}
         self.proc = subprocess.Popen(
-            [str(GOVLAB), "start", "--config", str(self.settings_path)],
+            [str(GOVLAB), "start", *self.start_args, "--config", str(self.settings_path)],
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,

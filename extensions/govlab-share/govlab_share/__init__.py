@@ -31,4 +31,7 @@ def _load_jupyter_server_extension(server_app):
     from .gitpull import setup_gitpull  # /git-pull with a confirmation (replaces nbgitpuller's)
 
     setup_gitpull(server_app)
+    from .share_status import setup_share_status  # the share button's enabled state
+
+    setup_share_status(server_app)
     server_app.log.info("govlab_share %s: routes /govlab-share/* registered", __version__)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import os
 import secrets
 import threading
 import time
@@ -32,6 +33,7 @@ from traitlets import Float, Integer, List, Unicode
 from traitlets.config import Configurable
 
 from .config import GovlabShare
+from .gitpull_failures import classify, detail_lines, redact
 from .gitpull_rules import PullRequest, Refused, check, resolve_target
 
 SETTINGS_KEY = "govlab_gitpull"
@@ -124,6 +126,13 @@ class _Base(JupyterHandler):
     def check(self, args: dict[str, str]) -> PullRequest:
         return check(args, self.state["allowed"], self.state["root_dir"])
 
+    def way_back(self) -> tuple[str, str]:
+        """Where a failed pull sends the official: the gallery they came from, if any."""
+        gallery = self.state["gallery_url"]
+        if gallery:
+            return gallery, "공유 갤러리로 돌아가기 / Back to the gallery"
+        return url_path_join(self.base_url, "lab"), "실험실로 돌아가기 / Back to the lab"
+
     def refuse(self, why: Refused) -> None:
         ko, en = REASONS.get(why.code, REASONS["repo_invalid"])
         e = html.escape
@@ -191,6 +200,7 @@ class ConfirmHandler(_Base):
             return self.refuse(why)
         nonce = self.issue(req)
         e = html.escape
+        back, back_label = self.way_back()
         data = {
             # _xsrf: JupyterHub refuses cookie-authenticated fetches (an EventSource is one)
             # without it; as nbgitpuller's own page does.
@@ -202,23 +212,35 @@ class ConfirmHandler(_Base):
             f'<p data-gitpull="status">가져오는 중입니다: <code>{e(req.repo)}</code> → <code>{e(req.targetpath)}</code>'
             '<br><span class="en">Pulling; this page opens the notebook when it is done.</span></p>'
             '<pre data-gitpull="log"></pre>'
-            '<div class="refused" data-gitpull="failed" hidden><p>가져오지 못했습니다. 아래 기록을 확인하고 링크를 다시 '
-            "여세요. 계속 안 되면 기록을 복사해 관리자에게 보내세요.<br><span class=\"en\">The pull failed. Check "
-            "the log below and open the link again; if it keeps failing, send the log to your administrator."
-            f'</span></p><p><a href="{e(url_path_join(self.base_url, "lab"))}">실험실로 돌아가기 / Back to the lab</a>'
-            "</p></div>"
+            # Filled from the error event (gitpull_failures): the case, what to do, the way
+            # back, git's last lines folded away. As written here: the stream broke.
+            '<div class="refused" data-gitpull="failed" data-reason="unknown" hidden>'
+            '<h2 data-gitpull="failed-title">가져오지 못했습니다 / The pull failed</h2>'
+            '<p data-gitpull="what">실험실과의 연결이 끊겼습니다.<br><span class="en">The connection to the lab '
+            'was lost.</span></p><p data-gitpull="next">링크를 다시 여세요. 계속 안 되면 관리자에게 알려 주세요.'
+            '<br><span class="en">Open the link again; if it keeps failing, tell your administrator.</span></p>'
+            f'<p><a data-gitpull="back" href="{e(back)}">{e(back_label)}</a></p>'
+            '<details data-gitpull="details"><summary>자세히 / Details</summary>'
+            '<pre data-gitpull="detail-lines"></pre></details></div>'
             f'<script id="gitpull-data" type="application/json">{_script_json(data)}</script>'
             "<script>(function(){"
             "var d=JSON.parse(document.getElementById('gitpull-data').textContent);"
-            "var log=document.querySelector('[data-gitpull=log]');"
-            "function fail(m){if(m){log.textContent+=m+'\\n';}"
-            "document.querySelector('[data-gitpull=failed]').hidden=false;}"
+            "function q(n){return document.querySelector('[data-gitpull='+n+']');}"
+            "var log=q('log');"
+            "function two(el,ko,en){el.textContent=ko;el.appendChild(document.createElement('br'));"
+            "var s=document.createElement('span');s.className='en';s.textContent=en;el.appendChild(s);}"
+            "function fail(m){log.hidden=true;q('status').hidden=true;var f=q('failed');if(m){"
+            "f.setAttribute('data-reason',m.reason);q('failed-title').textContent=m.title;"
+            "two(q('what'),m.what_ko,m.what_en);two(q('next'),m.next_ko,m.next_en);"
+            "q('back').href=m.back;q('back').textContent=m.back_label;"
+            "q('detail-lines').textContent=(m.details||[]).join('\\n');}"
+            "f.hidden=false;}"
             "var es=new EventSource(d.api);"
             "es.onmessage=function(ev){var m=JSON.parse(ev.data);"
             "if(m.output){log.textContent+=m.output;}"
             "if(m.phase==='finished'){es.close();window.location.href=d.next;}"
-            "else if(m.phase==='error'){es.close();fail(m.message);}};"
-            "es.onerror=function(){es.close();fail('');};"
+            "else if(m.phase==='error'){es.close();fail(m);}};"
+            "es.onerror=function(){es.close();fail(null);};"
             "})();</script>"
         )
         self.set_header("Cache-Control", "no-store")
@@ -272,11 +294,15 @@ class PullAPIHandler(_Base):
         queue: Queue = Queue()
         serverapp = self.settings.get("serverapp")
 
+        seen: list[str] = []  # git's output so far: what a failure is classified from
+
         def work():
             try:
                 # The constructor runs `git ls-remote`: off the event loop as well.
                 puller = GitPuller(req.repo, target, branch=req.branch or None, parent=serverapp)
                 for line in puller.pull():
+                    seen.append(line)
+                    del seen[:-200]
                     queue.put(line)
                 queue.put(None)
             except Exception as e:  # git's failure, reported to the page
@@ -293,20 +319,48 @@ class PullAPIHandler(_Base):
                 self.log.info("git-pull: %s pulled into %s", req.repo, req.targetpath)
                 return await self.emit({"phase": "finished"})
             if isinstance(item, Exception):
-                self.log.warning("git-pull of %s failed: %s", req.repo, item)
-                return await self.emit({"phase": "error", "message": f"가져오지 못했습니다 / Pull failed: {item}"})
-            await self.emit({"phase": "syncing", "output": item})
+                return await self.emit(self.failure(req, item, "".join(seen)))
+            await self.emit({"phase": "syncing", "output": redact(item)})
+
+    def failure(self, req: PullRequest, error: Exception, output: str) -> dict:
+        """The error event: the case in Korean and English, what to do, where to go back."""
+        texts = [output]
+        # git's stderr rides on the CalledProcessError (nbgitpuller's ls-remote wraps it
+        # in its own exception, whose context it then is).
+        for e in (error, error.__context__):
+            for attr in ("stderr", "output"):
+                value = getattr(e, attr, None)
+                if value:
+                    texts.append(value.decode(errors="replace") if isinstance(value, bytes) else str(value))
+        text = "\n".join(t for t in texts if t) or str(error)
+        why = classify(text, branch_missing=type(error).__name__ == "BranchExistError")
+        self.log.warning("git-pull of %s failed (%s): %s", req.repo, why.code, redact(str(error))[:300])
+        back, back_label = self.way_back()
+        return {
+            "phase": "error",
+            "reason": why.code,
+            "title": f"{why.title_ko} / {why.title_en}",
+            "what_ko": why.what_ko, "what_en": why.what_en,
+            "next_ko": why.next_ko, "next_en": why.next_en,
+            "back": back,
+            "back_label": back_label,
+            "details": detail_lines(text),
+        }
 
 
 def setup_gitpull(server_app) -> None:
     web_app = server_app.web_app
     cfg = GovlabGitPull(parent=server_app)
+    # git must fail, not wait for a password on a terminal no one sees (the pull would
+    # hang until the page is closed); the credential helper still answers.
+    os.environ.setdefault("GIT_TERMINAL_PROMPT", "0")
     share = GovlabShare(parent=server_app)
     root_dir = getattr(server_app.contents_manager, "root_dir", None) or server_app.root_dir
     web_app.settings[SETTINGS_KEY] = {
         "config": cfg,
         "allowed": [u for u in [share.gitlab_url, *cfg.allowed_urls] if u],
         "root_dir": root_dir,
+        "gallery_url": share.gallery_url,
         "pending": {},
         "lock": asyncio.Lock(),
     }

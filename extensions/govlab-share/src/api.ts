@@ -204,6 +204,13 @@ async function request<T>(
   return data as T;
 }
 
+/** GET /govlab-share/status: is sharing to GitLab set up in this lab? */
+export function fetchStatus(
+  settings?: ServerConnection.ISettings
+): Promise<{ configured: boolean }> {
+  return request<{ configured: boolean }>('status', { method: 'GET' }, settings);
+}
+
 /** GET /govlab-share/context?path=... */
 export function fetchContext(
   path: string,

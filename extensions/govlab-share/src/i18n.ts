@@ -55,6 +55,8 @@ const ko = {
   filesShared: (n: number) => `공유된 파일 ${n}개`,
   errorTitle: '공유하지 못했습니다',
   notConfiguredTitle: 'GitLab 공유를 사용할 수 없습니다',
+  notConfiguredTooltip:
+    '관리자가 GitLab 공유를 아직 설정하지 않았습니다 / Sharing to GitLab is not set up yet',
   scanBlockedTitle: '민감한 정보가 발견되어 공유를 막았습니다',
   scanBlockedHint:
     '아래 항목을 노트북이나 대화에서 지우고 저장한 뒤 다시 공유하세요. 아무것도 전송되지 않았습니다.',
@@ -156,6 +158,8 @@ const en: Strings = {
   filesShared: (n: number) => `${n} file${n === 1 ? '' : 's'} shared`,
   errorTitle: 'Could not share',
   notConfiguredTitle: 'Sharing to GitLab is not available',
+  notConfiguredTooltip:
+    'Sharing to GitLab is not set up yet (관리자가 GitLab 공유를 아직 설정하지 않았습니다)',
   scanBlockedTitle: 'Sensitive data found: the share was blocked',
   scanBlockedHint:
     'Remove these items from the notebook or chats, save, and share again. Nothing was sent.',

@@ -15,6 +15,7 @@ import { LabIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
 import {
   fetchContext,
+  fetchStatus,
   IShareRequest,
   postCheck,
   postShare,
@@ -83,7 +84,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     IToolbarWidgetRegistry
   ],
-  activate: (
+  activate: async (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     translator: ITranslator | null,
@@ -95,6 +96,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const lang: Lang = pickLang(translator);
     const t = strings(lang);
     let settings: ISettingRegistry.ISettings | null = null;
+    // Asked once, before any notebook toolbar is made: a lab without GitLab gets a
+    // disabled button that says why. Unknown (no answer) keeps the button usable:
+    // the share itself then explains.
+    const sharingOn = await sharingConfigured();
 
     const readSettings = (): IShareSettings => ({
       ...DEFAULT_SETTINGS,
@@ -127,9 +132,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(CommandIDs.share, {
       label: t.shareLabel,
-      caption: t.shareCaption,
+      caption: sharingOn ? t.shareCaption : t.notConfiguredTooltip,
       icon: args => (args.isPalette ? undefined : shareToGitLabIcon),
-      isEnabled: () => !busy && tracker.currentWidget !== null,
+      isEnabled: () => sharingOn && !busy && tracker.currentWidget !== null,
       execute: async args => {
         if (busy) {
           return;
@@ -165,9 +170,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       new ToolbarButton({
         icon: shareToGitLabIcon,
         label: t.shareLabel,
-        tooltip: t.shareCaption,
+        tooltip: sharingOn ? t.shareCaption : t.notConfiguredTooltip,
+        enabled: sharingOn,
         className: 'jp-govlab-ShareButton',
-        dataset: { govlab: 'share-button' },
+        dataset: {
+          govlab: 'share-button',
+          sharing: sharingOn ? 'on' : 'not-configured'
+        },
         onClick: () => {
           void app.commands.execute(CommandIDs.share, {
             path: panel.context.path
@@ -200,6 +209,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/** Whether the lab has sharing set up; true when the server does not answer in time. */
+async function sharingConfigured(): Promise<boolean> {
+  const timeout = new Promise<null>(resolve =>
+    setTimeout(() => resolve(null), 5000)
+  );
+  try {
+    const status = await Promise.race([fetchStatus(), timeout]);
+    return status === null || status.configured !== false;
+  } catch (reason) {
+    console.warn(`${PLUGIN_ID}: could not read the sharing status`, reason);
+    return true;
+  }
+}
 
 /**
  * The share flow: save, read the context, ask (starting from the last share),

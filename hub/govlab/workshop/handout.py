@@ -7,22 +7,14 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from .. import welcome
 from ..localusers import chown_tree
-
-# Never handed out: caches, checkpoints, hidden files.
-SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints")
 
 
 def starter_files(src: Path) -> list[Path]:
-    """Files under src to hand out, as paths relative to src, in a stable order."""
-    src = Path(src)
-    out = []
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if not path.is_file() or any(p in SKIP_PARTS or p.startswith(".") for p in rel.parts):
-            continue
-        out.append(rel)
-    return out
+    """Files under src to hand out, as paths relative to src, in a stable order (the
+    welcome folder's rule: no caches, checkpoints or hidden files)."""
+    return [Path(p) for p in welcome.starter_files(src)]
 
 
 def copy_missing(src: Path, dest: Path) -> list[str]:
