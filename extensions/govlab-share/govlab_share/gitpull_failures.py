@@ -14,6 +14,7 @@ from dataclasses import dataclass
 MAX_TEXT = 20_000  # characters of git output examined (the tail)
 MAX_LINES = 20  # lines shown under details
 MAX_LINE = 300  # characters per shown line
+LONG_LINE = "… (너무 긴 줄은 보여 주지 않습니다 / line too long to show)"
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,12 @@ _RULES = (
 
 # Credentials in URLs, tokens and authorization headers never reach the page.
 _SECRETS = (
-    (re.compile(r"(https?://)[^/@\s]{1,500}@"), r"\1***@"),
-    (re.compile(r"\b(?:glpat|gloas|glrt|gldt|glsoat)-[A-Za-z0-9_\-]{8,200}"), "***"),
-    (re.compile(r"(?i)((?:authorization|private-token)\s*:\s*)[^\n]{1,2000}"), r"\1***"),
-    (re.compile(r"(?i)((?:token|password)\s*[:=]\s*)\S{1,2000}"), r"\1***"),
+    # Each value runs to its natural end (a line is at most MAX_TEXT characters): a
+    # length cap here would leave the rest of a long secret on the page.
+    (re.compile(r"(https?://)[^/@\s]+@"), r"\1***@"),
+    (re.compile(r"\b(?:glpat|gloas|glrt|gldt|glsoat)-[A-Za-z0-9_\-]{8,}"), "***"),
+    (re.compile(r"(?i)((?:authorization|private-token)\s*:\s*)[^\n]+"), r"\1***"),
+    (re.compile(r"(?i)((?:token|password)\s*[:=]\s*)\S+"), r"\1***"),
 )
 
 
@@ -116,6 +119,7 @@ def redact(line: str) -> str:
 
 def detail_lines(text: str) -> list[str]:
     """The last lines of git's output, secrets stripped, each bounded."""
-    lines = [ln for ln in text[-MAX_TEXT:].splitlines() if ln.strip()]
-    # Redacted before cutting: a cut must not leave half a secret unmatched.
-    return [redact(ln[:MAX_TEXT])[:MAX_LINE] for ln in lines[-MAX_LINES:]]
+    # Whole lines only, redacted before cutting: a cut must not leave half a secret
+    # unmatched (a window over the text's tail could start inside one).
+    lines = [ln for ln in text.splitlines()[-4 * MAX_LINES:] if ln.strip()][-MAX_LINES:]
+    return [redact(ln)[:MAX_LINE] if len(ln) <= MAX_TEXT else LONG_LINE for ln in lines]
