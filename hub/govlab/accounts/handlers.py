@@ -210,21 +210,25 @@ class ChangePasswordHandler(BaseHandler):
             self.finish(await self._page())
             return
         old = _field(self, "old_password", strip=False)
-        new = _field(self, "new_password", strip=False)
-        confirmation = _field(self, "new_password_confirmation", strip=False)
         if not await auth._bcrypt(old, info.password):
             problem = messages.OLD_PASSWORD_WRONG
         else:
-            problem = auth.password_problem(name, new) or (
-                messages.CONFIRM_MISMATCH if new != confirmation else None
-            )
-        if problem is None and not auth.change_password(name, new):
-            problem = messages.PASSWORD_COMMON
+            problem = _set_new_password(self, auth, name)
         if problem:
             self.set_status(400)
             self.finish(await self._page(error=problem))
             return
         self.finish(await self._page(success=messages.PASSWORD_CHANGED))
+
+
+def _set_new_password(handler, auth, name: str) -> str | None:
+    """Set the form's new password for `name`; the problem to show, or None when set."""
+    new = _field(handler, "new_password", strip=False)
+    confirmation = _field(handler, "new_password_confirmation", strip=False)
+    problem = auth.password_problem(name, new) or (messages.CONFIRM_MISMATCH if new != confirmation else None)
+    if problem is None and not auth.change_password(name, new):
+        problem = messages.PASSWORD_COMMON
+    return problem
 
 
 class ResetPasswordHandler(BaseHandler):
@@ -249,13 +253,7 @@ class ResetPasswordHandler(BaseHandler):
         auth = self.authenticator
         if auth.get_user(name) is None:
             raise web.HTTPError(404, messages.NO_SUCH_APPLICATION)
-        new = _field(self, "new_password", strip=False)
-        confirmation = _field(self, "new_password_confirmation", strip=False)
-        problem = auth.password_problem(name, new) or (
-            messages.CONFIRM_MISMATCH if new != confirmation else None
-        )
-        if problem is None and not auth.change_password(name, new):
-            problem = messages.PASSWORD_COMMON
+        problem = _set_new_password(self, auth, name)
         if problem:
             self.set_status(400)
             self.finish(await self._page(name, error=problem))
