@@ -42,6 +42,7 @@ NOT_BARE = [
     "jupyterlab_commands_toolkit",
     "govlab_share",
     "nbgitpuller",
+    "govlab.assistant.lazy_stack",  # Jupyternaut's routes without the model stack (issue 14)
 ]
 
 BARE_CONFIG = """

@@ -10,11 +10,28 @@ are, or derive from, `GovlabPersona`.
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 from jupyter_ai_persona_manager import PersonaManager
+from jupyter_ai_persona_manager.persona_manager import SYSTEM_USERNAME, is_persona
 from traitlets import Bool, Unicode
 
 from . import chat_file
 from .config import PERSONA_ID
+
+# The heavy module behind the govlab persona (langchain, litellm): imported on a chat's
+# first use, in a worker thread, never at lab start (issue 14, govlab.assistant.lazy_stack).
+PERSONA_MODULE = "govlab.assistant.persona"
+READY_NOTICE = (
+    "AI 준비 중… 잠시 후 답변합니다. / Getting the assistant ready… it answers in a moment."
+)
+LOAD_FAILED = (
+    "AI 도우미를 불러오지 못했습니다. 관리자에게 알려 주세요. / "
+    "The assistant could not be loaded: tell your administrator."
+)
+# One load per lab process, shared by every chat's manager.
+_loading: asyncio.Task | None = None
 
 
 class GovlabPersonaManager(PersonaManager):
@@ -41,7 +58,13 @@ class GovlabPersonaManager(PersonaManager):
             backup = chat_file.rescue(root_dir, chat.get_path())
         except OSError as e:
             failure = e
+        # Until the model stack is loaded, messages wait here (with a notice to the official).
+        self._queued: list = []
+        self._told_loading = False
+        self._ready = self._stack_ready()
         super().__init__(*args, chat=chat, root_dir=root_dir, **kwargs)
+        if not self._ready:
+            self.event_loop.create_task(self._load_stack())
         if failure is not None:
             # No copy: writing the notice would replace the only bytes left, so nothing is written.
             self.log.error("govlab: chat file %s is not valid JSON and could not be copied aside: %s",
@@ -58,7 +81,53 @@ class GovlabPersonaManager(PersonaManager):
         else:
             self.send_system_message(body)
 
+    @staticmethod
+    def _stack_ready() -> bool:
+        return PersonaManager._ep_persona_classes is not None
+
+    async def _load_stack(self) -> None:
+        """Load the persona classes (and with them the model stack) off the event loop,
+        then set up this chat's personas and answer what waited."""
+        global _loading
+        if _loading is None:
+            _loading = asyncio.ensure_future(asyncio.to_thread(self._init_ep_persona_classes))
+        try:
+            await asyncio.shield(_loading)
+        except Exception:
+            self.log.exception("govlab: could not load the assistant's persona classes")
+            _loading = None
+            self.send_system_message(LOAD_FAILED)
+            self._queued.clear()
+            return
+        _bind_config_manager()
+        self._init_persona_classes()
+        self._personas = self._init_personas()
+        self._publish_persona_list()
+        self._ready = True
+        queued, self._queued = self._queued, []
+        for _chat_id, message in queued:
+            persona_id = (message.metadata or {}).get(self.TO_PERSONA_METADATA_KEY)
+            # A message sent before any persona was listed names none: the default answers.
+            persona = self.personas.get(persona_id) if persona_id else self.default_persona
+            if persona is not None:
+                self.event_loop.create_task(persona.on_message(message))
+
+    def on_chat_message(self, chat_id: str, message) -> None:
+        if self._ready:
+            return super().on_chat_message(chat_id, message)
+        if message.sender == SYSTEM_USERNAME or is_persona(message.sender or ""):
+            return None
+        self._queued.append((chat_id, message))
+        if not self._told_loading:
+            self._told_loading = True
+            self.send_system_message(READY_NOTICE)
+        return None
+
     def _init_persona_classes(self) -> None:
+        if not self._stack_ready():
+            # Entry points import the persona module, and with it litellm: _load_stack
+            # does that in a worker thread. Local persona files are read then too.
+            return
         super()._init_persona_classes()
         # The entry-point list is a class attribute shared with every PersonaManager of
         # the process (jupyter-ai's REST route builds plain ones): filter it each time,
@@ -83,3 +152,16 @@ class GovlabPersonaManager(PersonaManager):
     def _init_local_persona_classes(self) -> None:
         if self.allow_other_personas:
             super()._init_local_persona_classes()
+
+
+def _bind_config_manager() -> None:
+    """Jupyternaut's persona class gets the lab's ConfigManager (upstream's extension
+    sets it at start; govlab.assistant.lazy_stack keeps it until the class is loaded)."""
+    module = sys.modules.get("jupyter_ai_jupyternaut.jupyternaut.jupyternaut")
+    if module is None:
+        return
+    try:
+        from . import lazy_stack
+    except ImportError:  # upstream's extension is running instead and has bound it
+        return
+    lazy_stack.bind_config_manager(module.JupyternautPersona)
