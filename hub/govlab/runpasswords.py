@@ -112,6 +112,10 @@ def remove_when_released(lock_file: Path, path: Path) -> int:
             signal.signal(sig, remove)
         fd = os.open(lock_file, os.O_RDONLY | os.O_NOFOLLOW)
         fcntl.flock(fd, fcntl.LOCK_SH)  # blocks while the hub holds its exclusive lock
+        # Let go before removing: once the file is gone the state dir is free, so a hub
+        # started right after (a service manager's restart) must find the lock free.
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
         remove()
     finally:
         os._exit(0)
