@@ -12,7 +12,7 @@ from tests.support.hub import RunningHub
 
 # For every test here: the loopback GitLab-compatible server (`gitlab_server`) and the
 # loopback OpenAI-compatible model server (`model_server`, `model_server_session`).
-pytest_plugins = ("tests.gitlab_server.fixture", "tests.model_server.fixture")
+pytest_plugins = ("govlab_share.pytest_plugin", "tests.model_server.fixture")
 
 CHROMIUM = os.environ.get("GOVLAB_CHROMIUM", "/usr/bin/chromium")
 

@@ -21,7 +21,8 @@ from nativeauthenticator.orm import UserInfo
 from tornado import web
 from traitlets import HasTraits, Set, Unicode, default
 
-from .accounts import applications, messages
+from . import messages
+from .accounts import applications
 from .workshop.seats import SeatStore
 
 # bcrypt reads only the first 72 bytes of a password (and bcrypt 5 refuses more).

@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 
 from . import __version__, handoff, hublock, k8svalues, llmcheck, localaccess, localusers, runpasswords, settings, statedir
-from .accounts import messages as account_messages
+from . import messages as account_messages
+from .atomicfile import write_atomic
 from .hubconfig import build_hub_config
 from .hubsetup import PACKAGED_JUPYTERHUB_CONFIG, plain_http_warning, runtime_for
 from .labconfig import lab_server_config
@@ -187,9 +188,7 @@ def cmd_k8s_values(args) -> int:
     text = "\n".join(header) + "\n" + yaml.safe_dump(values, sort_keys=False, allow_unicode=True, width=100)
     if args.output:
         out = Path(args.output)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        write_atomic(out, text)
         print(f"OK: wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)

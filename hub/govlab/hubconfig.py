@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .gallery.config import CURATE_SCOPE
 from .labconfig import SHARE_SERVICE, lab_environment, lab_server_config, share_service_role
 from .labimage import LAB_CMD, LAB_CONFIG_ENV, LAB_GID, LAB_UID
 from .settings import CHART_MODES, GALLERY_SERVICE, LOCAL_HOMES_DEFAULT, USERNAME_RE, AccountsSettings, LoadedSettings
@@ -438,7 +439,6 @@ def culler_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[s
     }
 
 
-CURATE_SCOPE = "custom:govlab-gallery:curate"
 SERVER_DEFAULT_SCOPES = ["users:activity!user", "access:servers!server"]  # JupyterHub's `server` role
 
 

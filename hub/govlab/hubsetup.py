@@ -20,6 +20,7 @@ import tornado.httpserver
 from traitlets.config import Config
 
 from . import handoff, llmcheck, localusers, settings, statedir
+from .atomicfile import write_atomic
 from .hubconfig import Runtime, build_hub_config, hub_process_env, local_homes, starter_dirs
 from .labconfig import lab_server_config
 from .spawnhooks import port_assigner
@@ -65,9 +66,7 @@ def runtime_for(loaded: settings.LoadedSettings, proxy_command: tuple[str, ...] 
 def write_lab_config(loaded: settings.LoadedSettings, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "jupyter_server_config.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(lab_server_config(loaded), indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(lab_server_config(loaded), indent=2, ensure_ascii=False))
     return path
 
 

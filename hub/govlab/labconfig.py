@@ -1,9 +1,10 @@
 """Settings in, single-user lab configuration out: pure functions, no I/O.
 
-The lab (jupyter_server + JupyterLab + jupyter-ai) reads `lab_server_config()` as a
-jupyter_server_config.json that the hub writes into a directory on the labs'
-JUPYTER_CONFIG_PATH. Secrets never go into that file: the model key reaches the lab
-process only through its environment (`lab_environment()`).
+The lab (jupyter_server + JupyterLab + jupyter-ai) gets `lab_server_config()` as JSON in
+$GOVLAB_LAB_CONFIG with each spawn, applied by a jupyter_server_config.py on its
+JUPYTER_CONFIG_PATH (`govlab/labenv/` for local labs, `images/lab/` in the image). Secrets
+never go into it: the model key reaches the lab process only through its environment
+(`lab_environment()`).
 """
 
 from __future__ import annotations

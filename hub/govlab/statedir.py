@@ -20,6 +20,8 @@ import os
 import stat
 from pathlib import Path
 
+from .atomicfile import write_atomic
+
 log = logging.getLogger("govlab.statedir")
 
 DIR_MODE = 0o700
@@ -73,23 +75,7 @@ def ensure(state_dir: Path | str) -> Path:
 def write_private(path: Path | str, data: bytes | str) -> None:
     """Atomically and durably replace `path` with `data`, readable by this user only
     (a crash leaves the old file or the new one, never half of one)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
-            fd = -1
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
+    write_atomic(path, data, mode=FILE_MODE)
 
 
 def private_umask() -> int:

@@ -27,6 +27,8 @@ import os
 import sys
 from pathlib import Path, PurePosixPath
 
+from .atomicfile import write_atomic
+
 FOLDER = "시작하기"
 MARKER = ".govlab-welcome.json"
 MARKER_MAX = 1024 * 1024  # bytes read of a marker the official could have replaced
@@ -91,17 +93,10 @@ def _give(fd: int, owner: tuple[int, int] | None) -> None:
 
 
 def write_marker(home_fd: int, handed: set[str], owner: tuple[int, int] | None) -> None:
-    tmp = f"{MARKER}.{os.getpid()}.tmp"
-    try:
-        os.unlink(tmp, dir_fd=home_fd)
-    except FileNotFoundError:
-        pass
-    fd = os.open(tmp, _NEW_FILE, 0o600, dir_fd=home_fd)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        _give(f.fileno(), owner)
-        json.dump({"version": 1, "handed_out": sorted(handed)}, f, ensure_ascii=False, indent=1)
-    # rename replaces a planted symlink itself, never its target.
-    os.replace(tmp, MARKER, src_dir_fd=home_fd, dst_dir_fd=home_fd)
+    # Inside the home's descriptor, never through a symlink; a planted one at MARKER is
+    # replaced itself, never its target.
+    text = json.dumps({"version": 1, "handed_out": sorted(handed)}, ensure_ascii=False, indent=1)
+    write_atomic(MARKER, text, mode=0o600, dir_fd=home_fd, owner=owner)
 
 
 def _open_dirs(home_fd: int, parts: tuple[str, ...], owner) -> int:

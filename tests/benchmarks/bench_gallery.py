@@ -38,8 +38,7 @@ from govlab.gallery import listing  # noqa: E402
 from govlab.gallery.app import TEMPLATES, notice  # noqa: E402
 from govlab.gallery.cache import Catalog  # noqa: E402
 from govlab.gallery.config import GalleryConfig  # noqa: E402
-from tests.gitlab_server.app import GitLabServer  # noqa: E402
-from tests.gitlab_server.fixture import GitLabTestServer  # noqa: E402
+from govlab_share.testing.gitlab_server import GitLabServer, GitLabTestServer  # noqa: E402
 
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"\0" * 2000
 WORDS = ["민원", "출장비", "예산", "인사", "교통", "복지", "환경", "세무", "감사", "통계"]

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_share.py [--quick]
 
-Starts, on loopback only, the test GitLab server (`python -m tests.gitlab_server`)
+Starts, on loopback only, the test GitLab server (`python -m govlab_share.testing.gitlab_server`)
 and a real jupyter_server process with only govlab_share enabled (token_source=env),
 then POSTs /govlab-share/share with the server token + XSRF cookie/header like the
 frontend. Notebooks of ~100 KB, 1 MB and 10 MB (code, text/html outputs, base64 PNGs)
@@ -23,7 +23,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,9 @@ from govlab_share.scan import scan_files  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import _frame, _lines  # noqa: E402  (the same synthetic pandas tables)
 from govlab_share.scan._secrets import get_engine  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from tests.support.ports import free_port  # noqa: E402
 
 PY = sys.executable
 KB, MB = 1024, 1024 * 1024
@@ -131,12 +133,6 @@ def write_json(path: Path, doc, indent) -> int:
 
 # -- processes ---------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_http(url: str, headers=None, timeout=60.0) -> None:
     end = time.time() + timeout
     while time.time() < end:
@@ -152,7 +148,7 @@ def wait_http(url: str, headers=None, timeout=60.0) -> None:
 def start_gitlab(tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [PY, "-m", "tests.gitlab_server", "--port", str(port), "--data", str(tmp / "gitlab"),
+        [PY, "-m", "govlab_share.testing.gitlab_server", "--port", str(port), "--data", str(tmp / "gitlab"),
          "--user", USER, "--token", GL_TOKEN],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "gitlab.log", "wb"))
     url = f"http://127.0.0.1:{port}"

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 GROUP = "shared"
 AGENCY = "행정안전부"
+TOPIC = "seoul-ai"  # gallery.topic, not the default "govlab": shares and listing must agree on it
 AUTH_STATE_CONFIG = """
 import json, os
 from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
@@ -130,7 +131,7 @@ def world(tmp_path_factory, _gitlab_server_session):
               "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}}},
         sharing={"gitlab_url": gitlab.url, "namespace": GROUP, "agency": AGENCY, "default_visibility": "public"},
         gallery={"enabled": True, "bind_url": f"http://127.0.0.1:{free_port()}", "refresh_every": 10,
-                 "request_timeout": 3, "token": {"env": "TEST_GALLERY_TOKEN"}},
+                 "request_timeout": 3, "token": {"env": "TEST_GALLERY_TOKEN"}, "topic": TOPIC},
     )
     hub = RunningHub(workdir, settings, env={
         "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32), "TEST_CLIENT_SECRET": "unused",
@@ -360,3 +361,15 @@ def test_gitlab_outage_shows_the_cached_list_with_a_notice(world):
     # Retried with backoff: the notice goes away by itself.
     wait_for(lambda: not world.entries(park)["stale"], timeout=60)
 
+
+def test_shares_carry_the_configured_topic_and_the_gallery_lists_by_it(world):
+    # Every lab share went into GitLab with the settings' topic (the default is not added).
+    for shared in world.shared.values():
+        assert world.gitlab.store.project_by_ref(shared["project"])["topics"] == [TOPIC]
+    # A project with only the default topic is not this gallery's; one with ours is.
+    world.gitlab.add_project(GROUP, "기본 주제 과제", path="default-topic", visibility="public", topics=["govlab"])
+    world.gitlab.add_project(GROUP, "설정 주제 과제", path="configured-topic", visibility="public", topics=[TOPIC])
+    park = world.session("park")
+    titles = wait_for(lambda: (lambda t: t if "설정 주제 과제" in t else None)(
+        {e["title"] for e in world.entries(park)["entries"]}), timeout=60)
+    assert "기본 주제 과제" not in titles

@@ -1,5 +1,6 @@
 """The share dialog in Chromium: a re-share starts from the last share, removing a chat
-needs a confirmation that names it, and the blocked view leads back to the form.
+needs a confirmation that names it, the blocked view leads back to the form, and the
+overwrite view overwrites a project changed on GitLab only when asked.
 
 Real hub, lab and Chromium; the loopback GitLab. One hub for the module (spawns are costly).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import gitlab as python_gitlab
 import nbformat
 import pytest
 
@@ -170,6 +172,9 @@ def test_blocked_view_names_the_place_and_leads_back_to_the_form(hub, page):
 
     error = page.locator("[data-govlab=share-error][data-code=scan_blocked]")
     error.wait_for(timeout=120_000)
+    # The server's message: Korean first, the English one beside it.
+    assert "공유를 멈췄습니다" in error.locator(".jp-govlab-error-message").inner_text()
+    assert "The scan found 1 secret(s)" in error.locator(".jp-govlab-error-message-alt").inner_text()
     assert page.locator("[data-govlab=share-failed-step][data-step=scan]").count() == 1
     scan_step = error.locator("[data-govlab=share-step][data-step=scan]")
     assert scan_step.get_attribute("data-state") == "failed" and "검사" in scan_step.inner_text()
@@ -228,3 +233,82 @@ def test_extra_files_suggested_added_and_restored(hub, page):
     assert page.locator("[data-govlab=share-file][data-path='집계/월별.csv']").is_checked()
     assert page.locator("[data-govlab=share-file][data-path='집계/메모.txt']").is_checked()
     assert not page.locator("[data-govlab=share-file][data-path='집계/도우미.py']").is_checked()
+
+
+def commit_count(bare: str) -> int:
+    out = subprocess.run(["git", "--git-dir", bare, "rev-list", "--count", "HEAD"],
+                         capture_output=True, check=True, text=True).stdout
+    return int(out)
+
+
+def test_cancel_empty_title_and_overwrite_view(hub, page):
+    running, user_token, gitlab = hub
+    nb_path = "회의록정리.ipynb"
+    workspace = "overwrite"
+    assert running.put_file(USER, nb_path, notebook("회의록 정리"), token=user_token).status_code == 201
+
+    sign_in(page, running, USER)
+    # Cancel sends nothing: the next form is still a first share.
+    open_share_dialog(page, running, nb_path, workspace)
+    page.locator("[data-govlab=share-cancel]").click()
+    page.locator("[data-govlab=share-dialog]").wait_for(state="detached")
+    open_share_dialog(page, running, nb_path, workspace)
+    assert page.locator("[data-govlab=share-previous]").count() == 0
+
+    # An empty title disables the button; a title of spaces answers with the server's code.
+    page.locator("[data-govlab=share-title]").fill("")
+    page.locator("[data-govlab=share-description]").fill("회의록을 정리합니다")
+    assert page.locator("[data-govlab=share-submit]").is_disabled()
+    page.locator("[data-govlab=share-title]").fill("   ")
+    assert page.locator("[data-govlab=share-submit]").is_enabled()
+    page.locator("[data-govlab=share-submit]").click()
+    problem = page.locator("[data-govlab=share-error-dialog] [data-govlab=share-error][data-code=bad_request]")
+    problem.wait_for()
+    assert problem.inner_text().strip()
+    page.locator("[data-govlab=share-close]").click()
+    page.locator("[data-govlab=share-dialog]").wait_for()
+    assert page.locator("[data-govlab=share-description]").input_value() == "회의록을 정리합니다"
+
+    page.locator("[data-govlab=share-title]").fill("회의록 정리")
+    page.locator("[data-govlab=share-submit]").click()
+    web_url = wait_result(page)
+    project = web_url.removeprefix(gitlab.url + "/")
+    bare = gitlab.bare_repo_path(project)
+
+    # A colleague edits the project on GitLab.
+    gl = python_gitlab.Gitlab(gitlab.url, private_token=gitlab.add_token("kim", scopes=("api",)))
+    gl.projects.get(project).commits.create({"branch": "main", "commit_message": "edit on GitLab", "actions": [
+        {"action": "update", "file_path": "README.md", "content": "동료가 고친 README\n"},
+        {"action": "create", "file_path": "notes.txt", "content": "동료의 메모\n"},
+    ]})
+    commits = commit_count(bare)
+
+    def reshare_until_conflict():
+        open_share_dialog(page, running, nb_path, workspace)
+        assert page.locator("[data-govlab=share-previous]").count() == 1
+        page.locator("[data-govlab=share-submit]").click()
+        view = page.locator("[data-govlab=share-error-dialog] [data-govlab=share-error][data-code=remote_changed]")
+        view.wait_for(timeout=120_000)
+        return view
+
+    view = reshare_until_conflict()
+    assert "GitLab의 파일이 바뀌었습니다" in view.locator(".jp-govlab-error-message").inner_text()
+    assert "Files on GitLab changed" in view.locator(".jp-govlab-error-message-alt").inner_text()
+    assert page.locator("[data-govlab=share-changed-files]").inner_text().split() == ["README.md"]
+    assert "overwrite" in page.locator("[data-govlab=share-overwrite]").inner_text().lower()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "share-overwrite.png"))
+    # Cancel leaves the colleague's edit as it is.
+    page.locator("[data-govlab=share-cancel]").click()
+    page.locator("[data-govlab=share-error-dialog]").wait_for(state="detached")
+    assert page.locator("[data-govlab=share-result-dialog]").count() == 0
+    assert commit_count(bare) == commits
+    assert git_files(bare)["README.md"] == "동료가 고친 README\n".encode()
+
+    # Overwrite shares to the same project, keeping the colleague's other files.
+    reshare_until_conflict()
+    page.locator("[data-govlab=share-overwrite]").click()
+    assert wait_result(page) == web_url
+    files = git_files(bare)
+    assert commit_count(bare) == commits + 1
+    assert "# 회의록 정리" in files["README.md"].decode() and files["notes.txt"] == "동료의 메모\n".encode()

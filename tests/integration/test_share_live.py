@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.support.ports import free_port
 
 GITLAB_URL = os.environ.get("GITLAB_URL", "").rstrip("/")
 GITLAB_TOKEN = os.environ.get("GITLAB_TOKEN", "")
@@ -72,12 +73,6 @@ def _chat(notebook: str) -> dict:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def share_server(tmp_path):
     """(base URL, requests session with token + XSRF, root dir) of a jupyter_server."""
@@ -85,7 +80,7 @@ def share_server(tmp_path):
 
     root = tmp_path / "root"
     root.mkdir()
-    port = _free_port()
+    port = free_port()
     # Only govlab_share: the other extensions of the venv are irrelevant and slow to start.
     conf_d = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d"
     exts = {}

@@ -24,6 +24,7 @@ from tests.support.kernel import execute
 pytestmark = pytest.mark.hub
 
 NOTEBOOK = "민원분석.ipynb"
+TOPIC = "행정-ai"  # the gallery topic these shares must carry
 # A resident registration number with a valid check digit (fictitious): always blocking.
 RRN = "900101-1234568"
 
@@ -90,6 +91,7 @@ def setup(tmp_path_factory, _gitlab_server_session):
                     "service_bind_url": f"http://127.0.0.1:{service_port}"},
         "auth.shared_password.trusted_trial": True,
         "culling": {"enabled": False},
+        "gallery.topic": TOPIC,  # not the default: the service must tag shares with it
     })
     hub = RunningHub(workdir, settings, env={"GOVLAB_GITLAB_TOKEN": token}).start()
     try:
@@ -132,6 +134,8 @@ def test_a_share_lands_through_the_service_and_no_kernel_finds_the_token(setup):
     manifest = json.loads(git(bare, "show", "HEAD:govlab-manifest.json"))
     assert manifest["owner"] == "alice"
     assert gitlab_token not in r.text
+    # Tagged with the gallery's topic from the settings: the gallery lists it.
+    assert gitlab.store.project_by_ref(result["project"])["topics"] == [TOPIC]
     # The service recorded the project as alice's, in an owner-only file.
     owners = hub.state_dir / "share-service" / "owners.json"
     assert stat.S_IMODE(owners.stat().st_mode) == 0o600

@@ -317,9 +317,3 @@ class ModelServer:
     def _next_reply(self) -> Reply:
         with self._lock:
             return self._queue.pop(0) if self._queue else self.default
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -1,13 +1,5 @@
-"""Run a coroutine to completion from synchronous test code."""
+"""Run a coroutine to completion from synchronous test code (the extension's helper)."""
 
-from __future__ import annotations
+from govlab_share.testing.aio import run
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
-
-def run(coro):
-    # A thread of its own: the calling thread may already run a loop (Playwright's
-    # sync API does), where asyncio.run() is refused.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+__all__ = ["run"]

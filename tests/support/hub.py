@@ -13,7 +13,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import yaml
 
 from govlab.localusers import system_name
 from tests.support.labusers import HOMES_PREFIX, allow_lab_group_python, new_homes_path
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 GOVLAB = Path(sys.executable).parent / "govlab"
@@ -41,12 +41,6 @@ c.JupyterHub.load_roles.append({
     "services": ["govlab-tests"],
 })
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def base_settings(state_dir: Path, **overrides: Any) -> dict:

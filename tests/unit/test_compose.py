@@ -19,6 +19,7 @@ from traitlets.config import Config
 from govlab import settings
 from govlab.hubconfig import Runtime, build_hub_config, hub_section
 from tests.support.aio import run
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "config" / "docker-compose.yml"
@@ -207,12 +208,6 @@ def test_external_proxy_without_the_shared_token_is_refused(tmp_path):
     assert "CONFIGPROXY_AUTH_TOKEN" in str(info.value)
     loaded = settings.load(path, environ={"P": "user-pass-1", "CONFIGPROXY_AUTH_TOKEN": "t" * 64})
     assert loaded.settings.hub.external_proxy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

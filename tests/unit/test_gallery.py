@@ -16,7 +16,7 @@ from govlab.gallery.config import ConfigError, GalleryConfig, from_env
 from govlab.gallery.render import markdown_html
 from govlab.gallery.store import Store
 
-pytest_plugins = ("tests.gitlab_server.fixture",)
+pytest_plugins = ("govlab_share.pytest_plugin",)
 
 
 def entry(i: int, name: str = "", tags=(), visibility: str = "public", when: str = "2026-11-01T00:00:00Z",

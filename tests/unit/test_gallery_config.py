@@ -171,3 +171,22 @@ def test_labs_tell_the_gallery_at_an_address_they_can_reach(tmp_path, sections, 
 
 def test_no_gallery_no_notification(tmp_path):
     assert lab_server_config(load(tmp_path, sharing=SHARING))["GovlabShare"]["gallery_notify_url"] == ""
+
+
+def test_the_gallery_runs_with_the_settings_defaults(tmp_path):
+    """One owner for the defaults: what the gallery falls back to is what the settings
+    schema says, and the config the hub builds from default settings reads back the same."""
+    from govlab.gallery.config import GalleryConfig, from_env
+
+    bare = from_env({"GOVLAB_GALLERY_CONFIG": json.dumps({"gitlab_url": "https://gitlab.example.go.kr/"})})
+    schema = settings.GallerySettings()
+    assert (bare.topic, bare.refresh_every, bare.request_timeout, bare.page_size) == (
+        schema.topic, schema.refresh_every, schema.request_timeout, schema.page_size)
+    assert f"http://{bare.host}:{bare.port}" == schema.bind_url
+    assert bare.prefix == f"/services/{settings.GALLERY_SERVICE}/" and bare.curate_scope == CURATE_SCOPE
+    ld = load(tmp_path, sharing=SHARING, gallery={"enabled": True, "topic": "mois-lab", "page_size": 12})
+    (service,) = gallery_section(ld, RUNTIME)["JupyterHub"]["services"]
+    cfg = from_env({**service["environment"], "JUPYTERHUB_SERVICE_URL": service["url"]})
+    assert isinstance(cfg, GalleryConfig)
+    assert (cfg.topic, cfg.page_size, cfg.refresh_every) == ("mois-lab", 12, schema.refresh_every)
+    assert (cfg.host, cfg.port) == (bare.host, bare.port)

@@ -22,8 +22,9 @@ from tornado.httpserver import HTTPServer
 
 from govlab.gallery.app import Gallery, make_app
 from govlab.gallery.config import GalleryConfig
+from tests.support.ports import free_port
 
-pytest_plugins = ("tests.gitlab_server.fixture",)
+pytest_plugins = ("govlab_share.pytest_plugin",)
 
 ACCESS = "access:services!service=gallery"
 # hub API token -> the model the hub answers for it
@@ -40,12 +41,6 @@ class HubUser(tornado.web.RequestHandler):
         if token not in HUB_TOKENS:
             raise tornado.web.HTTPError(403)
         self.finish(HUB_TOKENS[token])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def manifest(owner: str) -> str:

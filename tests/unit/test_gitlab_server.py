@@ -1,6 +1,6 @@
 """The loopback GitLab stand-in, driven by python-gitlab and plain requests.
 
-Bodies and statuses are compared with /work/shared/reference/gitlab-api.md.
+Bodies and statuses are compared with GitLab's REST v4 and OAuth documentation.
 """
 
 from __future__ import annotations
@@ -633,7 +633,7 @@ def test_standalone_command_serves_the_api(tmp_path):
         port = s.getsockname()[1]
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.gitlab_server", "--port", str(port), "--data",
+        [sys.executable, "-m", "govlab_share.testing.gitlab_server", "--port", str(port), "--data",
          str(tmp_path / "data"), "--user", "dev", "--token", "glpat-dev"],
         cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

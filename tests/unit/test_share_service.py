@@ -196,6 +196,16 @@ def test_the_shared_token_reaches_the_share_service_and_no_lab():
     assert got.max_body_bytes > got.share.max_bundle_bytes * 4 // 3
 
 
+@pytest.mark.parametrize("gallery, topic", [({}, "govlab"), ({"topic": "seoul-ai"}, "seoul-ai")])
+def test_the_gallery_topic_reaches_the_share_service(gallery, topic):
+    # The service creates projects for password sign-in: the gallery must find them by its topic.
+    ld = loaded({"sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}}, "gallery": gallery},
+                sharing_token="glpat-secret-1")
+    (svc,) = [s for s in build_hub_config(ld, RUNTIME)["JupyterHub"]["services"] if s["name"] == "govlab-share"]
+    got = from_env({**svc["environment"], "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:8094"})
+    assert got.share.gallery_topic == topic
+
+
 @pytest.mark.parametrize("data", [
     {},  # no sharing
     {"sharing": {"gitlab_url": "https://gl"}},  # no token, password sign-in: nothing to hold

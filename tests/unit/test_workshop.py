@@ -263,8 +263,9 @@ def test_starter_hook_copies_into_the_seat_home_only(tmp_path):
 
 def test_nbgitpuller_link():
     link = nbgitpuller_link("https://lab.go.kr/", "https://gitlab.go.kr/edu/materials.git", "main")
-    assert link.startswith("https://lab.go.kr/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgitlab.go.kr")
-    assert "targetpath=materials" in link and "urlpath=lab%2Ftree%2Fmaterials" in link
+    # The one link builder (govlab_share.gitpull_rules.pull_link) keeps '/' readable in the query.
+    assert link.startswith("https://lab.go.kr/hub/user-redirect/git-pull?repo=https%3A//gitlab.go.kr/edu/materials.git")
+    assert link.endswith("&branch=main&targetpath=materials&urlpath=lab/tree/materials")
 
 
 # -- trainer-side helpers -------------------------------------------------------------

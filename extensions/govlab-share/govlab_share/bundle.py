@@ -40,16 +40,20 @@ class Bundle:
     thumbnail: str = ""  # repo path of the preview image, "" when the notebook has no plot
     extra: list[dict] = field(default_factory=list)  # [{"source", "file", "size"}]
 
-    def with_documents(self, meta: DocMeta) -> dict[str, bytes]:
-        """All files to commit: content + README.md + govlab-manifest.json."""
-        meta.notebook = self.notebook
-        meta.chats = self.chats
-        meta.thumbnail = self.thumbnail
-        meta.extra_files = self.extra
-        out = dict(self.files)
-        out[README_PATH] = render_readme(meta).encode("utf-8")
-        out[MANIFEST_PATH] = render_manifest(meta, out)
-        return out
+
+def render(bundle: Bundle, meta: DocMeta, max_bytes: int) -> dict[str, bytes]:
+    """All files to commit: content + README.md + govlab-manifest.json, within `max_bytes`.
+
+    `meta` describes this bundle (its notebook, chats, thumbnail and extra files) and
+    the project it goes to; the README and the manifest are rendered here only.
+    """
+    out = dict(bundle.files)
+    out[README_PATH] = render_readme(meta).encode("utf-8")
+    out[MANIFEST_PATH] = render_manifest(meta, out)
+    size = total_size(out)
+    if size > max_bytes:
+        raise too_large(size, max_bytes)
+    return out
 
 
 def read_notebook(real_path: Path) -> tuple[bytes, nbformat.NotebookNode]:

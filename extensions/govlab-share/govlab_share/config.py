@@ -157,6 +157,14 @@ class GovlabShare(Configurable):
             )
         return value
 
+    @validate("gallery_topic")
+    def _valid_topic(self, proposal):
+        # An empty topic would hide every share from the gallery.
+        value = proposal["value"].strip()
+        if not value:
+            raise TraitError("GovlabShare.gallery_topic is empty: set the gallery's topic (gallery.topic)")
+        return value
+
     @validate("default_visibility")
     def _valid_visibility(self, proposal):
         if proposal["value"] not in VISIBILITIES:

@@ -1,4 +1,5 @@
-"""What a git-pull link may ask for: pure checks, no I/O except resolving the folder.
+"""What a git-pull link may ask for: pure checks, no I/O except resolving the folder;
+and `pull_link`, the one builder of such links (gallery, README, workshop hand-out).
 
 A link is one click from a chat, a README or an e-mail, so everything in it is
 attacker-chosen: the repository must live on an allowed host, the folder must be a
@@ -13,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 MAX_URL = 2000
 MAX_PATH = 400
@@ -90,6 +91,20 @@ def default_folder(repo: str) -> str:
     """nbgitpuller's default folder (the last path segment), without `.git`."""
     last = urlsplit(repo).path.rstrip("/").rsplit("/", 1)[-1]
     return last.removesuffix(".git")
+
+
+def pull_link(hub_url: str, repo: str, branch: str, folder: str = "", open_path: str = "") -> str:
+    """The hub's git-pull link: pull `repo` into `folder` of the official's own lab, then
+    open `open_path` inside it (the folder itself when empty).
+
+    `folder` defaults to the repository's name; it is always set in the link, since
+    nbgitpuller would otherwise name the folder after the URL, ".git" included.
+    """
+    folder = folder or default_folder(repo)
+    urlpath = "/".join(p for p in ("lab/tree", folder, open_path.strip("/")) if p)
+    query = urlencode({"repo": repo, "branch": branch, "targetpath": folder, "urlpath": urlpath},
+                      quote_via=quote, safe="/")
+    return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
 def target_parts(targetpath: str) -> tuple[str, ...]:

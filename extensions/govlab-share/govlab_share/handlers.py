@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-
 import asyncio
+import dataclasses
 import functools
 import json
 import os
@@ -15,15 +15,13 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import bundle as bundle_mod
-from . import gallery_notify, guard, share_client
-from . import paths
+from . import gallery_notify, guard, paths, publish, share_client
 from .chats import list_chats
 from .config import VISIBILITIES, GovlabShare
 from .errors import ShareError, bad_request
 from .git_credential import git_environment
-from .gitlab_client import too_large
 from .history import ShareHistory, previous_summary, shared_chats
-from .publish import ProjectInfo, ShareRequest, project_path, publish
+from .publish import ProjectInfo, ShareRequest, project_path
 from .suggest import suggest_files
 from .taskdoc import DocMeta
 from .tokens import get_token
@@ -185,11 +183,28 @@ def paths_norm(path: str) -> str:
     return "/".join(p for p in path.replace("\\", "/").split("/") if p not in ("", "."))
 
 
+@dataclasses.dataclass(frozen=True)
 class _Prepared:
-    """A bundle built, sized and scanned: what /check answers and /share commits."""
+    """A bundle built, rendered for the project we expect, sized and scanned: what
+    /check answers and /share commits."""
 
-    def __init__(self, bundle, meta: DocMeta, files: dict[str, bytes], notices: list[dict], known):
-        self.bundle, self.meta, self.files, self.notices, self.known = bundle, meta, files, notices, known
+    bundle: bundle_mod.Bundle
+    meta: DocMeta
+    files: dict[str, bytes]
+    notices: list[dict]
+    known: list[str]  # secrets the scan looks for verbatim
+
+    def for_project(self, info: ProjectInfo, max_bytes: int) -> dict[str, bytes]:
+        """The files for the project GitLab gave us: those scanned, unless it lies
+        elsewhere than expected (then README and manifest name it: sized and scanned again)."""
+        meta = self.meta
+        if (meta.repo_name, meta.clone_url, meta.web_url) == (info.path, info.http_url_to_repo, info.web_url):
+            return self.files
+        files = bundle_mod.render(self.bundle, _at(meta, info), max_bytes)
+        changed = {k: v for k, v in files.items() if self.files.get(k) != v}
+        if changed:
+            guard.check_sync(changed, self.known)
+        return files
 
 
 class _ShareBase(_Base):
@@ -228,6 +243,7 @@ class _ShareBase(_Base):
             keep_outputs=body["keep_outputs"], tz=cfg.tzinfo(),
             extra_paths=body["files"], max_bytes=cfg.max_bundle_bytes,
         )
+        expected = self._expected_project(rel, owner, record)
         meta = DocMeta(
             title=body["title"],
             description=body["description"],
@@ -238,17 +254,20 @@ class _ShareBase(_Base):
             notebook=bundle.notebook,
             source_path=rel,
             branch=cfg.branch,
+            repo_name=expected.path,
+            clone_url=expected.http_url_to_repo,
+            web_url=expected.web_url,
             hub_public_url=cfg.hub_public_url,
             gallery_url=cfg.gallery_url,
+            thumbnail=bundle.thumbnail,
             keep_outputs=body["keep_outputs"],
-            history=list((record or {}).get("history") or []),
             owner=owner,
+            chats=bundle.chats,
+            extra_files=bundle.extra,
+            history=list((record or {}).get("history") or []),
         )
         # Scan everything before any GitLab call, with the project we expect to get.
-        files = render_files(bundle, meta, self._expected_project(rel, owner, record))
-        size = bundle_mod.total_size(files)
-        if size > cfg.max_bundle_bytes:
-            raise too_large(size, cfg.max_bundle_bytes)
+        files = bundle_mod.render(bundle, meta, cfg.max_bundle_bytes)
         environ = self.settings[SETTINGS_KEY]["environ"]
         known = guard.known_secrets(environ, cfg.token_env)
         notices = await guard.check(files, known=known, budget=cfg.scan_budget)
@@ -270,11 +289,9 @@ class _ShareBase(_Base):
         return ProjectInfo(0, path, pwn, f"{cfg.gitlab_url}/{pwn}", f"{cfg.gitlab_url}/{pwn}.git")
 
 
-def render_files(bundle, meta: DocMeta, info: ProjectInfo) -> dict[str, bytes]:
-    meta.repo_name = info.path
-    meta.clone_url = info.http_url_to_repo
-    meta.web_url = info.web_url
-    return bundle.with_documents(meta)
+def _at(meta: DocMeta, info: ProjectInfo) -> DocMeta:
+    """The document metadata naming the project (its folder, clone and web URLs)."""
+    return dataclasses.replace(meta, repo_name=info.path, clone_url=info.http_url_to_repo, web_url=info.web_url)
 
 
 def _as_dict(finding) -> dict:
@@ -315,27 +332,24 @@ class ShareHandler(_ShareBase):
         owner, _ = self.user_names()
         shared_at = datetime.now().astimezone(cfg.tzinfo()).isoformat(timespec="seconds")
         prepared = await self.build_and_scan(rel, body, record, shared_at)
-        files, known = prepared.files, prepared.known
-
-        def final_files(info: ProjectInfo) -> dict[str, bytes]:
-            out = render_files(prepared.bundle, prepared.meta, info)
-            # Only README/manifest can differ (project URLs): scan what changed.
-            changed = {k: v for k, v in out.items() if files.get(k) != v}
-            if changed:
-                guard.check_sync(changed, known)
-            return out
 
         if cfg.token_source == "service":
             # The shared token stays in the hub: the share service re-scans and commits.
-            result, fields = await self._publish_via_service(rel, body, record, files)
+            result, fields = await self._publish_via_service(rel, body, record, prepared.files)
         else:
             token = await get_token(cfg, self.settings[SETTINGS_KEY]["environ"])
             req = ShareRequest(
                 notebook_path=rel, owner=owner, title=body["title"],
                 description=body["description"], visibility=body["visibility"], force=body["force"],
             )
-            result, fields = await self.run(publish, cfg, token, req, record, final_files)
+            target = await self.run(publish.open_project, cfg, token, req, record)
             del token
+            try:
+                files = await self.run(prepared.for_project, target.info, cfg.max_bundle_bytes)
+            except Exception:
+                await self.run(publish.abandon, target)  # nothing lands: no empty project left
+                raise
+            result, fields = await self.run(publish.commit, cfg, target, req, record, files)
 
         same = record and record.get("project_id") == fields["project_id"]
         past = list((record or {}).get("history") or []) if same else []
@@ -354,7 +368,6 @@ class ShareHandler(_ShareBase):
         self.log.info("govlab_share: %s shared to %s (%s)", rel, result["project"], result["commit"][:12])
         result["notices"] = prepared.notices
         return result
-
 
     async def _publish_via_service(self, rel: str, body: dict, record: dict | None, files: dict[str, bytes]):
         cfg = self.cfg

@@ -1,7 +1,7 @@
 """The local record of shares: notebook path -> GitLab project and what we pushed.
 
 Kept as JSON under jupyter_data_dir()/govlab/shares.json, written atomically
-(tmp file + os.replace) so a crash never leaves half a record. No tokens in it.
+(govlab_share.atomicfile) so a crash never leaves half a record. No tokens in it.
 Shape:
 {"version": 1, "shares": {"<notebook path>": {
     "gitlab_url", "project_id", "path_with_namespace", "web_url", "http_url_to_repo",
@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
+
+from .atomicfile import write_atomic
 
 _lock = threading.Lock()  # one writer at a time inside this server
 VERSION = 1
@@ -54,20 +55,7 @@ class ShareHistory:
             data = self._read()
             data["version"] = VERSION
             data["shares"][notebook_path] = record
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".shares-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(data, f, ensure_ascii=False, indent=2)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def previous_summary(record: dict | None, local_chats: list[str] = ()) -> dict | None:

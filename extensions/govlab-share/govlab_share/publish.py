@@ -1,9 +1,11 @@
-"""Push a bundle to GitLab: ensure the project, then ONE commit of all files.
+"""Push a bundle to GitLab in two steps: `open_project` (find or create the project),
+then `commit` (ONE commit of all files, rendered by the caller for that project).
 
 Blocking (python-gitlab/requests); the handler runs it in a thread executor.
 POSTs go out exactly once (landing.py finds out whether a failed one landed); a
-first share whose commit did not land removes the project it created; visibility
-and topic changes on a re-share are best-effort.
+first share whose commit did not land removes the project it created (`abandon`
+when the caller stops between the steps); visibility and topic changes on a
+re-share are best-effort.
 """
 
 from __future__ import annotations
@@ -13,20 +15,16 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 from anyascii import anyascii
 from gitlab.exceptions import GitlabError
 
 from . import __version__, landing
 from .errors import ShareError
-from .gitlab_client import Client, is_transient, map_error, remote_changed, too_large
+from .gitlab_client import Client, is_transient, map_error, remote_changed
 
 log = logging.getLogger(__name__)
-
-# Every shared project carries this GitLab topic: the gallery finds shared work by it.
-GALLERY_TOPIC = "govlab"
-
 
 @dataclass
 class ProjectInfo:
@@ -35,6 +33,15 @@ class ProjectInfo:
     path_with_namespace: str
     web_url: str
     http_url_to_repo: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """The project a share goes into, as `open_project` found or created it."""
+
+    project: Any  # python-gitlab Project
+    existed: bool  # False: created by this share (removed again if nothing lands)
+    info: ProjectInfo
 
 
 @dataclass
@@ -141,7 +148,8 @@ def _ensure_project(gl, config, req: ShareRequest, record: dict | None):
         "visibility": req.visibility,
         "description": req.description[:2000],
         "initialize_with_readme": False,
-        "topics": [_topic(config)],
+        # Every shared project carries the gallery's topic: the gallery finds shared work by it.
+        "topics": [config.gallery_topic],
     }
     if config.namespace:
         data["namespace_id"] = _namespace_id(gl, config.namespace)
@@ -232,10 +240,6 @@ def _last_commit(known: dict, tree: dict, path: str) -> str | None:
     return rec.get("last_commit_id") if rec.get("blob_id") == tree.get(path) else None
 
 
-def _topic(config) -> str:
-    return getattr(config, "gallery_topic", "") or GALLERY_TOPIC
-
-
 def _update_settings(project, req: ShareRequest, topic: str) -> list[dict]:
     """Re-share: visibility and the gallery topic, best-effort (PUT /projects/:id).
 
@@ -266,48 +270,47 @@ def _update_settings(project, req: ShareRequest, topic: str) -> list[dict]:
     }]
 
 
-def publish(
-    config,
-    token,
-    req: ShareRequest,
-    record: dict | None,
-    make_files: Callable[[ProjectInfo], dict[str, bytes]],
-) -> tuple[dict, dict]:
-    """Share; returns (response body, new record fields). Raises ShareError."""
+def open_project(config, token, req: ShareRequest, record: dict | None) -> Target:
+    """The recorded project, else the one at our path, else a new one. Raises ShareError."""
     try:
-        return _publish(config, token, req, record, make_files)
+        project, existed = _ensure_project(_client(config, token), config, req, record)
     except ShareError:
         raise
     except Exception as e:  # requests / python-gitlab failures
         raise map_error(e) from None
+    return Target(project, existed, _info(project))
 
 
-def _publish(config, token, req, record, make_files):
-    gl = _client(config, token)
-    project, existed = _ensure_project(gl, config, req, record)
+def abandon(target: Target) -> None:
+    """The share stops before its commit: remove the project if this share created it."""
+    if not target.existed:
+        _discard(target.project)
+
+
+def commit(config, target: Target, req: ShareRequest, record: dict | None,
+           files: dict[str, bytes]) -> tuple[dict, dict]:
+    """ONE commit of `files` (rendered for `target.info`, size-checked and scanned by the
+    caller); returns (response body, new record fields). Raises ShareError."""
     try:
-        return _share_into(config, req, record, make_files, project, existed)
+        return _commit(config, target, req, record, files)
     except landing.OutcomeUnknown:
         raise  # it may have landed: the project holds it
-    except Exception:
-        if not existed:
-            _discard(project)  # this share created it and nothing landed
+    except ShareError:
+        abandon(target)  # this share created it and nothing landed
         raise
+    except Exception as e:  # requests / python-gitlab failures
+        abandon(target)
+        raise map_error(e) from None
 
 
-def _share_into(config, req, record, make_files, project, existed):
-    info = _info(project)
-    warnings = _update_settings(project, req, _topic(config)) if existed else []
+def _commit(config, target: Target, req: ShareRequest, record: dict | None, files: dict[str, bytes]):
+    project, existed, info = target.project, target.existed, target.info
+    warnings = _update_settings(project, req, config.gallery_topic) if existed else []
 
     same_project = bool(record) and record.get("project_id") == info.id
     known = dict(record.get("files") or {}) if same_project else {}
     last_commit = record.get("last_commit") if same_project else None
-    files = make_files(info)
-    size = sum(len(v) for v in files.values())
-    if size > config.max_bundle_bytes:
-        raise too_large(size, config.max_bundle_bytes)
     blobs = {path: git_blob_id(data) for path, data in files.items()}
-
     # A project created just now is empty: no round trips needed.
     head = landing.branch_head(project, config.branch) if existed else None
     tree = _remote_tree(project, config.branch) if head else {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
+
+from .gitpull_rules import pull_link
 
 
-@dataclass
+@dataclass(frozen=True)
 class DocMeta:
-    """Everything the README and the manifest say about one share."""
+    """Everything the README and the manifest say about one share (built once per share)."""
 
     title: str
     description: str
@@ -53,18 +55,7 @@ def open_in_lab_url(meta: DocMeta) -> str:
         return f"{meta.gallery_url.rstrip('/')}/open/{quote(pwn, safe='/')}"
     if not (meta.hub_public_url and meta.clone_url and meta.repo_name):
         return ""
-    query = urlencode(
-        {
-            "repo": meta.clone_url,
-            "branch": meta.branch,
-            # Without it nbgitpuller names the folder after the clone URL, ".git" included.
-            "targetpath": meta.repo_name,
-            "urlpath": f"lab/tree/{meta.repo_name}/{meta.notebook}",
-        },
-        quote_via=quote,
-        safe="/",
-    )
-    return f"{meta.hub_public_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+    return pull_link(meta.hub_public_url, meta.clone_url, meta.branch, meta.repo_name, meta.notebook)
 
 
 def _md_escape_line(text: str) -> str:

@@ -6,21 +6,19 @@
   (never the refresh token) for the owner of the lab's API token; the lab's token
   has no auth_state scope. Without (the Kubernetes chart) it is read from
   `GET $JUPYTERHUB_API_URL/users/$JUPYTERHUB_USER` with the server's own API token
-  (needs scope admin:auth_state!user).
+  (needs scope admin:auth_state!user), by govlab_share.authstate: the one auth_state
+  reader, which the hub's share service and gallery use too.
 - token_source "env": a personal access token in an environment variable.
 - token_source "service": no token in the lab at all; the share service commits.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from urllib.parse import quote
-
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from . import share_client
+from .authstate import HubUnavailable, access_token, fetch_auth_state
 from .errors import ShareError
 
 
@@ -91,33 +89,18 @@ async def _token_from_hub(config, environ) -> GitLabToken:
             "JupyterHub 안에서 실행되고 있지 않아 GitLab 토큰을 받을 수 없습니다.",
             "Not running under JupyterHub: cannot get a GitLab token.",
         )
-    request = HTTPRequest(
-        f"{api_url}/users/{quote(user, safe='')}",
-        headers={"Authorization": f"token {api_token}", "Accept": "application/json"},
-        request_timeout=config.request_timeout,
-        connect_timeout=config.request_timeout,
-    )
     try:
-        response = await AsyncHTTPClient().fetch(request)
-    except HTTPClientError as e:
-        if e.code in (401, 403):
+        auth_state = await fetch_auth_state(api_url, user, api_token, config.request_timeout)
+    except HubUnavailable as e:
+        if e.status in (401, 403):
             # The hub refuses the server's token: the session is gone or the token
             # lacks the auth_state scope. Either way the user must sign in again.
-            raise _relogin(f"hub answered {e.code}") from None
-        if e.code == 599:
-            raise _hub_down("timeout") from None
-        raise _hub_down(f"hub answered {e.code}") from None
-    except OSError as e:  # connection refused, DNS
-        raise _hub_down(type(e).__name__) from None
-    try:
-        user = json.loads(response.body)
-    except ValueError:
-        raise _hub_down("hub sent no JSON") from None
-    auth_state = user.get("auth_state") if isinstance(user, dict) else None
-    if not isinstance(auth_state, dict):
+            raise _relogin(str(e)) from None
+        raise _hub_down(str(e)) from None
+    if auth_state is None:
         raise _relogin("no auth_state in the hub's answer")
-    token = auth_state.get("access_token")
-    if not isinstance(token, str) or not token:
+    token = access_token(auth_state)
+    if token is None:
         raise _relogin("no access_token in auth_state")
     return GitLabToken(value=token, kind="oauth")
 

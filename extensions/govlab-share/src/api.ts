@@ -7,6 +7,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { trans } from './i18n';
+
 export type Visibility = 'private' | 'internal' | 'public' | string;
 
 export interface IChatInfo {
@@ -161,16 +163,21 @@ async function request<T>(
     );
     text = await response.text();
   } catch (err) {
+    // Shaped like the server's errors: `message` in the lab's language (Korean in
+    // govlab, from our catalogue), `message_en` always English.
     if (controller.signal.aborted) {
       throw new ShareError(0, {
         code: 'client_timeout',
-        message: `${timeoutSeconds}초 안에 서버가 답하지 않았습니다. 공유되었는지 GitLab 프로젝트를 확인한 뒤 다시 시도하세요.`,
+        message: trans().__(
+          'The server did not answer within %1 s. Check the GitLab project to see whether it was shared, then try again.',
+          timeoutSeconds
+        ),
         message_en: `The server did not answer within ${timeoutSeconds} s. Check the GitLab project to see whether it was shared, then try again.`
       });
     }
     throw new ShareError(0, {
       code: 'network',
-      message: '서버에 연결하지 못했습니다.',
+      message: trans().__('Could not reach the server.'),
       message_en: `Could not reach the server: ${String(err)}`
     });
   }
@@ -193,7 +200,7 @@ async function request<T>(
         ? data.error
         : {
             code: `http_${response.status}`,
-            message: `서버 오류 (HTTP ${response.status})`,
+            message: trans().__('Server error (HTTP %1)', response.status),
             message_en: `Server error (HTTP ${response.status}) ${
               response.statusText || ''
             }`.trim(),

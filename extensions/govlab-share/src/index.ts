@@ -35,7 +35,7 @@ import {
   showShareForm,
   StepsView
 } from './dialog';
-import { Lang, pickLang, strings } from './i18n';
+import { Lang, pickLang, strings, trans } from './i18n';
 
 const PLUGIN_ID = '@govlab/share:plugin';
 
@@ -393,7 +393,7 @@ async function reportError(
   return showShareError(
     new ShareError(0, {
       code: 'client_error',
-      message: '공유 중 예기치 않은 오류가 발생했습니다.',
+      message: trans().__('An unexpected error happened while sharing.'),
       message_en: `Unexpected error while sharing: ${String(err)}`
     }),
     lang,

@@ -17,8 +17,9 @@ from jupyterhub.scopes import needs_scope
 from nativeauthenticator.orm import UserInfo
 from tornado import web
 
+from .. import messages
 from ..settings import USERNAME_RE
-from . import applications, messages
+from . import applications
 
 EMAIL_MAX = 128
 # Bounded parts; also within what nativeauthenticator's own e-mail check accepts.

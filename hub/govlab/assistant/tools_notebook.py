@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import nbformat
 
+from ..atomicfile import write_atomic
+
 RUN_TIMEOUT = 120.0  # seconds one cell may run before it is reported as unfinished
 _OUTPUT_CHARS = 20_000  # text of a cell's outputs handed back to the model
 _KERNELS: dict[str, str] = {}  # notebook path -> kernel id this module started
@@ -65,11 +67,9 @@ def _read(path: Path) -> Any:
 
 
 def _write(path: Path, nb: Any) -> None:
-    # Write beside and rename, so a failure never leaves half a notebook.
-    tmp = path.with_name(f".{path.name}.govlab-tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        nbformat.write(nb, f)
-    os.replace(tmp, path)
+    # Write beside and rename (keeping the notebook's mode), so a failure never leaves half a notebook.
+    text = nbformat.writes(nb)
+    write_atomic(path, text if text.endswith("\n") else text + "\n")
 
 
 def _index(nb: Any, cell_id: str) -> int:

@@ -16,12 +16,14 @@ import secrets
 import time
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import tornado.web
+from govlab_share.gitpull_rules import pull_link
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 
+from .. import messages
 from . import hubtoken, listing
 from .cache import Catalog, Refresher, Refused
 from .catalog import Details, Entry, GitLabUnavailable
@@ -71,13 +73,10 @@ def notice(lists: list[Refresher]) -> dict | None:
         shown = [r.loaded_at for r in failed if r.loaded_at]
         if shown:
             when = datetime.fromtimestamp(min(shown)).astimezone().strftime("%Y-%m-%d %H:%M")
-            return {"kind": "stale", "ko": f"GitLab에 연결할 수 없어 {when}에 받은 목록을 보여 줍니다. 자동으로 다시 시도합니다.",
-                    "en": f"GitLab is not answering: showing the list as of {when}. Retrying automatically."}
-        return {"kind": "down", "ko": "GitLab에 연결할 수 없어 목록을 아직 받지 못했습니다. 자동으로 다시 시도합니다.",
-                "en": "GitLab is not answering and no list was received yet. Retrying automatically."}
+            return {"kind": "stale", **messages.GALLERY_STALE.format(when=when)._asdict()}
+        return {"kind": "down", **messages.GALLERY_DOWN._asdict()}
     if any(r.loaded_at is None for r in lists):
-        return {"kind": "loading", "ko": "목록을 불러오는 중입니다. 잠시 후 새로 고침하세요.",
-                "en": "Loading the list; refresh in a moment."}
+        return {"kind": "loading", **messages.GALLERY_LOADING._asdict()}
     return None
 
 
@@ -180,11 +179,7 @@ class BaseHandler(SecureHeaders, HubOAuthenticated, tornado.web.RequestHandler):
                     hub_home=url_path_join(self.settings["hub_prefix"], "home"), **kw)
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        messages = {
-            403: ("권한이 없습니다.", "You are not allowed to do this."),
-            404: ("찾을 수 없거나 볼 권한이 없습니다.", "Not found, or you may not see it."),
-        }
-        ko, en = messages.get(status_code, ("요청을 처리하지 못했습니다.", "The request failed."))
+        ko, en = messages.GALLERY_ERRORS.get(status_code, messages.GALLERY_ERROR)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(self.render_string("error.html", status=status_code, ko=ko, en=en,
                                        url=lambda *p: url_path_join(self.cfg.prefix, *p)))
@@ -232,10 +227,10 @@ class EntriesHandler(BaseHandler):
                                 "notice": n}, ensure_ascii=False))
 
 
-def api_answer(handler: tornado.web.RequestHandler, status: int, ko: str, en: str, **extra) -> None:
+def api_answer(handler: tornado.web.RequestHandler, status: int, text: messages.Text, **extra) -> None:
     handler.set_status(status)
     handler.set_header("Content-Type", "application/json; charset=utf-8")
-    handler.finish(json.dumps({"message": f"{ko} / {en}", "ko": ko, "en": en, **extra}, ensure_ascii=False))
+    handler.finish(json.dumps({"message": str(text), "ko": text.ko, "en": text.en, **extra}, ensure_ascii=False))
 
 
 class RefreshHandler(BaseHandler):
@@ -256,31 +251,26 @@ class RefreshHandler(BaseHandler):
 
     async def post(self):
         if not self.current_user or not getattr(self, "_token_authenticated", False):
-            return api_answer(self, 403, "허브 토큰이 필요합니다.", "A hub API token is required.")
+            return api_answer(self, 403, messages.GALLERY_TOKEN_REQUIRED)
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError:
             body = None
         path = body.get("project") if isinstance(body, dict) else None
         if not isinstance(path, str) or not PROJECT_PATH.fullmatch(path):
-            return api_answer(self, 400, "프로젝트 경로(group/project)가 필요합니다.",
-                              "A project path (group/project) is required.")
+            return api_answer(self, 400, messages.GALLERY_PROJECT_REQUIRED)
         if not self.gallery.allow_refresh(self.user_name):
             self.set_header("Retry-After", str(int(REFRESH_LIMIT[1])))
-            return api_answer(self, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
-                              "Too many requests; try again in a minute.")
+            return api_answer(self, 429, messages.GALLERY_TOO_MANY)
         try:
             entry = await self.refresh_one(path)
         except Refused:
-            return api_answer(self, 403, "이 갤러리의 그룹에 있는 프로젝트가 아닙니다.",
-                              "The project is not in a group this gallery lists.")
+            return api_answer(self, 403, messages.GALLERY_NOT_LISTED_GROUP)
         except (GitLabUnavailable, asyncio.TimeoutError):
-            return api_answer(self, 502, "GitLab이 응답하지 않습니다. 갤러리가 다음 새로 고침 때 목록에 넣습니다.",
-                              "GitLab did not answer; the gallery lists it at its next refresh.")
+            return api_answer(self, 502, messages.GALLERY_GITLAB_DOWN)
         if entry is None:
-            return api_answer(self, 404, "갤러리에 올릴 수 있는 프로젝트가 아니거나 볼 권한이 없습니다.",
-                              "Not a shared project, or not yours to see.")
-        api_answer(self, 200, "갤러리 목록에 올렸습니다.", "Listed in the gallery.", id=entry.id,
+            return api_answer(self, 404, messages.GALLERY_NOT_SHARED)
+        api_answer(self, 200, messages.GALLERY_LISTED, id=entry.id,
                    project=entry.path_with_namespace, visibility=entry.visibility,
                    url=self.url("p", entry.path_with_namespace))
 
@@ -307,16 +297,12 @@ class DetailHandler(BaseHandler):
 
 
 def pull_url(hub_base: str, entry: Entry, details: Details) -> str:
-    """The hub's nbgitpuller link: clone/merge into the official's lab, open the notebook.
+    """The hub's git-pull link: clone/merge into the official's lab, open the notebook.
 
-    nbgitpuller never overwrites the official's own changes (it merges, keeping local edits).
+    The pull never overwrites the official's own changes (it merges, keeping local edits).
     """
     folder = entry.path_with_namespace.rsplit("/", 1)[-1]
-    target = f"lab/tree/{folder}/{details.notebook}" if details.notebook else f"lab/tree/{folder}"
-    # targetpath: nbgitpuller would otherwise name the folder after the URL, ".git" included.
-    query = urlencode({"repo": entry.http_url_to_repo, "branch": entry.default_branch,
-                       "targetpath": folder, "urlpath": target}, quote_via=quote, safe="/")
-    return url_path_join(hub_base, "hub/user-redirect/git-pull") + "?" + query
+    return pull_link(hub_base, entry.http_url_to_repo, entry.default_branch, folder, details.notebook)
 
 
 class OpenHandler(BaseHandler):
@@ -353,9 +339,7 @@ class FeaturedHandler(BaseHandler):
         if not self.is_curator:
             self.set_status(403)
             return self.finish(self.render_string(
-                "error.html", status=403, url=self.url,
-                ko="우수사례 지정은 관리자만 할 수 있습니다.",
-                en="Only gallery curators (hub admins) can mark featured entries."))
+                "error.html", status=403, url=self.url, **messages.GALLERY_CURATORS_ONLY._asdict()))
         card = await self.find(ref)
         if card is None:
             raise tornado.web.HTTPError(404)

@@ -4,7 +4,7 @@ Blocking (python-gitlab); the handler runs it in a worker thread. The rule: a pr
 may be written only if the ownership store names this official, or (a project at the
 official's own path that the store does not know, e.g. shared before the service
 existed) its govlab manifest names them as owner, or the share creates it just now.
-Then `govlab_share.publish.publish` does the rest exactly as a lab would.
+Then `govlab_share.publish` opens the project and commits exactly as a lab would.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from urllib.parse import quote
 
 from gitlab.exceptions import GitlabError
 
-from govlab_share import __version__, guard
-from govlab_share.errors import ShareError
-from govlab_share.gitlab_client import Client, map_error
-from govlab_share.manifest import MANIFEST_PATH, file_entry
-from govlab_share.publish import ProjectInfo, ShareRequest, get_project, project_path, publish
-from govlab_share.tokens import GitLabToken
+from govlab_share import __version__, guard, publish
 from govlab_share.bundle import README_PATH as README
+from govlab_share.bundle import total_size
+from govlab_share.errors import ShareError
+from govlab_share.gitlab_client import Client, map_error, too_large
+from govlab_share.manifest import MANIFEST_PATH, file_entry
+from govlab_share.publish import ProjectInfo, ShareRequest, get_project, project_path
+from govlab_share.tokens import GitLabToken
 
 from .owners import OwnershipStore
 from .request import PublishRequest
@@ -113,7 +114,7 @@ def publish_for(cfg, token: str, store: OwnershipStore, user: str, req: PublishR
         return _publish_for(cfg, token, store, user, req, known)
     except ShareError:
         raise
-    except Exception as e:  # requests / python-gitlab failures before publish()
+    except Exception as e:  # requests / python-gitlab failures before the publish steps
         raise map_error(e) from None
 
 
@@ -126,7 +127,7 @@ def _publish_for(cfg, token, store, user, req, known):
         owner = store.owner(pid)
         project = get_project(gl, pid) if owner is None else None
         if owner is None and project is None:
-            pass  # gone: publish() goes by the official's path instead (checked below)
+            pass  # gone: open_project() goes by the official's path instead (checked below)
         elif owner is None and manifest_owner(project, cfg.branch) == user:
             # Shared before the service kept records: the manifest says whose it is.
             store.claim(project.id, user, project.path_with_namespace)
@@ -154,24 +155,35 @@ def _publish_for(cfg, token, store, user, req, known):
             raise not_yours(existing.path_with_namespace)
         approved.add(existing.id)
     expected = expected_project(cfg, req.notebook_path, user, record)
-
-    def make_files(info: ProjectInfo) -> dict[str, bytes]:
-        # Called by publish() once the project is known, before any commit.
-        if info.id not in approved:
-            # Not the recorded project, not the one at the path a moment ago: only a
-            # project publish() just created at this official's path may be new.
-            if existing is not None or info.path_with_namespace != full_path:
-                raise not_yours(info.path_with_namespace)
-            if not store.claim(info.id, user, info.path_with_namespace):
-                raise not_yours(info.path_with_namespace)
-        if info.path != expected.path:
-            raise elsewhere(expected.path_with_namespace, info.path_with_namespace)
-        files = map_project(req.files, expected, info)
-        changed = {k: v for k, v in files.items() if req.files.get(k) != v}
-        if changed:
-            guard.check_sync(changed, known)  # the README and manifest just rewritten
-        return files
-
     share = ShareRequest(notebook_path=req.notebook_path, owner=user, title=req.title,
                          description=req.description, visibility=req.visibility, force=req.force)
-    return publish(cfg, GitLabToken(value=token, kind="private"), share, record, make_files)
+    target = publish.open_project(cfg, GitLabToken(value=token, kind="private"), share, record)
+    try:
+        files = _files_for(cfg, target.info, req, user, store, approved, existing, full_path, expected, known)
+    except Exception:
+        publish.abandon(target)  # refused before the commit: no empty project left
+        raise
+    return publish.commit(cfg, target, share, record, files)
+
+
+def _files_for(cfg, info: ProjectInfo, req: PublishRequest, user: str, store: OwnershipStore, approved: set[int],
+               existing, full_path: str, expected: ProjectInfo, known: list[str]) -> dict[str, bytes]:
+    """The lab's files for the project open_project() gave, once it is known to be this
+    official's; README and manifest pointed at it, sized and re-scanned when they change."""
+    if info.id not in approved:
+        # Not the recorded project, not the one at the path a moment ago: only a
+        # project open_project() just created at this official's path may be new.
+        if existing is not None or info.path_with_namespace != full_path:
+            raise not_yours(info.path_with_namespace)
+        if not store.claim(info.id, user, info.path_with_namespace):
+            raise not_yours(info.path_with_namespace)
+    if info.path != expected.path:
+        raise elsewhere(expected.path_with_namespace, info.path_with_namespace)
+    files = map_project(req.files, expected, info)
+    changed = {k: v for k, v in files.items() if req.files.get(k) != v}
+    if changed:
+        size = total_size(files)
+        if size > cfg.max_bundle_bytes:
+            raise too_large(size, cfg.max_bundle_bytes)
+        guard.check_sync(changed, known)  # the README and manifest just rewritten
+    return files

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import quote, urlencode
+
+from govlab_share.gitpull_rules import default_folder, pull_link
 
 from .. import welcome
 from ..localusers import chown_tree
@@ -79,7 +80,4 @@ def chain(*hooks):
 
 def nbgitpuller_link(base_url: str, repo: str, branch: str = "main", path: str = "") -> str:
     """The git-pull link that brings a materials repository into any signed-in lab."""
-    target = repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "materials"
-    urlpath = f"lab/tree/{target}/{path}".rstrip("/")
-    query = urlencode({"repo": repo, "branch": branch, "targetpath": target, "urlpath": urlpath}, quote_via=quote)
-    return f"{base_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+    return pull_link(base_url, repo, branch, default_folder(repo) or "materials", path)

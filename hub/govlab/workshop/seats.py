@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from pathlib import Path
 
@@ -64,12 +63,7 @@ def create_seats(state_dir: Path, cohort: str, seat_names: list[str]) -> dict[st
     # Often the first thing written under the state dir (before the hub's first start).
     statedir.ensure(state_dir)
     statedir.private_dir(path.parent)
-    tmp = path.with_suffix(".json.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(record, f, indent=1)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    statedir.write_private(path, json.dumps(record, indent=1))
     return passwords
 
 

@@ -1,20 +1,13 @@
-"""pytest-jupyter server fixtures plus the loopback GitLab test server."""
+"""pytest-jupyter server fixtures plus the loopback GitLab test server (our own plugin)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-_REPO = Path(__file__).resolve().parents[4]  # /work/main: for tests.gitlab_server
-if str(_REPO) not in sys.path:
-    sys.path.insert(0, str(_REPO))
-
-from tests.gitlab_server.fixture import _gitlab_server_session, gitlab_server  # noqa: E402,F401
-
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+pytest_plugins = ("pytest_jupyter.jupyter_server", "govlab_share.pytest_plugin")
 
 TOKEN_ENV = "GOVLAB_TEST_GITLAB_TOKEN"
 JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
@@ -126,8 +119,7 @@ def workspace(jp_root_dir):
 def fetch(jp_fetch, jp_asyncio_loop):
     """Synchronous jp_fetch that never raises on HTTP errors.
 
-    Tests are plain functions: the repository's pytest config sets
-    asyncio_mode=auto, under which pytest-asyncio runs `async def` tests on its
+    Tests are plain functions: pytest-asyncio would run an `async def` test on its
     own loop while the jupyter server lives on pytest-jupyter's - they deadlock.
     """
 

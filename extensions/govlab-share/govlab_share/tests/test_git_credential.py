@@ -12,8 +12,8 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from tests.support import aio
 from govlab_share.git_credential import answer, git_environment
+from govlab_share.testing import aio
 
 HUB_TOKEN = "server-api-token"
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 
 from govlab_share.gitpull_failures import classify, detail_lines
-from tests.gitlab_server.app import GitLabServer
+from govlab_share.testing.gitlab_server import GitLabServer
 
 GALLERY = "https://lab.example.go.kr/services/gallery"
 

@@ -3,10 +3,10 @@
 import pytest
 from traitlets import TraitError
 
-from tests.support import aio
 from govlab_share.config import GovlabShare
 from govlab_share.errors import ShareError
 from govlab_share.git_credential import SERVICE_URL_ENV, git_environment
+from govlab_share.testing import aio
 from govlab_share.tokens import get_token
 
 HUB = {"JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api", "JUPYTERHUB_API_TOKEN": "t" * 32}

@@ -11,9 +11,9 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from tests.support import aio
 from govlab_share.config import GovlabShare
 from govlab_share.errors import ShareError
+from govlab_share.testing import aio
 from govlab_share.tokens import get_token
 
 HUB_TOKEN = "server-api-token"

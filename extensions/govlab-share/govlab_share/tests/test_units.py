@@ -1,6 +1,8 @@
 """Pure units: config validation, paths, project naming, chats, transcript."""
 
 
+import dataclasses
+
 import pytest
 from traitlets import TraitError
 
@@ -35,6 +37,7 @@ def test_entry_points():
     ("max_bundle_bytes", 10),
     ("branch", "../main"),
     ("timezone", "Mars/Olympus"),
+    ("gallery_topic", " "),  # every share would be missing from the gallery
 ])
 def test_config_rejects_bad_values_naming_the_trait(trait, value):
     with pytest.raises(TraitError, match=f"GovlabShare.{trait}"):
@@ -120,5 +123,4 @@ def test_open_in_lab_url_encodes_query():
         "&targetpath=notebook-abc123"
         "&urlpath=lab/tree/notebook-abc123/%EB%B3%B4%EA%B3%A0%EC%84%9C.ipynb"
     )
-    meta.hub_public_url = ""
-    assert open_in_lab_url(meta) == ""
+    assert open_in_lab_url(dataclasses.replace(meta, hub_public_url="")) == ""

@@ -1,6 +1,6 @@
 """Run the test GitLab server standalone (a dev tool; loopback only).
 
-    python -m tests.gitlab_server --port 8929 --data /tmp/gls \
+    python -m govlab_share.testing.gitlab_server --port 8929 --data /tmp/gls \
         --user alice --token glpat-dev --oauth-app CLIENT:SECRET:http://127.0.0.1:8000/hub/oauth_callback
 """
 
@@ -11,7 +11,7 @@ from .app import GitLabServer
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tests.gitlab_server")
+    ap = argparse.ArgumentParser(prog="python -m govlab_share.testing.gitlab_server")
     ap.add_argument("--port", type=int, default=8929)
     ap.add_argument("--data", required=True, help="directory for bare repositories")
     ap.add_argument("--user", action="append", default=[],

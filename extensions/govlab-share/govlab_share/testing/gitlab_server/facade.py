@@ -1,12 +1,10 @@
-"""pytest fixture `gitlab_server`: a loopback GitLab stand-in in a background thread.
+"""The test-facing facade of the loopback GitLab server (the `gitlab_server` fixture's value).
 
-Load it with ``pytest_plugins = ["tests.gitlab_server.fixture"]`` (or import the
-fixture). One server runs per session; every test gets it freshly reset.
+The fixtures live in ``govlab_share.pytest_plugin``: one server per session, freshly
+reset for every test.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from .app import GitLabServer
 from .faults import Fault
@@ -157,17 +155,3 @@ class GitLabTestServer:
         s.config.__init__()
         s.requests_log.clear()
         s.received_log.clear()
-
-
-@pytest.fixture(scope="session")
-def _gitlab_server_session(tmp_path_factory):
-    server = GitLabServer(str(tmp_path_factory.mktemp("gitlab-server"))).start()
-    yield GitLabTestServer(server)
-    server.stop()
-
-
-@pytest.fixture
-def gitlab_server(_gitlab_server_session):
-    _gitlab_server_session.reset()
-    yield _gitlab_server_session
-    _gitlab_server_session.reset()

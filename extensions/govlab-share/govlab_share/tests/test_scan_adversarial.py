@@ -15,22 +15,16 @@ import json
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-_SRC = str(Path(__file__).resolve().parents[2] / "extensions" / "govlab-share")
-if _SRC not in sys.path:
-    sys.path.insert(0, _SRC)
-
-from govlab_share import guard  # noqa: E402
-from govlab_share.errors import ShareError  # noqa: E402
-from govlab_share.scan import scan_files  # noqa: E402
-from govlab_share.scan._runner import ScanFailed, run_scan  # noqa: E402
-from govlab_share.scan._secrets import get_engine, windows  # noqa: E402
+from govlab_share import guard
+from govlab_share.errors import ShareError
+from govlab_share.scan import scan_files
+from govlab_share.scan._runner import ScanFailed, run_scan
+from govlab_share.scan._secrets import get_engine, windows
 
 KB, MB = 1024, 1024 * 1024
 # Seconds of scheduler noise allowed on a 2-core machine shared with other tests. A

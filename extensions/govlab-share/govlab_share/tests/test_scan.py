@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 # Test the source tree, not a (possibly stale, non-editable) installed copy.
-_SRC = str(Path(__file__).resolve().parents[2] / "extensions" / "govlab-share")
-if _SRC not in sys.path:
-    sys.path.insert(0, _SRC)
-
-from govlab_share.scan import Finding, scan_files, scan_text  # noqa: E402
+from govlab_share.scan import Finding, scan_files, scan_text
 
 # Secret-shaped fixtures are assembled from parts so that repository scanners
 # (GitLab/GitHub push protection) do not flag this file itself.

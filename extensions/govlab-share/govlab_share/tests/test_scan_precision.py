@@ -1,26 +1,20 @@
 """Scanner precision on public data and the secret shapes it used to miss.
 
-Controls: `tests/data/scan_corpus/` holds real-looking open-data outputs (made-up
+Controls: `data/scan_corpus/` (beside this file) holds real-looking open-data outputs (made-up
 values) that must never block a share. Cards: issuer range + issuer length + Luhn,
 and a card word nearby for contiguous digit runs (see scan/_korean.py).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-_ROOT = Path(__file__).resolve().parents[2]
-_SRC = str(_ROOT / "extensions" / "govlab-share")
-if _SRC not in sys.path:
-    sys.path.insert(0, _SRC)
+from govlab_share.scan import scan_files, scan_text
+from govlab_share.scan._korean import card_issuer_ok, luhn_ok
 
-from govlab_share.scan import scan_files, scan_text  # noqa: E402
-from govlab_share.scan._korean import card_issuer_ok, luhn_ok  # noqa: E402
-
-CORPUS = _ROOT / "tests" / "data" / "scan_corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "scan_corpus"
 
 # Secret-shaped fixtures are assembled from parts so that repository scanners do
 # not flag this file itself.

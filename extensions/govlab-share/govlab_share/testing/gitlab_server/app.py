@@ -1,6 +1,6 @@
 """Tornado handlers for a GitLab-compatible loopback server (REST v4 subset,
-OAuth provider, read-only git smart HTTP). Statuses and bodies follow
-/work/shared/reference/gitlab-api.md; see the package docstring for gaps.
+OAuth provider, read-only git smart HTTP). Statuses and bodies follow GitLab's REST v4
+and OAuth documentation; see the package docstring for gaps.
 """
 
 from __future__ import annotations

@@ -1,8 +1,29 @@
-"""What officials and admins read on the account pages: Korean first, English alongside,
-and always what to do next."""
+"""What officials, trainers and admins read from the hub side: the account pages, the
+sign-in, the CLI and the gallery. Korean first, English alongside, and always what to
+do next. One module, so a text is changed in one place.
+
+Texts used whole are strings ("한국어 / English"). Where a page lays the two languages
+out apart (the gallery: Korean text, English in a smaller line, and `ko`/`en` in JSON),
+a `Text` keeps them as a pair; `str(text)` is the joined form.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+
+class Text(NamedTuple):
+    ko: str
+    en: str
+
+    def __str__(self) -> str:
+        return f"{self.ko} / {self.en}"
+
+    def format(self, **values: object) -> Text:
+        return Text(self.ko.format(**values), self.en.format(**values))
+
+
+# --- Account pages and sign-in (auth.method: accounts, shared_password)
 WRONG_PASSWORD = (
     "사용자 이름 또는 비밀번호가 올바르지 않습니다. 계정이 없다면 이용 신청을 하세요. / "
     "Wrong user name or password. No account yet? Apply for one."
@@ -84,3 +105,39 @@ SHARED_PASSWORD_WARNING = (
     "whoever knows the shared password signs in as any official (a trial among people who trust "
     "each other only): set auth.method: accounts for per-official accounts."
 )
+
+
+# --- The gallery (hub/govlab/gallery): pages, error pages and its share-announce API
+GALLERY_STALE = Text(
+    "GitLab에 연결할 수 없어 {when}에 받은 목록을 보여 줍니다. 자동으로 다시 시도합니다.",
+    "GitLab is not answering: showing the list as of {when}. Retrying automatically.",
+)
+GALLERY_DOWN = Text(
+    "GitLab에 연결할 수 없어 목록을 아직 받지 못했습니다. 자동으로 다시 시도합니다.",
+    "GitLab is not answering and no list was received yet. Retrying automatically.",
+)
+GALLERY_LOADING = Text("목록을 불러오는 중입니다. 잠시 후 새로 고침하세요.", "Loading the list; refresh in a moment.")
+GALLERY_ERRORS = {
+    403: Text("권한이 없습니다.", "You are not allowed to do this."),
+    404: Text("찾을 수 없거나 볼 권한이 없습니다.", "Not found, or you may not see it."),
+}
+GALLERY_ERROR = Text("요청을 처리하지 못했습니다.", "The request failed.")
+GALLERY_CURATORS_ONLY = Text(
+    "우수사례 지정은 관리자만 할 수 있습니다.", "Only gallery curators (hub admins) can mark featured entries."
+)
+GALLERY_TOKEN_REQUIRED = Text("허브 토큰이 필요합니다.", "A hub API token is required.")
+GALLERY_PROJECT_REQUIRED = Text(
+    "프로젝트 경로(group/project)가 필요합니다.", "A project path (group/project) is required."
+)
+GALLERY_TOO_MANY = Text("요청이 너무 많습니다. 잠시 후 다시 시도하세요.", "Too many requests; try again in a minute.")
+GALLERY_NOT_LISTED_GROUP = Text(
+    "이 갤러리의 그룹에 있는 프로젝트가 아닙니다.", "The project is not in a group this gallery lists."
+)
+GALLERY_GITLAB_DOWN = Text(
+    "GitLab이 응답하지 않습니다. 갤러리가 다음 새로 고침 때 목록에 넣습니다.",
+    "GitLab did not answer; the gallery lists it at its next refresh.",
+)
+GALLERY_NOT_SHARED = Text(
+    "갤러리에 올릴 수 있는 프로젝트가 아니거나 볼 권한이 없습니다.", "Not a shared project, or not yours to see."
+)
+GALLERY_LISTED = Text("갤러리 목록에 올렸습니다.", "Listed in the gallery.")
