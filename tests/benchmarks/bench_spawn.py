@@ -1,30 +1,43 @@
 """Spawn latency and memory of govlab labs against bare JupyterLab labs, in one run.
 
-    .venv/bin/python tests/benchmarks/bench_spawn.py [--users 10] [--rounds 1]
+    .venv/bin/python tests/benchmarks/bench_spawn.py [--users 10] [--no-chat]
 
 For each variant a real hub (govlab start, local mode) is started, N users are created,
 and all their servers are requested at once through the REST API. Reported: time from
 request to ready (p50, p95, max) and the RSS of each single-user server process after
 it is ready (kernels excluded). The baseline ("bare") is the same hub and the same
 JupyterLab with jupyter-ai, the chat and our extensions switched off for the labs.
-Numbers only; nothing is asserted.
+
+The first chat (issue 14): labs of two kinds, "govlab" (the model stack loads when a chat
+is first opened) and "eager" (jupyter-ai's own extensions load it at start, as before
+issue 14), each asked one question right after it is ready, against the loopback model
+server: the question sent the moment the chat opens (worst case), and for govlab also
+5 s after (an official typing). Reported: spawn time, RSS before the question, time from
+the question to the model's answer, and RSS after it. Numbers only; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import psutil
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.support import aio  # noqa: E402
+from tests.support.chat import GOVLAB  # noqa: E402
 from tests.support.hub import RunningHub, base_settings  # noqa: E402
 
 # Everything that is not JupyterLab itself: the assistant stack, the chat, govlab's own.
@@ -45,16 +58,24 @@ NOT_BARE = [
     "govlab.assistant.lazy_stack",  # Jupyternaut's routes without the model stack (issue 14)
 ]
 
-BARE_CONFIG = """
-import json, os, pathlib
-bare = pathlib.Path(os.environ["GOVLAB_BENCH_BARE_DIR"])
-bare.mkdir(parents=True, exist_ok=True)
-(bare / "jupyter_server_config.json").write_text(json.dumps(
-    {"ServerApp": {"jpserver_extensions": {name: False for name in %r}}}))
-# Earlier entries of JUPYTER_CONFIG_PATH win: the bare settings override govlab's.
-c.Spawner.environment.update(
-    {"JUPYTER_CONFIG_PATH": str(bare) + os.pathsep + os.environ["GOVLAB_BENCH_LAB_CONFIG"]})
-""" % (NOT_BARE,)
+# The hub hands every lab its config as JSON in $GOVLAB_LAB_CONFIG. A variant computes
+# that JSON from the same settings, switches server extensions in it, and gives it to
+# the labs through an extra hub config file (loaded after govlab's own).
+BARE_EXTENSIONS = {name: False for name in NOT_BARE}
+# Today's behaviour before issue 14: jupyter-ai's extensions import the model stack at start.
+EAGER_EXTENSIONS = {"jupyter_ai_jupyternaut": True, "jupyter_ai_litellm": True, "govlab.assistant.lazy_stack": False}
+
+
+def override_lab_extensions(hub: RunningHub, extensions: dict[str, bool], name: str) -> None:
+    from govlab import settings as govlab_settings
+    from govlab.labconfig import lab_server_config
+    from govlab.labimage import LAB_CONFIG_ENV
+
+    config = lab_server_config(govlab_settings.load(hub.settings_path, environ=hub.env()))
+    config.setdefault("ServerApp", {}).setdefault("jpserver_extensions", {}).update(extensions)
+    value = json.dumps(config, ensure_ascii=False, sort_keys=True)
+    (hub.workdir / "extra-config" / f"60-{name}.py").write_text(
+        f"c.Spawner.environment.update({{{LAB_CONFIG_ENV!r}: {value!r}}})\n")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -77,13 +98,9 @@ def server_rss_mb(username: str) -> float | None:
 
 def run_variant(name: str, users: int, workdir: Path) -> dict:
     settings = base_settings(workdir / "state", **{"hub.concurrent_spawn_limit": max(users, 1)})
-    env = {
-        "GOVLAB_BENCH_BARE_DIR": str(workdir / "bare-config"),
-        "GOVLAB_BENCH_LAB_CONFIG": str(workdir / "state" / "lab-config"),
-    } if name == "bare" else {}
-    hub = RunningHub(workdir, settings, env=env)
+    hub = RunningHub(workdir, settings)
     if name == "bare":
-        (workdir / "extra-config" / "60-bare.py").write_text(BARE_CONFIG)
+        override_lab_extensions(hub, BARE_EXTENSIONS, "bare")
     hub.start()
     try:
         names = [f"bench{i:03d}" for i in range(users)]
@@ -130,6 +147,65 @@ def spawn_all(hub: RunningHub, names: list[str], memory_mb) -> dict:
     }
 
 
+BENCH_ANSWER = "벤치마크 답변입니다."
+# An official opens a chat and types a short question: the model stack loads meanwhile.
+TYPING_S = 5.0
+
+
+async def first_answer(hub: RunningHub, user: str, token: str, chat_path: str, typing_s: float,
+                       timeout: float = 300) -> tuple[bool, float]:
+    """Open the chat, wait `typing_s` (an official typing the question), ask on the
+    chat's websocket; (answered, seconds from the question to the model's answer; the
+    "AI 준비 중" notice that may come first does not count)."""
+    ws_url = hub.url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
+    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+    try:
+        await conn.read_message()  # the connection message
+        await asyncio.sleep(typing_s)
+        asked = time.perf_counter()
+        conn.write_message(json.dumps({"type": "client", "action": "send", "id": uuid.uuid4().hex,
+                                       "body": "안녕하세요", "metadata": {"to_persona": GOVLAB}}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            frame = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
+            if frame is None:
+                break
+            message = json.loads(frame).get("message") or {}
+            if BENCH_ANSWER in (message.get("body") or ""):
+                return True, time.perf_counter() - asked
+        return False, time.perf_counter() - asked
+    finally:
+        conn.close()
+
+
+def run_first_chat(name: str, workdir: Path, model, typing_s: float = 0.0) -> dict:
+    """One lab ("govlab" or "eager"): spawn, RSS, one question timed, RSS after."""
+    from tests.model_server import text
+
+    settings = base_settings(workdir / "state", llm=model.llm_settings("GOVLAB_BENCH_MODEL_KEY"))
+    hub = RunningHub(workdir, settings, env={"GOVLAB_BENCH_MODEL_KEY": "sk-bench-model-key-1234"})
+    if name == "eager":
+        override_lab_extensions(hub, EAGER_EXTENSIONS, "eager")
+    hub.start()
+    try:
+        user = "chat001"
+        token = hub.create_user(user)
+        t0 = time.perf_counter()
+        hub.start_server(user, timeout=600)
+        spawn_s = time.perf_counter() - t0
+        time.sleep(2)
+        rss_before = server_rss_mb(user)
+        assert hub.put_file(user, "bench.chat", "{}", token=token).status_code == 201
+        model.script([text(BENCH_ANSWER, chunks=3)])
+        answered, answer_s = aio.run(first_answer(hub, user, token, "bench.chat", typing_s))
+        time.sleep(2)
+        label = f"{name}-chat" + (f"-typing{typing_s:g}s" if typing_s else "")
+        return {"variant": label, "spawn_s": spawn_s, "answer_s": answer_s, "answered": answered,
+                "rss_before_mb": rss_before, "rss_after_mb": server_rss_mb(user)}
+    finally:
+        hub.kill_everything()
+
+
 def fmt(v) -> str:
     return "-" if v is None else f"{v:8.2f}"
 
@@ -138,6 +214,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--no-chat", action="store_true", help="skip the first-chat comparison")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="govlab-bench-") as tmp:
@@ -146,6 +223,17 @@ def main() -> int:
             base = variant.removesuffix("-single")
             print(f"-- {variant}: {users} user(s) at once ...", flush=True)
             results.append(run_variant(base, users, Path(tmp) / variant) | {"variant": variant})
+        chats = []
+        if not args.no_chat:
+            from tests.model_server import ModelServer
+
+            model = ModelServer().start()
+            try:
+                for name, typing_s in (("eager", 0.0), ("govlab", 0.0), ("govlab", TYPING_S)):
+                    print(f"-- {name}: first chat, question {typing_s:g} s after opening it ...", flush=True)
+                    chats.append(run_first_chat(name, Path(tmp) / f"{name}-chat-{typing_s:g}", model, typing_s))
+            finally:
+                model.stop()
     print()
     print(f"{'variant':14} {'users':>5} {'ready':>5} {'p50 s':>8} {'p95 s':>8} {'max s':>8} {'RSS MB':>8}")
     for r in results:
@@ -161,8 +249,19 @@ def main() -> int:
                   f"max ratio = {o['max_s'] / b['max_s']:.2f}x")
         if o["rss_mb_mean"] and b["rss_mb_mean"]:
             print(f"{label}: RSS ratio govlab/bare = {o['rss_mb_mean'] / b['rss_mb_mean']:.2f}x")
+    if chats:
+        print()
+        print(f"{'first chat':22} {'spawn s':>8} {'answer s':>8} {'RSS before':>10} {'RSS after':>10} answered")
+        for c in chats:
+            print(f"{c['variant']:22} {fmt(c['spawn_s'])} {fmt(c['answer_s'])} {fmt(c['rss_before_mb']):>10} "
+                  f"{fmt(c['rss_after_mb']):>10} {c['answered']}")
+        e, g, t = chats
+        print(f"first answer: govlab - eager = {g['answer_s'] - e['answer_s']:+.2f} s asked at once, "
+              f"{t['answer_s'] - e['answer_s']:+.2f} s asked {TYPING_S:g} s after opening the chat; "
+              f"spawn ratio govlab/eager = {g['spawn_s'] / e['spawn_s']:.2f}x; "
+              f"RSS after the first chat govlab/eager = {g['rss_after_mb'] / e['rss_after_mb']:.2f}x")
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).write_text(json.dumps(results + chats, indent=2))
     return 0
 
 
