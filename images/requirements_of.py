@@ -34,9 +34,7 @@ def requirements(wheel: str, extra: str) -> list[Requirement]:
 def main(argv: list[str]) -> int:
     extra, wheels = argv[0].replace("-", ""), argv[1:]
     own = {canonicalize_name(w.rsplit("/", 1)[-1].split("-", 1)[0]) for w in wheels}
-    lines = sorted(
-        {str(r) for w in wheels for r in requirements(w, extra) if canonicalize_name(r.name) not in own}
-    )
+    lines = sorted({str(r) for w in wheels for r in requirements(w, extra) if canonicalize_name(r.name) not in own})
     print("\n".join(lines))
     return 0
 

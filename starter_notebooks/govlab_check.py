@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Iterable, Union
+from collections.abc import Callable, Iterable
+from typing import Any
 
 SUCCESS = "정답입니다! 🎉"
 RETRY = "다시 확인해 보세요"
 
-Condition = Union[bool, Callable[[], Any]]
+Condition = bool | Callable[[], Any]
 
 
 def is_blank(value: Any) -> bool:

@@ -48,9 +48,7 @@ class SeatSignIn(HasTraits):
         if not self.seat_dir or username in self.admin_users:
             return False
         # scrypt takes tens of milliseconds: keep it off the hub's event loop.
-        return await asyncio.get_running_loop().run_in_executor(
-            None, self._seats().verify, username, password
-        )
+        return await asyncio.get_running_loop().run_in_executor(None, self._seats().verify, username, password)
 
 
 class GovlabPasswordAuthenticator(SeatSignIn, SharedPasswordAuthenticator):

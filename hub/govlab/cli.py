@@ -11,7 +11,18 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__, handoff, hublock, k8svalues, llmcheck, localaccess, localusers, runpasswords, settings, statedir
+from . import (
+    __version__,
+    handoff,
+    hublock,
+    k8svalues,
+    llmcheck,
+    localaccess,
+    localusers,
+    runpasswords,
+    settings,
+    statedir,
+)
 from . import messages as account_messages
 from .atomicfile import write_atomic
 from .hubconfig import build_hub_config
@@ -61,7 +72,13 @@ def cmd_check_config(args) -> int:
     loaded = _load_or_exit(args.config)
     if loaded.settings.mode in settings.CHART_MODES:
         values = _k8s_values_or_exit(loaded)
-        print(json.dumps({"settings_file": str(loaded.source), "mode": loaded.settings.mode, "helm_values": values}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"settings_file": str(loaded.source), "mode": loaded.settings.mode, "helm_values": values},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         print(
             f"OK: {loaded.source} is valid. mode {loaded.settings.mode}: the hub runs in the cluster "
             "from the Zero to JupyterHub chart; write its values with `govlab k8s-values` "

@@ -53,9 +53,7 @@ class GovlabGitLabOAuthenticator(GitLabOAuthenticator):
         if refresh_token and expires_within(auth_state.get("token_response"), window):
             self.log.info("Renewing the GitLab token of %s before it expires", user.name)
             try:
-                token_info = await self.get_token_info(
-                    handler, self.build_refresh_token_request_params(refresh_token)
-                )
+                token_info = await self.get_token_info(handler, self.build_refresh_token_request_params(refresh_token))
             except Exception as e:  # refused or unreachable: oauthenticator's path decides
                 self.log.info("Could not renew the GitLab token of %s early: %s", user.name, e)
             else:

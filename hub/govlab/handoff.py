@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from pydantic import BaseModel
 

@@ -19,8 +19,8 @@ from .labimage import LAB_CMD, LAB_CONFIG_ENV, LAB_GID, LAB_UID
 from .settings import CHART_MODES, GALLERY_SERVICE, LOCAL_HOMES_DEFAULT, USERNAME_RE, AccountsSettings, LoadedSettings
 from .shareservice.config import CONFIG_ENV as SHARE_CONFIG_ENV
 from .shareservice.config import TOKEN_ENV as SHARE_TOKEN_ENV
-from .workshop.seats import seat_dir
 from .welcome import ENV_SWITCH as WELCOME_SWITCH_ENV
+from .workshop.seats import seat_dir
 
 CULLER_SERVICE = "idle-culler"
 AUTHENTICATOR = "govlab.auth.GovlabPasswordAuthenticator"
@@ -282,9 +282,7 @@ def auth_section(loaded: LoadedSettings, gitlab_class: str = "gitlab") -> dict[s
         "GitLabOAuthenticator": {
             "gitlab_url": gitlab.url,
             "client_id": gitlab.client_id,
-            "client_secret": secrets.gitlab_client_secret.get_secret_value()
-            if secrets.gitlab_client_secret
-            else "",
+            "client_secret": secrets.gitlab_client_secret.get_secret_value() if secrets.gitlab_client_secret else "",
             "oauth_callback_url": f"{loaded.settings.hub.address}/hub/oauth_callback",
             # `api` lets the lab create projects and commit for the official.
             "scope": ["api", "read_user"],
@@ -510,7 +508,7 @@ def gallery_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[
                     "description": "Marks gallery entries as featured (우수사례)",
                     "scopes": [CURATE_SCOPE],
                     "users": curators,
-                }
+                },
             ],
         }
     }
@@ -561,14 +559,15 @@ def share_service_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str,
         {"name": "server", "scopes": SERVER_DEFAULT_SCOPES + [SHARE_ACCESS_SCOPE]},
     ]
     if role == "tokens":
-        roles.append({
-            "name": "govlab-share-service",
-            "description": "Reads officials' GitLab access tokens for their labs",
-            "scopes": SHARE_SERVICE_SCOPES,
-            "services": [SHARE_SERVICE],
-        })
-    return {"JupyterHub": {"services": [service], "extra_user_scopes": [SHARE_ACCESS_SCOPE],
-                           "load_roles": roles}}
+        roles.append(
+            {
+                "name": "govlab-share-service",
+                "description": "Reads officials' GitLab access tokens for their labs",
+                "scopes": SHARE_SERVICE_SCOPES,
+                "services": [SHARE_SERVICE],
+            }
+        )
+    return {"JupyterHub": {"services": [service], "extra_user_scopes": [SHARE_ACCESS_SCOPE], "load_roles": roles}}
 
 
 def fold_user_scopes(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -616,13 +615,17 @@ def merge(*sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def build_hub_config(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[str, Any]]:
-    return fold_user_scopes(fold_roles(merge(
-        hub_section(loaded, runtime),
-        branding_section(loaded),
-        auth_section(loaded, gitlab_class=GITLAB_AUTHENTICATOR),
-        spawner_section(loaded, runtime),
-        culler_section(loaded, runtime),
-        workshop_section(loaded),
-        gallery_section(loaded, runtime),
-        share_service_section(loaded, runtime),
-    )))
+    return fold_user_scopes(
+        fold_roles(
+            merge(
+                hub_section(loaded, runtime),
+                branding_section(loaded),
+                auth_section(loaded, gitlab_class=GITLAB_AUTHENTICATOR),
+                spawner_section(loaded, runtime),
+                culler_section(loaded, runtime),
+                workshop_section(loaded),
+                gallery_section(loaded, runtime),
+                share_service_section(loaded, runtime),
+            )
+        )
+    )

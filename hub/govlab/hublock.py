@@ -52,7 +52,7 @@ def acquire(state_dir: Path | str, settings_file: str = "") -> int:
         except BlockingIOError:
             raise _running(Path(state_dir), fd) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n{settings_file}\n".encode("utf-8"), 0)
+        os.pwrite(fd, f"{os.getpid()}\n{settings_file}\n".encode(), 0)
         # Kept across execve into JupyterHub: the lock lives exactly as long as the hub.
         os.set_inheritable(fd, True)
     except BaseException:

@@ -24,9 +24,9 @@ from .atomicfile import write_atomic
 from .hubconfig import Runtime, build_hub_config, hub_process_env, local_homes, starter_dirs
 from .labconfig import lab_server_config
 from .spawnhooks import port_assigner
+from .welcome import source_of as welcome_source
+from .welcome import welcome_hook, welcome_volume_hook
 from .workshop.handout import chain, starter_hook, starter_volume_hook
-from .welcome import source_of as welcome_source, welcome_hook, welcome_volume_hook
-
 
 # Largest request body the hub reads (sign-in forms and API calls are a few kB). Tornado
 # reads up to 100 MB into memory before a handler runs; JupyterHub has no trait for it,

@@ -22,7 +22,6 @@ from .hubconfig import Runtime, auth_section, container_environment, workshop_se
 from .labimage import LAB_CMD, LAB_GID, LAB_HOME, LAB_UID
 from .settings import LoadedSettings, Settings, chart_secrets, memory_bytes, split_image
 
-
 # Secrets field -> (which Kubernetes Secret, key in it). The hub Secret is also the
 # chart's `hub.existingSecret`, which is why the database password's key is the
 # chart's own name for it (the chart exports it as PGPASSWORD).

@@ -129,8 +129,7 @@ LAB_EXTENSIONS_OFF = {"jupyter_server_mcp": False, "nbgitpuller": False}
 # The model stack (litellm, langchain) loads on a chat's first use, not at lab start
 # (issue 14): Jupyternaut's and jupyter_ai_litellm's extensions import it when loaded,
 # so govlab.assistant.lazy_stack serves their routes and config instead.
-LAZY_MODEL_STACK = {"jupyter_ai_jupyternaut": False, "jupyter_ai_litellm": False,
-                    "govlab.assistant.lazy_stack": True}
+LAZY_MODEL_STACK = {"jupyter_ai_jupyternaut": False, "jupyter_ai_litellm": False, "govlab.assistant.lazy_stack": True}
 
 
 def pull_allowed_urls(loaded: LoadedSettings) -> list[str]:
@@ -156,8 +155,12 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
         "ServerApp": {
             # govlab.assistant.chat_open: an unreadable .chat file is kept aside before
             # jupyterlab-chat opens it (otherwise the chat cannot be opened).
-            "jpserver_extensions": {"jupyter_ai_acp_client": False, "govlab.assistant.chat_open": True,
-                                    **LAB_EXTENSIONS_OFF, **LAZY_MODEL_STACK},
+            "jpserver_extensions": {
+                "jupyter_ai_acp_client": False,
+                "govlab.assistant.chat_open": True,
+                **LAB_EXTENSIONS_OFF,
+                **LAZY_MODEL_STACK,
+            },
             # The hub routes to the port it assigned: a lab that cannot bind it must fail,
             # not quietly listen elsewhere while the proxy sends its official to another lab.
             "port_retries": 0,

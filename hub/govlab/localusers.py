@@ -86,10 +86,22 @@ def ensure_user(hub_name: str, homes: Path, group: str = LAB_GROUP) -> LabUser:
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
-            _run([
-                "useradd", "--user-group", "--groups", group, "--no-create-home",
-                "--home-dir", str(home), "--shell", LOGIN_SHELL, "--comment", comment(hub_name), name,
-            ])
+            _run(
+                [
+                    "useradd",
+                    "--user-group",
+                    "--groups",
+                    group,
+                    "--no-create-home",
+                    "--home-dir",
+                    str(home),
+                    "--shell",
+                    LOGIN_SHELL,
+                    "--comment",
+                    comment(hub_name),
+                    name,
+                ]
+            )
             entry = pwd.getpwnam(name)
         if entry.pw_gecos != comment(hub_name):
             raise LocalUserError(

@@ -36,10 +36,7 @@ APPLIED = (
     "이용 신청이 접수되었습니다. 관리자가 승인하면 이 비밀번호로 로그인할 수 있습니다. / "
     "Your application has been sent: once an administrator approves it, sign in with this password."
 )
-NAME_TAKEN = (
-    "이미 사용 중인 사용자 이름입니다. 다른 이름을 고르세요. / "
-    "This user name is taken: choose another one."
-)
+NAME_TAKEN = "이미 사용 중인 사용자 이름입니다. 다른 이름을 고르세요. / This user name is taken: choose another one."
 NAME_INVALID = (
     "사용자 이름은 영문 소문자나 숫자로 시작하고 영문 소문자, 숫자, '.', '_', '-'만 쓸 수 있습니다(64자 이하). / "
     "A user name starts with a lowercase letter or digit and holds only a-z, 0-9, '.', '_' and '-' (at most 64)."
@@ -58,9 +55,7 @@ PASSWORD_COMMON = (
     "너무 흔한 비밀번호입니다. 추측하기 어려운 다른 비밀번호를 고르세요. / "
     "This password is too common: choose one that is hard to guess."
 )
-PASSWORD_HAS_NAME = (
-    "비밀번호에 사용자 이름을 넣지 마세요. / Do not put your user name in the password."
-)
+PASSWORD_HAS_NAME = "비밀번호에 사용자 이름을 넣지 마세요. / Do not put your user name in the password."
 PASSWORD_TOO_LONG = (
     "비밀번호가 너무 깁니다(영문 72자, 한글 24자까지). 더 짧게 고르세요. / "
     "The password is too long (72 bytes: 72 Latin or 24 Korean characters): choose a shorter one."

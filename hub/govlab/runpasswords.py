@@ -13,8 +13,9 @@ import fcntl
 import os
 import secrets
 import signal
+from collections.abc import MutableMapping
 from pathlib import Path
-from typing import MutableMapping, TextIO
+from typing import TextIO
 
 from . import statedir
 
@@ -51,10 +52,7 @@ def _lines(generated: dict[str, str]) -> str:
 
 def terminal_text(generated: dict[str, str]) -> str:
     return (
-        "\n  이번 실행용 비밀번호 / passwords for this run (not stored anywhere):\n"
-        + _lines(generated)
-        + HOW_TO
-        + "\n"
+        "\n  이번 실행용 비밀번호 / passwords for this run (not stored anywhere):\n" + _lines(generated) + HOW_TO + "\n"
     )
 
 

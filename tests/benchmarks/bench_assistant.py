@@ -23,13 +23,13 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tornado.httpclient import HTTPRequest  # noqa: E402
-from tornado.websocket import websocket_connect  # noqa: E402
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
-from govlab.assistant.guard import Part, check  # noqa: E402
-from tests.model_server import ModelServer, text  # noqa: E402
-from tests.support.chat import GOVLAB, JUPYTERNAUT  # noqa: E402
-from tests.support.hub import RunningHub, base_settings  # noqa: E402
+from govlab.assistant.guard import Part, check
+from tests.model_server import ModelServer, text
+from tests.support.chat import GOVLAB, JUPYTERNAUT
+from tests.support.hub import RunningHub, base_settings
 
 USER = "bench"
 QUESTION = '판다스로 CSV 파일을 읽어 합계를 구하고 싶어요. df = pd.read_csv("data.csv", encoding="cp949")\n'
@@ -40,8 +40,17 @@ async def first_token(ws_url: str, token: str, persona: str) -> float:
     try:
         await conn.read_message()  # the connection frame
         started = time.perf_counter()
-        conn.write_message(json.dumps({"type": "client", "action": "send", "id": uuid.uuid4().hex,
-                                       "body": "판다스로 CSV를 읽는 방법은?", "metadata": {"to_persona": persona}}))
+        conn.write_message(
+            json.dumps(
+                {
+                    "type": "client",
+                    "action": "send",
+                    "id": uuid.uuid4().hex,
+                    "body": "판다스로 CSV를 읽는 방법은?",
+                    "metadata": {"to_persona": persona},
+                }
+            )
+        )
         while True:
             frame = await asyncio.wait_for(conn.read_message(), 60)
             data = json.loads(frame)
@@ -75,8 +84,8 @@ def main() -> None:
         hub = RunningHub(Path(tmp), settings)
         # Labs offer only the govlab persona; the baseline needs the stock one back.
         (Path(tmp) / "extra-config" / "60-bench-personas.py").write_text(
-            "c.Spawner.args = list(c.Spawner.args) + "
-            "['--GovlabPersonaManager.allow_other_personas=True']\n")
+            "c.Spawner.args = list(c.Spawner.args) + ['--GovlabPersonaManager.allow_other_personas=True']\n"
+        )
         hub.start()
         try:
             token = hub.create_user(USER)
@@ -91,9 +100,11 @@ def main() -> None:
                     results[persona].append(asyncio.run(first_token(ws, token, persona)))
             for persona, times in results.items():
                 warm = times[1:] or times
-                print(f"first token, {persona.rsplit(':', 1)[-1]}: first {times[0] * 1000:.0f} ms, "
-                      f"then median {statistics.median(warm) * 1000:.0f} ms, max {max(warm) * 1000:.0f} ms "
-                      f"({len(times)} rounds)")
+                print(
+                    f"first token, {persona.rsplit(':', 1)[-1]}: first {times[0] * 1000:.0f} ms, "
+                    f"then median {statistics.median(warm) * 1000:.0f} ms, max {max(warm) * 1000:.0f} ms "
+                    f"({len(times)} rounds)"
+                )
         finally:
             hub.kill_everything()
             server.stop()

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.bench_spawn import server_rss_mb, spawn_all  # noqa: E402
-from tests.integration.test_docker import docker_settings  # noqa: E402
-from tests.support.docker import DockerEngine  # noqa: E402
-from tests.support.hub import REPO, RunningHub, base_settings  # noqa: E402
+from tests.benchmarks.bench_spawn import server_rss_mb, spawn_all
+from tests.integration.test_docker import docker_settings
+from tests.support.docker import DockerEngine
+from tests.support.hub import REPO, RunningHub, base_settings
 
 UNITS = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}
 
@@ -70,7 +70,10 @@ def main() -> int:
     results: dict = {}
     try:
         image = engine.build_image("lab")
-        results["image"] = {"tag": image, "size_mb": int(engine.run("image", "inspect", "-f", "{{.Size}}", image).stdout) / 2**20}
+        results["image"] = {
+            "tag": image,
+            "size_mb": int(engine.run("image", "inspect", "-f", "{{.Size}}", image).stdout) / 2**20,
+        }
         if args.build:
             print("-- building the base and lab images without cache ...", flush=True)
             results["build"] = timed_build(engine)
@@ -88,7 +91,9 @@ def main() -> int:
             print(f"-- docker: {args.users} containers at once ...", flush=True)
             workdir = Path(tmp) / "docker"
             prefix = f"govlab-bench-{secrets.token_hex(3)}"
-            settings = docker_settings(workdir / "state", image, prefix, **{"hub.concurrent_spawn_limit": args.users, "limits.memory": "2G"})
+            settings = docker_settings(
+                workdir / "state", image, prefix, **{"hub.concurrent_spawn_limit": args.users, "limits.memory": "2G"}
+            )
             hub = RunningHub(workdir, settings, env={"DOCKER_HOST": engine.host})
             try:
                 hub.start()
@@ -108,13 +113,17 @@ def main() -> int:
     print(f"{'variant':8} {'users':>5} {'ready':>5} {'p50 s':>8} {'p95 s':>8} {'max s':>8} {'MB/lab':>8}")
     for variant in ("local", "docker"):
         r = results[variant]
-        print(f"{variant:8} {r['users']:5d} {r['ready']:5d} {fmt(r['p50_s'])} {fmt(r['p95_s'])} {fmt(r['max_s'])} {fmt(r['rss_mb_mean'])}")
+        print(
+            f"{variant:8} {r['users']:5d} {r['ready']:5d} {fmt(r['p50_s'])} {fmt(r['p95_s'])} {fmt(r['max_s'])} {fmt(r['rss_mb_mean'])}"
+        )
         for user, err in r["errors"].items():
             print(f"   ! {user}: {err}")
     local, docker = results["local"], results["docker"]
     if local["p50_s"] and docker["p50_s"]:
-        print(f"ready p50 ratio docker/local = {docker['p50_s'] / local['p50_s']:.2f}x, "
-              f"max ratio = {docker['max_s'] / local['max_s']:.2f}x")
+        print(
+            f"ready p50 ratio docker/local = {docker['p50_s'] / local['p50_s']:.2f}x, "
+            f"max ratio = {docker['max_s'] / local['max_s']:.2f}x"
+        )
     if local["rss_mb_mean"] and docker["rss_mb_mean"]:
         print(f"memory per lab ratio docker/local = {docker['rss_mb_mean'] / local['rss_mb_mean']:.2f}x")
     print(f"lab image: {results['image']['size_mb']:.0f} MB")

@@ -51,16 +51,32 @@ def seed(server: GitLabTestServer, n: int) -> str:
     server.add_group("shared", {"bench": 30}, visibility="public")
     for i in range(n):
         word = WORDS[i % len(WORDS)]
-        manifest = {"title": f"{word} 분석 {i}", "description": f"{word} 업무 자동화 노트북 {i}",
-                    "author": f"공무원{i % 37}", "agency": AGENCIES[i % len(AGENCIES)],
-                    "ai_model": "openai/qwen2.5-coder", "shared_at": f"2026-{1 + i % 11:02d}-15T10:00:00+09:00",
-                    "notebook": f"n{i}.ipynb", "thumbnail": "thumbnail.png" if i % 2 else None, "chats": []}
-        files = {"README.md": f"# {word} 분석 {i}\n\n## 목적 / Purpose\n\n{word} 업무를 자동화합니다.\n",
-                 "govlab-manifest.json": json.dumps(manifest, ensure_ascii=False)}
+        manifest = {
+            "title": f"{word} 분석 {i}",
+            "description": f"{word} 업무 자동화 노트북 {i}",
+            "author": f"공무원{i % 37}",
+            "agency": AGENCIES[i % len(AGENCIES)],
+            "ai_model": "openai/qwen2.5-coder",
+            "shared_at": f"2026-{1 + i % 11:02d}-15T10:00:00+09:00",
+            "notebook": f"n{i}.ipynb",
+            "thumbnail": "thumbnail.png" if i % 2 else None,
+            "chats": [],
+        }
+        files = {
+            "README.md": f"# {word} 분석 {i}\n\n## 목적 / Purpose\n\n{word} 업무를 자동화합니다.\n",
+            "govlab-manifest.json": json.dumps(manifest, ensure_ascii=False),
+        }
         if i % 2:
             files["thumbnail.png"] = PNG
-        server.add_project("shared", f"{word} 분석 {i}", f"p{i:04d}", "public" if i % 3 else "internal",
-                           ["govlab", word], description=f"{word} 업무 자동화 노트북 {i}", files=files)
+        server.add_project(
+            "shared",
+            f"{word} 분석 {i}",
+            f"p{i:04d}",
+            "public" if i % 3 else "internal",
+            ["govlab", word],
+            description=f"{word} 업무 자동화 노트북 {i}",
+            files=files,
+        )
     return token
 
 
@@ -72,10 +88,24 @@ def render_page(loader: Loader, cards, lists, cfg) -> int:
     shown, pages = listing.page_of(cards, 1, cfg.page_size)
     agencies, topics = listing.facets(cards)
     html = loader.load("list.html").generate(
-        url=lambda *p: "/services/gallery/" + "/".join(p), user="bench", curator=False,
-        hub_home="/hub/home", cards=shown, total=len(cards), page=1, pages=pages,
-        page_url=lambda n: f"?page={n}", agencies=agencies, topics=topics,
-        notice=notice(lists), q="", agency="", topic="", period="", xsrf_form_html=lambda: "")
+        url=lambda *p: "/services/gallery/" + "/".join(p),
+        user="bench",
+        curator=False,
+        hub_home="/hub/home",
+        cards=shown,
+        total=len(cards),
+        page=1,
+        pages=pages,
+        page_url=lambda n: f"?page={n}",
+        agencies=agencies,
+        topics=topics,
+        notice=notice(lists),
+        q="",
+        agency="",
+        topic="",
+        period="",
+        xsrf_form_html=lambda: "",
+    )
     return len(html)
 
 
@@ -143,26 +173,41 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             token = seed(server, args.projects)
             print(f"seeded {args.projects} shared projects in {time.perf_counter() - t0:.1f} s")
-            cfg = GalleryConfig(gitlab_url=server.url, namespaces=("shared",), token=token,
-                                db_path=str(Path(tmp) / "gallery.sqlite"), request_timeout=30)
+            cfg = GalleryConfig(
+                gitlab_url=server.url,
+                namespaces=("shared",),
+                token=token,
+                db_path=str(Path(tmp) / "gallery.sqlite"),
+                request_timeout=30,
+            )
             base = baseline(server, token)
             g = asyncio.run(gallery_run(server, token, cfg))
         finally:
             server._server.stop()
-    print(f"\nbaseline: bare python-gitlab listing of {base['projects']} projects: "
-          f"{base['list_s']:.2f} s, {base['calls']} API calls")
-    print(f"gallery cold: first page view answered in {g['cold_first_view_s']:.2f} s "
-          f"with {g['cold_first_view_entries']} entries after {g['cold_first_view_calls']} API call(s) "
-          f"({g['cold_first_view_s'] / base['list_s']:.2f}x the baseline listing; bounded by "
-          f"first_wait={cfg.first_wait:.0f} s)")
-    print(f"gallery cold: full list in {g['cold_list_s']:.2f} s "
-          f"({g['cold_list_s'] / base['list_s']:.2f}x baseline), every project's details in "
-          f"{g['cold_details_s']:.2f} s; {g['cold_calls']} API calls "
-          f"({g['cold_calls'] / max(1, base['calls']):.0f}x baseline: list + manifest + README per project)")
-    print(f"gallery warm: page view (list/search/filter + template) median {g['warm_view_ms']:.1f} ms, "
-          f"max {g['warm_view_max_ms']:.1f} ms; {g['warm_calls_per_view']:.0f} GitLab API calls per view")
-    print(f"gallery background refresh (nothing changed): {g['refresh_s']:.2f} s, {g['refresh_calls']} API calls "
-          f"({g['refresh_calls'] / max(1, base['calls']):.2f}x baseline)")
+    print(
+        f"\nbaseline: bare python-gitlab listing of {base['projects']} projects: "
+        f"{base['list_s']:.2f} s, {base['calls']} API calls"
+    )
+    print(
+        f"gallery cold: first page view answered in {g['cold_first_view_s']:.2f} s "
+        f"with {g['cold_first_view_entries']} entries after {g['cold_first_view_calls']} API call(s) "
+        f"({g['cold_first_view_s'] / base['list_s']:.2f}x the baseline listing; bounded by "
+        f"first_wait={cfg.first_wait:.0f} s)"
+    )
+    print(
+        f"gallery cold: full list in {g['cold_list_s']:.2f} s "
+        f"({g['cold_list_s'] / base['list_s']:.2f}x baseline), every project's details in "
+        f"{g['cold_details_s']:.2f} s; {g['cold_calls']} API calls "
+        f"({g['cold_calls'] / max(1, base['calls']):.0f}x baseline: list + manifest + README per project)"
+    )
+    print(
+        f"gallery warm: page view (list/search/filter + template) median {g['warm_view_ms']:.1f} ms, "
+        f"max {g['warm_view_max_ms']:.1f} ms; {g['warm_calls_per_view']:.0f} GitLab API calls per view"
+    )
+    print(
+        f"gallery background refresh (nothing changed): {g['refresh_s']:.2f} s, {g['refresh_calls']} API calls "
+        f"({g['refresh_calls'] / max(1, base['calls']):.2f}x baseline)"
+    )
     return 0
 
 

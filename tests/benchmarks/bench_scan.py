@@ -41,13 +41,19 @@ def _lines(src: str) -> list[str]:
 def _frame(rng: random.Random, rows: int) -> tuple[str, str]:
     cols = ["시군구", "기준일자", "인구수", "세대수", "증감률"]
     plain = ["      " + "  ".join(cols)]
-    html = ["<table border=\"1\" class=\"dataframe\"><thead><tr><th></th>"
-            + "".join(f"<th>{c}</th>" for c in cols) + "</tr></thead><tbody>"]
+    html = [
+        '<table border="1" class="dataframe"><thead><tr><th></th>'
+        + "".join(f"<th>{c}</th>" for c in cols)
+        + "</tr></thead><tbody>"
+    ]
     for i in range(rows):
-        vals = [rng.choice(["종로구", "중구", "수원시", "세종시"]),
-                f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                str(rng.randint(1000, 999999)), str(rng.randint(500, 400000)),
-                f"{rng.uniform(-3, 3):.4f}"]
+        vals = [
+            rng.choice(["종로구", "중구", "수원시", "세종시"]),
+            f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            str(rng.randint(1000, 999999)),
+            str(rng.randint(500, 400000)),
+            f"{rng.uniform(-3, 3):.4f}",
+        ]
         plain.append(f"{i:<6}" + "  ".join(vals))
         html.append(f"<tr><th>{i}</th>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
     html.append("</tbody></table>")
@@ -62,8 +68,16 @@ def make_notebook(target_bytes: int, seed: int = 7) -> bytes:
     i = 0
     while size < target_bytes:
         i += 1
-        cells.append({"cell_type": "markdown", "id": f"md{i}", "metadata": {},
-                      "source": _lines(f"## {i}. 시군구별 인구 분석\n공공데이터포털 자료를 사용합니다. 버전 1.2.{i}, 기준일 2024-01-01.\n")})
+        cells.append(
+            {
+                "cell_type": "markdown",
+                "id": f"md{i}",
+                "metadata": {},
+                "source": _lines(
+                    f"## {i}. 시군구별 인구 분석\n공공데이터포털 자료를 사용합니다. 버전 1.2.{i}, 기준일 2024-01-01.\n"
+                ),
+            }
+        )
         code = (
             "import pandas as pd\n"
             f"df = pd.read_csv('data/population_{i}.csv', encoding='cp949')\n"
@@ -77,28 +91,62 @@ def make_notebook(target_bytes: int, seed: int = 7) -> bytes:
         )
         plain, html = _frame(rng, rows=rng.randint(20, 60))
         outputs = [
-            {"output_type": "stream", "name": "stdout",
-             "text": _lines(f"({rng.randint(100, 9999)}, 5)\nSuccessfully installed numpy-1.26.4 pandas-2.2.{i % 9}\n" * 3
-                            + f"usage: prompt_tokens={rng.randint(10, 5000)} completion_tokens={rng.randint(10, 900)} total_tokens={rng.randint(10, 6000)}\n")},
-            {"output_type": "execute_result", "execution_count": i, "metadata": {},
-             "data": {"text/plain": _lines(plain), "text/html": _lines(html)}},
+            {
+                "output_type": "stream",
+                "name": "stdout",
+                "text": _lines(
+                    f"({rng.randint(100, 9999)}, 5)\nSuccessfully installed numpy-1.26.4 pandas-2.2.{i % 9}\n" * 3
+                    + f"usage: prompt_tokens={rng.randint(10, 5000)} completion_tokens={rng.randint(10, 900)} total_tokens={rng.randint(10, 6000)}\n"
+                ),
+            },
+            {
+                "output_type": "execute_result",
+                "execution_count": i,
+                "metadata": {},
+                "data": {"text/plain": _lines(plain), "text/html": _lines(html)},
+            },
         ]
         if i % 5 == 0:
-            outputs.append({"output_type": "display_data", "metadata": {},
-                            "data": {"image/png": png, "text/plain": ["<Figure size 640x480 with 1 Axes>"]}})
+            outputs.append(
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/png": png, "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
+                }
+            )
         if i % 17 == 0:
-            outputs.append({"output_type": "error", "ename": "KeyError", "evalue": "'인구'",
-                            "traceback": ["\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
-                                          "\x1b[0;31mKeyError\x1b[0m                                  Traceback (most recent call last)",
-                                          "File \x1b[0;32m/opt/conda/lib/python3.11/site-packages/pandas/core/indexes/base.py:3805\x1b[0m, in \x1b[0;36mIndex.get_loc\x1b[0;34m(self, key)\x1b[0m",
-                                          "\x1b[0;31mKeyError\x1b[0m: '인구'"]})
+            outputs.append(
+                {
+                    "output_type": "error",
+                    "ename": "KeyError",
+                    "evalue": "'인구'",
+                    "traceback": [
+                        "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+                        "\x1b[0;31mKeyError\x1b[0m                                  Traceback (most recent call last)",
+                        "File \x1b[0;32m/opt/conda/lib/python3.11/site-packages/pandas/core/indexes/base.py:3805\x1b[0m, in \x1b[0;36mIndex.get_loc\x1b[0;34m(self, key)\x1b[0m",
+                        "\x1b[0;31mKeyError\x1b[0m: '인구'",
+                    ],
+                }
+            )
         if i % 97 == 0:  # a few real findings, as in a careless notebook
             code += "contact = '010-9876-5432'  # 담당자\n"
-        cells.append({"cell_type": "code", "execution_count": i, "id": f"c{i}", "metadata": {},
-                      "outputs": outputs, "source": _lines(code)})
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": i,
+                "id": f"c{i}",
+                "metadata": {},
+                "outputs": outputs,
+                "source": _lines(code),
+            }
+        )
         size += len(json.dumps(cells[-1], ensure_ascii=False)) + len(json.dumps(cells[-2], ensure_ascii=False))
-    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return json.dumps(nb, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -116,21 +164,40 @@ def _repeat(unit: str, n: int) -> str:
 
 
 def _folium(n: int) -> dict[str, bytes]:
-    page = "<html><body><div id='map'></div>" + "".join(
-        f"<script>L.marker([37.{i:04d}, 126.{i:04d}]).bindPopup('주민센터 {i}').addTo(map);</script>"
-        for i in range(200)) + "</body></html>"
+    page = (
+        "<html><body><div id='map'></div>"
+        + "".join(
+            f"<script>L.marker([37.{i:04d}, 126.{i:04d}]).bindPopup('주민센터 {i}').addTo(map);</script>"
+            for i in range(200)
+        )
+        + "</body></html>"
+    )
     payload = base64.b64encode(_repeat(page, n * 3 // 4).encode()).decode()
-    out = {"output_type": "display_data", "metadata": {},
-           "data": {"text/html": [f'<iframe src="data:text/html;charset=utf-8;base64,{payload}"></iframe>']}}
-    nb = {"cells": [{"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "m",
-                     "outputs": [out]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    out = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": [f'<iframe src="data:text/html;charset=utf-8;base64,{payload}"></iframe>']},
+    }
+    nb = {
+        "cells": [
+            {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "m", "outputs": [out]}
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return {"map.ipynb": json.dumps(nb).encode()}
 
 
 def _nested(n: int) -> dict[str, bytes]:
     depth = n // 2
-    return {"deep.ipynb": b'{"cells": [], "metadata": {"w": ' + b"[" * depth + b"1" + b"]" * depth
-            + b'}, "nbformat": 4, "nbformat_minor": 5}'}
+    return {
+        "deep.ipynb": b'{"cells": [], "metadata": {"w": '
+        + b"[" * depth
+        + b"1"
+        + b"]" * depth
+        + b'}, "nbformat": 4, "nbformat_minor": 5}'
+    }
 
 
 ADVERSARIAL = {
@@ -144,7 +211,7 @@ ADVERSARIAL = {
     "folium base64 html": _folium,
     "nested JSON": _nested,
     # Every 4 KB window is a real detect-secrets candidate: the slowest linear shape.
-    "line of '\"api_key\": \"abc\", '": lambda n: {"x.txt": _repeat('"api_key": "abc", ', n).encode()},
+    'line of \'"api_key": "abc", \'': lambda n: {"x.txt": _repeat('"api_key": "abc", ', n).encode()},
 }
 
 
@@ -162,8 +229,9 @@ def _adversarial(sizes) -> None:
             if mb < 10.5:
                 worst = max(worst, t_scan)
             flag = "  OVER 2 s" if t_scan > 2 and mb < 10.5 else ""
-            row.append(f"{mb:5.1f} MB {t_scan * 1000:8.0f} ms {mb / t_scan:6.1f} MB/s "
-                       f"({t_scan / t_base:6.0f}x count){flag}")
+            row.append(
+                f"{mb:5.1f} MB {t_scan * 1000:8.0f} ms {mb / t_scan:6.1f} MB/s ({t_scan / t_base:6.0f}x count){flag}"
+            )
         print(f"  {name:34} " + " | ".join(row))
     print(f"  slowest adversarial input: {worst:.2f} s")
 
@@ -201,8 +269,12 @@ def main() -> None:
         t_rx = _best(lambda: sum(1 for _ in one_regex.finditer(data.decode("utf-8"))), repeat)
         print(f"\nnotebook {mb:.2f} MB, {len(findings)} findings")
         print(f"  scan_files          {mb / t_scan:8.1f} MB/s  ({t_scan * 1000:7.1f} ms)")
-        print(f"  baseline json.loads {mb / t_json:8.1f} MB/s  ({t_json * 1000:7.1f} ms)  scan/json time ratio {t_scan / t_json:5.1f}x")
-        print(f"  baseline one regex  {mb / t_rx:8.1f} MB/s  ({t_rx * 1000:7.1f} ms)  scan/regex time ratio {t_scan / t_rx:5.1f}x")
+        print(
+            f"  baseline json.loads {mb / t_json:8.1f} MB/s  ({t_json * 1000:7.1f} ms)  scan/json time ratio {t_scan / t_json:5.1f}x"
+        )
+        print(
+            f"  baseline one regex  {mb / t_rx:8.1f} MB/s  ({t_rx * 1000:7.1f} ms)  scan/regex time ratio {t_scan / t_rx:5.1f}x"
+        )
     _adversarial((1 * MB,) if quick else (1 * MB, 10 * MB))
     _worker_cost()
 

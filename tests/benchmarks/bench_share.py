@@ -40,6 +40,7 @@ from govlab_share.scan import scan_files  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import _frame, _lines  # noqa: E402  (the same synthetic pandas tables)
+
 from govlab_share.scan._secrets import get_engine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -55,6 +56,7 @@ JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
 # -- synthetic user files (no secrets or personal data: the share must go through) --
 
+
 def make_notebook(target: int, seed: int = 7) -> dict:
     """Korean markdown, pandas code, stream + DataFrame text/html outputs, a PNG every 8 cells
     (small notebooks still get one or two)."""
@@ -63,33 +65,57 @@ def make_notebook(target: int, seed: int = 7) -> dict:
     cells, size, i, pngs = [], 0, 0, 0
     while size < target:
         i += 1
-        md = {"cell_type": "markdown", "id": f"md{i}", "metadata": {},
-              "source": _lines(f"## {i}. 시군구별 인구 분석\n공공데이터포털 자료를 사용합니다. 기준일 2024-01-01.\n")}
+        md = {
+            "cell_type": "markdown",
+            "id": f"md{i}",
+            "metadata": {},
+            "source": _lines(f"## {i}. 시군구별 인구 분석\n공공데이터포털 자료를 사용합니다. 기준일 2024-01-01.\n"),
+        }
         if i == 1:
             md["source"] = _lines("# 시군구 인구 분석 보고서\n월별 인구와 세대수 변화를 봅니다.\n")
-        code = ("import pandas as pd\n"
-                f"df = pd.read_csv('data/population_{i}.csv', encoding='cp949')\n"
-                "df['증감률'] = df['인구수'].pct_change()\n"
-                "df.groupby('시군구')['인구수'].sum().plot(kind='bar')\n"
-                "print(df.shape)\n")
+        code = (
+            "import pandas as pd\n"
+            f"df = pd.read_csv('data/population_{i}.csv', encoding='cp949')\n"
+            "df['증감률'] = df['인구수'].pct_change()\n"
+            "df.groupby('시군구')['인구수'].sum().plot(kind='bar')\n"
+            "print(df.shape)\n"
+        )
         rows = rng.randint(20, 60)
         plain, html = _frame(rng, rows)
         outputs = [
             {"output_type": "stream", "name": "stdout", "text": [f"({rows}, 5)\n"]},
-            {"output_type": "execute_result", "execution_count": i, "metadata": {},
-             "data": {"text/plain": _lines(plain), "text/html": _lines(html)}},
+            {
+                "output_type": "execute_result",
+                "execution_count": i,
+                "metadata": {},
+                "data": {"text/plain": _lines(plain), "text/html": _lines(html)},
+            },
         ]
         if i % 8 == 2 and (pngs < 2 or target > 2 * MB or i % 24 == 2):
             pngs += 1
-            outputs.append({"output_type": "display_data", "metadata": {},
-                            "data": {"image/png": png, "text/plain": ["<Figure size 640x480 with 1 Axes>"]}})
-        cell = {"cell_type": "code", "execution_count": i, "id": f"c{i}", "metadata": {},
-                "outputs": outputs, "source": _lines(code)}
+            outputs.append(
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/png": png, "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
+                }
+            )
+        cell = {
+            "cell_type": "code",
+            "execution_count": i,
+            "id": f"c{i}",
+            "metadata": {},
+            "outputs": outputs,
+            "source": _lines(code),
+        }
         cells += [md, cell]
         size += len(json.dumps(md, ensure_ascii=False)) + len(json.dumps(cell, ensure_ascii=False))
-    return {"cells": cells,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def make_chat(n: int, notebook: str, seed: int = 3) -> dict:
@@ -99,27 +125,53 @@ def make_chat(n: int, notebook: str, seed: int = 3) -> dict:
     for k in range(n):
         user = k % 2 == 0
         if user:
-            body = f"{k // 2 + 1}번째 질문: 시군구별 인구 증감률을 막대그래프로 그려줘. 기준일은 2024-0{k % 9 + 1}-01이야."
+            body = (
+                f"{k // 2 + 1}번째 질문: 시군구별 인구 증감률을 막대그래프로 그려줘. 기준일은 2024-0{k % 9 + 1}-01이야."
+            )
         else:
-            body = ("네, 다음 코드로 그릴 수 있습니다.\n\n```python\n"
-                    "import matplotlib.pyplot as plt\n"
-                    "ax = df.groupby('시군구')['증감률'].mean().plot(kind='bar')\n"
-                    "ax.set_title('시군구별 평균 증감률')\nplt.show()\n```\n\n"
-                    + "증감률은 전월 대비 인구 변화 비율입니다. " * rng.randint(3, 12))
-        msgs.append({"type": "msg", "id": f"m{k}", "time": 1764064800.0 + 7 * k,
-                     "sender": "user-1" if user else JUPYTERNAUT, "body": body,
-                     "attachments": ["att-1"] if k == 0 else [],
-                     "mentions": [JUPYTERNAUT] if user else [], "raw_time": False})
+            body = (
+                "네, 다음 코드로 그릴 수 있습니다.\n\n```python\n"
+                "import matplotlib.pyplot as plt\n"
+                "ax = df.groupby('시군구')['증감률'].mean().plot(kind='bar')\n"
+                "ax.set_title('시군구별 평균 증감률')\nplt.show()\n```\n\n"
+                + "증감률은 전월 대비 인구 변화 비율입니다. "
+                * rng.randint(3, 12)
+            )
+        msgs.append(
+            {
+                "type": "msg",
+                "id": f"m{k}",
+                "time": 1764064800.0 + 7 * k,
+                "sender": "user-1" if user else JUPYTERNAUT,
+                "body": body,
+                "attachments": ["att-1"] if k == 0 else [],
+                "mentions": [JUPYTERNAUT] if user else [],
+                "raw_time": False,
+            }
+        )
     return {
         "messages": msgs,
         "users": {
-            "user-1": {"username": "user-1", "name": "김민수", "display_name": "김민수",
-                       "initials": "김", "avatar_url": None, "color": None, "bot": False},
-            JUPYTERNAUT: {"username": JUPYTERNAUT, "name": "Jupyternaut", "display_name": "Jupyternaut",
-                          "initials": "J", "avatar_url": None, "color": None, "bot": True},
+            "user-1": {
+                "username": "user-1",
+                "name": "김민수",
+                "display_name": "김민수",
+                "initials": "김",
+                "avatar_url": None,
+                "color": None,
+                "bot": False,
+            },
+            JUPYTERNAUT: {
+                "username": JUPYTERNAUT,
+                "name": "Jupyternaut",
+                "display_name": "Jupyternaut",
+                "initials": "J",
+                "avatar_url": None,
+                "color": None,
+                "bot": True,
+            },
         },
-        "attachments": {"att-1": {"value": notebook, "type": "notebook",
-                                  "mimetype": "application/x-ipynb+json"}},
+        "attachments": {"att-1": {"value": notebook, "type": "notebook", "mimetype": "application/x-ipynb+json"}},
         "metadata": {"id": f"chat-{n}"},
     }
 
@@ -132,6 +184,7 @@ def write_json(path: Path, doc, indent) -> int:
 
 
 # -- processes ---------------------------------------------------------------
+
 
 def wait_http(url: str, headers=None, timeout=60.0) -> None:
     end = time.time() + timeout
@@ -148,9 +201,23 @@ def wait_http(url: str, headers=None, timeout=60.0) -> None:
 def start_gitlab(tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [PY, "-m", "govlab_share.testing.gitlab_server", "--port", str(port), "--data", str(tmp / "gitlab"),
-         "--user", USER, "--token", GL_TOKEN],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "gitlab.log", "wb"))
+        [
+            PY,
+            "-m",
+            "govlab_share.testing.gitlab_server",
+            "--port",
+            str(port),
+            "--data",
+            str(tmp / "gitlab"),
+            "--user",
+            USER,
+            "--token",
+            GL_TOKEN,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp / "gitlab.log", "wb"),
+    )
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/api/v4/version")
     return proc, url
@@ -165,21 +232,43 @@ def start_jupyter(tmp: Path, gitlab_url: str, root: Path) -> tuple[subprocess.Po
         exts.update(json.loads(f.read_text()).get("ServerApp", {}).get("jpserver_extensions", {}))
     exts = {name: name == "govlab_share" for name in exts} | {"govlab_share": True}
     config = {
-        "ServerApp": {"jpserver_extensions": exts, "ip": "127.0.0.1", "port": port,
-                      "open_browser": False, "root_dir": str(root), "allow_root": True},
+        "ServerApp": {
+            "jpserver_extensions": exts,
+            "ip": "127.0.0.1",
+            "port": port,
+            "open_browser": False,
+            "root_dir": str(root),
+            "allow_root": True,
+        },
         "IdentityProvider": {"token": JP_TOKEN},
-        "GovlabShare": {"gitlab_url": gitlab_url, "token_source": "env", "token_env": TOKEN_ENV,
-                        "agency": "행정안전부", "ai_model": "openai/gpt-4o-mini",
-                        "hub_public_url": "https://lab.example.go.kr",
-                        "history_file": str(tmp / "shares.json"), "request_timeout": 120.0},
+        "GovlabShare": {
+            "gitlab_url": gitlab_url,
+            "token_source": "env",
+            "token_env": TOKEN_ENV,
+            "agency": "행정안전부",
+            "ai_model": "openai/gpt-4o-mini",
+            "hub_public_url": "https://lab.example.go.kr",
+            "history_file": str(tmp / "shares.json"),
+            "request_timeout": 120.0,
+        },
     }
     cfg_dir = tmp / "jupyter-config"
     cfg_dir.mkdir()
     (cfg_dir / "jupyter_server_config.json").write_text(json.dumps(config))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(cfg_dir), JUPYTER_DATA_DIR=str(tmp / "jupyter-data"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"), **{TOKEN_ENV: GL_TOKEN})
-    proc = subprocess.Popen([PY, "-m", "jupyter_server"], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(tmp / "jupyter.log", "wb"))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(cfg_dir),
+        JUPYTER_DATA_DIR=str(tmp / "jupyter-data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+        **{TOKEN_ENV: GL_TOKEN},
+    )
+    proc = subprocess.Popen(
+        [PY, "-m", "jupyter_server"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp / "jupyter.log", "wb"),
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/api/status", headers={"Authorization": f"token {JP_TOKEN}"}, timeout=120)
@@ -205,8 +294,15 @@ class Frontend:
             self.s.headers["X-XSRFToken"] = xsrf
 
     def share(self, path: str, chats: list[str], keep_outputs: bool) -> tuple[float, dict]:
-        body = {"path": path, "title": "시군구 인구 분석 보고서", "description": "벤치마크용 공유",
-                "visibility": "private", "chats": chats, "keep_outputs": keep_outputs, "force": False}
+        body = {
+            "path": path,
+            "title": "시군구 인구 분석 보고서",
+            "description": "벤치마크용 공유",
+            "visibility": "private",
+            "chats": chats,
+            "keep_outputs": keep_outputs,
+            "force": False,
+        }
         t = time.perf_counter()
         resp = self.s.post(f"{self.url}/govlab-share/share", data=json.dumps(body).encode(), timeout=600)
         dt = time.perf_counter() - t
@@ -217,14 +313,25 @@ class Frontend:
 
 # -- the bare baseline -----------------------------------------------------------
 
+
 def committed_files(gitlab_data: Path, gl: gitlab.Gitlab, project: str, commit: str) -> dict[str, bytes]:
     """The files of one commit, read straight from the test server's bare repo."""
     pid = gl.projects.get(project).id
     git_dir = str(gitlab_data / "repositories" / f"{pid}.git")
-    names = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "--name-only", "-z", commit],
-                           check=True, capture_output=True).stdout.decode().split("\0")
-    return {n: subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{n}"],
-                              check=True, capture_output=True).stdout for n in names if n}
+    names = (
+        subprocess.run(
+            ["git", "--git-dir", git_dir, "ls-tree", "-r", "--name-only", "-z", commit], check=True, capture_output=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    return {
+        n: subprocess.run(
+            ["git", "--git-dir", git_dir, "show", f"{commit}:{n}"], check=True, capture_output=True
+        ).stdout
+        for n in names
+        if n
+    }
 
 
 def _content(data: bytes) -> dict:
@@ -251,6 +358,7 @@ def bare_share(url: str, files: dict[str, bytes], project_path: str | None, proj
 
 
 # -- run ---------------------------------------------------------------------------
+
 
 def touch_notebook(path: Path, nb: dict, rep: int, indent) -> None:
     """A small edit between shares, so an update commits a changed notebook."""
@@ -322,24 +430,38 @@ def main() -> None:
                                 bdt, _ = bare_share(gl_url, files, None, bare_id)
                                 bare_u.append(bdt)
                     nb["cells"][0]["source"] = _lines("# 시군구 인구 분석 보고서\n월별 인구와 세대수 변화를 봅니다.\n")
-                    row = dict(case=case, nb=nb_bytes, bundle=bundle_bytes,
-                               oc=statistics.median(ours_c), bc=statistics.median(bare_c),
-                               ou=statistics.median(ours_u), bu=statistics.median(bare_u),
-                               scan=statistics.median(scan))
+                    row = dict(
+                        case=case,
+                        nb=nb_bytes,
+                        bundle=bundle_bytes,
+                        oc=statistics.median(ours_c),
+                        bc=statistics.median(bare_c),
+                        ou=statistics.median(ours_u),
+                        bu=statistics.median(bare_u),
+                        scan=statistics.median(scan),
+                    )
                     rows.append(row)
-                    print(f"  {case}: ours {row['oc']:.3f}/{row['ou']:.3f}s  bare {row['bc']:.3f}/{row['bu']:.3f}s",
-                          flush=True)
+                    print(
+                        f"  {case}: ours {row['oc']:.3f}/{row['ou']:.3f}s  bare {row['bc']:.3f}/{row['bu']:.3f}s",
+                        flush=True,
+                    )
 
-        print(f"\nshare latency, median seconds (create n={creates}, update n={updates}); "
-              "ratio = ours / bare python-gitlab commit of the same files")
-        head = (f"{'case':<20}{'notebook':>10}{'bundle':>10}{'ours create':>13}{'bare create':>13}"
-                f"{'ratio':>7}{'ours update':>13}{'bare update':>13}{'ratio':>7}{'scan MB/s':>11}")
+        print(
+            f"\nshare latency, median seconds (create n={creates}, update n={updates}); "
+            "ratio = ours / bare python-gitlab commit of the same files"
+        )
+        head = (
+            f"{'case':<20}{'notebook':>10}{'bundle':>10}{'ours create':>13}{'bare create':>13}"
+            f"{'ratio':>7}{'ours update':>13}{'bare update':>13}{'ratio':>7}{'scan MB/s':>11}"
+        )
         print(head)
         print("-" * len(head))
         for r in rows:
-            print(f"{r['case']:<20}{r['nb'] / MB:>9.2f}M{r['bundle'] / MB:>9.2f}M"
-                  f"{r['oc']:>13.3f}{r['bc']:>13.3f}{r['oc'] / r['bc']:>6.2f}x"
-                  f"{r['ou']:>13.3f}{r['bu']:>13.3f}{r['ou'] / r['bu']:>6.2f}x{r['scan']:>11.1f}")
+            print(
+                f"{r['case']:<20}{r['nb'] / MB:>9.2f}M{r['bundle'] / MB:>9.2f}M"
+                f"{r['oc']:>13.3f}{r['bc']:>13.3f}{r['oc'] / r['bc']:>6.2f}x"
+                f"{r['ou']:>13.3f}{r['bu']:>13.3f}{r['ou'] / r['bu']:>6.2f}x{r['scan']:>11.1f}"
+            )
         worst = max(max(r["oc"] / r["bc"], r["ou"] / r["bu"]) for r in rows)
         print(f"\nworst ratio {worst:.2f}x (target <= 1.30x); total run {time.perf_counter() - t_start:.0f} s")
     finally:

@@ -36,9 +36,9 @@ from tornado.websocket import websocket_connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.support import aio  # noqa: E402
-from tests.support.chat import GOVLAB  # noqa: E402
-from tests.support.hub import RunningHub, base_settings  # noqa: E402
+from tests.support import aio
+from tests.support.chat import GOVLAB
+from tests.support.hub import RunningHub, base_settings
 
 # Everything that is not JupyterLab itself: the assistant stack, the chat, govlab's own.
 NOT_BARE = [
@@ -75,7 +75,8 @@ def override_lab_extensions(hub: RunningHub, extensions: dict[str, bool], name: 
     config.setdefault("ServerApp", {}).setdefault("jpserver_extensions", {}).update(extensions)
     value = json.dumps(config, ensure_ascii=False, sort_keys=True)
     (hub.workdir / "extra-config" / f"60-{name}.py").write_text(
-        f"c.Spawner.environment.update({{{LAB_CONFIG_ENV!r}: {value!r}}})\n")
+        f"c.Spawner.environment.update({{{LAB_CONFIG_ENV!r}: {value!r}}})\n"
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -152,8 +153,9 @@ BENCH_ANSWER = "벤치마크 답변입니다."
 TYPING_S = 5.0
 
 
-async def first_answer(hub: RunningHub, user: str, token: str, chat_path: str, typing_s: float,
-                       timeout: float = 300) -> tuple[bool, float]:
+async def first_answer(
+    hub: RunningHub, user: str, token: str, chat_path: str, typing_s: float, timeout: float = 300
+) -> tuple[bool, float]:
     """Open the chat, wait `typing_s` (an official typing the question), ask on the
     chat's websocket; (answered, seconds from the question to the model's answer; the
     "AI 준비 중" notice that may come first does not count)."""
@@ -163,8 +165,17 @@ async def first_answer(hub: RunningHub, user: str, token: str, chat_path: str, t
         await conn.read_message()  # the connection message
         await asyncio.sleep(typing_s)
         asked = time.perf_counter()
-        conn.write_message(json.dumps({"type": "client", "action": "send", "id": uuid.uuid4().hex,
-                                       "body": "안녕하세요", "metadata": {"to_persona": GOVLAB}}))
+        conn.write_message(
+            json.dumps(
+                {
+                    "type": "client",
+                    "action": "send",
+                    "id": uuid.uuid4().hex,
+                    "body": "안녕하세요",
+                    "metadata": {"to_persona": GOVLAB},
+                }
+            )
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             frame = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
@@ -200,8 +211,14 @@ def run_first_chat(name: str, workdir: Path, model, typing_s: float = 0.0) -> di
         answered, answer_s = aio.run(first_answer(hub, user, token, "bench.chat", typing_s))
         time.sleep(2)
         label = f"{name}-chat" + (f"-typing{typing_s:g}s" if typing_s else "")
-        return {"variant": label, "spawn_s": spawn_s, "answer_s": answer_s, "answered": answered,
-                "rss_before_mb": rss_before, "rss_after_mb": server_rss_mb(user)}
+        return {
+            "variant": label,
+            "spawn_s": spawn_s,
+            "answer_s": answer_s,
+            "answered": answered,
+            "rss_before_mb": rss_before,
+            "rss_after_mb": server_rss_mb(user),
+        }
     finally:
         hub.kill_everything()
 
@@ -237,7 +254,9 @@ def main() -> int:
     print()
     print(f"{'variant':14} {'users':>5} {'ready':>5} {'p50 s':>8} {'p95 s':>8} {'max s':>8} {'RSS MB':>8}")
     for r in results:
-        print(f"{r['variant']:14} {r['users']:5d} {r['ready']:5d} {fmt(r['p50_s'])} {fmt(r['p95_s'])} {fmt(r['max_s'])} {fmt(r['rss_mb_mean'])}")
+        print(
+            f"{r['variant']:14} {r['users']:5d} {r['ready']:5d} {fmt(r['p50_s'])} {fmt(r['p95_s'])} {fmt(r['max_s'])} {fmt(r['rss_mb_mean'])}"
+        )
         for user, err in r["errors"].items():
             print(f"   ! {user}: {err}")
     by = {r["variant"]: r for r in results}
@@ -245,21 +264,27 @@ def main() -> int:
     for label, ours, bare in (("concurrent", "govlab", "bare"), ("single", "govlab-single", "bare-single")):
         o, b = by[ours], by[bare]
         if o["p50_s"] and b["p50_s"]:
-            print(f"{label}: spawn p50 ratio govlab/bare = {o['p50_s'] / b['p50_s']:.2f}x, "
-                  f"max ratio = {o['max_s'] / b['max_s']:.2f}x")
+            print(
+                f"{label}: spawn p50 ratio govlab/bare = {o['p50_s'] / b['p50_s']:.2f}x, "
+                f"max ratio = {o['max_s'] / b['max_s']:.2f}x"
+            )
         if o["rss_mb_mean"] and b["rss_mb_mean"]:
             print(f"{label}: RSS ratio govlab/bare = {o['rss_mb_mean'] / b['rss_mb_mean']:.2f}x")
     if chats:
         print()
         print(f"{'first chat':22} {'spawn s':>8} {'answer s':>8} {'RSS before':>10} {'RSS after':>10} answered")
         for c in chats:
-            print(f"{c['variant']:22} {fmt(c['spawn_s'])} {fmt(c['answer_s'])} {fmt(c['rss_before_mb']):>10} "
-                  f"{fmt(c['rss_after_mb']):>10} {c['answered']}")
+            print(
+                f"{c['variant']:22} {fmt(c['spawn_s'])} {fmt(c['answer_s'])} {fmt(c['rss_before_mb']):>10} "
+                f"{fmt(c['rss_after_mb']):>10} {c['answered']}"
+            )
         e, g, t = chats
-        print(f"first answer: govlab - eager = {g['answer_s'] - e['answer_s']:+.2f} s asked at once, "
-              f"{t['answer_s'] - e['answer_s']:+.2f} s asked {TYPING_S:g} s after opening the chat; "
-              f"spawn ratio govlab/eager = {g['spawn_s'] / e['spawn_s']:.2f}x; "
-              f"RSS after the first chat govlab/eager = {g['rss_after_mb'] / e['rss_after_mb']:.2f}x")
+        print(
+            f"first answer: govlab - eager = {g['answer_s'] - e['answer_s']:+.2f} s asked at once, "
+            f"{t['answer_s'] - e['answer_s']:+.2f} s asked {TYPING_S:g} s after opening the chat; "
+            f"spawn ratio govlab/eager = {g['spawn_s'] / e['spawn_s']:.2f}x; "
+            f"RSS after the first chat govlab/eager = {g['rss_after_mb'] / e['rss_after_mb']:.2f}x"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results + chats, indent=2))
     return 0

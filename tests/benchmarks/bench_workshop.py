@@ -22,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_spawn import percentile  # noqa: E402
-from govlab import settings as govlab_settings  # noqa: E402
-from govlab.workshop import ops, seats  # noqa: E402
-from govlab.workshop.hubapi import HubClient  # noqa: E402
-from tests.support.hub import RunningHub, base_settings, try_login  # noqa: E402
+from bench_spawn import percentile
+
+from govlab import settings as govlab_settings
+from govlab.workshop import ops, seats
+from govlab.workshop.hubapi import HubClient
+from tests.support.hub import RunningHub, base_settings, try_login
 
 COHORT = "rush"
 
@@ -106,13 +107,17 @@ def main() -> int:
     print(f"{'variant':8} {'ready':>5} {'prewarm s':>9} {'wait p50':>9} {'p95':>7} {'max':>7} {'all ready after':>16}")
     for name, r in results.items():
         pw = f"{r['prewarm_s']:9.1f}" if r["prewarm_s"] is not None else f"{'-':>9}"
-        print(f"{name:8} {r['ready']:5d} {pw} {r['p50']:9.1f} {r['p95']:7.1f} {r['max']:7.1f} {r['all_ready_after']:16.1f}")
+        print(
+            f"{name:8} {r['ready']:5d} {pw} {r['p50']:9.1f} {r['p95']:7.1f} {r['max']:7.1f} {r['all_ready_after']:16.1f}"
+        )
         for seat, err in r["errors"].items():
             print(f"   ! {seat}: {err}")
     cold, warm = results["cold"], results["prewarm"]
     if cold["p50"] and warm["p50"]:
-        print(f"\nwait p50 cold/prewarm = {cold['p50'] / warm['p50']:.1f}x; "
-              f"max cold/prewarm = {cold['max'] / warm['max']:.1f}x")
+        print(
+            f"\nwait p50 cold/prewarm = {cold['p50'] / warm['p50']:.1f}x; "
+            f"max cold/prewarm = {cold['max'] / warm['max']:.1f}x"
+        )
     return 0
 
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from govlab.workshop.seats import create_seats
-from tests.support.hub import ADMIN_PASSWORD, RunningHub, base_settings, try_login
+from tests.support.hub import ADMIN_PASSWORD, RunningHub, base_settings
 
 pytestmark = pytest.mark.hub
 
@@ -63,7 +63,9 @@ def form_xsrf(s: requests.Session, url: str) -> tuple[str, str]:
     return text(r), html.unescape(m.group(1))
 
 
-def apply(hub: RunningHub, username: str, password: str, confirmation: str | None = None, **fields) -> requests.Response:
+def apply(
+    hub: RunningHub, username: str, password: str, confirmation: str | None = None, **fields
+) -> requests.Response:
     s = requests.Session()
     _, xsrf = form_xsrf(s, f"{hub.url}/hub/signup")
     data = {
@@ -135,7 +137,9 @@ def test_an_official_applies_waits_for_approval_then_signs_in_with_their_own_pas
 
     s, error = login(hub, "kim.minsu", "river-lamp-7-tulip")
     assert s is not None, error
-    home = s.get(f"{hub.url}/hub/api/user", headers={"X-XSRFToken": s.cookies.get("_xsrf", path="/hub/") or ""}, timeout=30)
+    home = s.get(
+        f"{hub.url}/hub/api/user", headers={"X-XSRFToken": s.cookies.get("_xsrf", path="/hub/") or ""}, timeout=30
+    )
     assert home.status_code == 200 and home.json()["name"] == "kim.minsu"
     assert home.json()["admin"] is False
 
@@ -157,7 +161,9 @@ def test_approval_needs_an_admin_and_the_pages_xsrf_token(hub, admin):
     approved_account(hub, admin, "park.other", "copper-field-88-wind")
     other, _ = login(hub, "park.other", "copper-field-88-wind")
     _, xsrf = form_xsrf(other, f"{hub.url}/hub/change-password")
-    r = other.post(f"{hub.url}/hub/authorize", data={"_xsrf": xsrf, "username": "lee.jiwon", "action": "approve"}, timeout=30)
+    r = other.post(
+        f"{hub.url}/hub/authorize", data={"_xsrf": xsrf, "username": "lee.jiwon", "action": "approve"}, timeout=30
+    )
     assert r.status_code == 403
     s, error = login(hub, "lee.jiwon", "harbor-candle-42-moss")
     assert s is None and "승인하지 않았습니다" in error
@@ -226,9 +232,17 @@ def test_an_official_changes_their_password(hub, admin):
     page, xsrf = form_xsrf(s, f"{hub.url}/hub/change-password")
     assert "비밀번호 변경" in page
     base = {"_xsrf": xsrf, "old_password": "cedar-moon-71-lake"}
-    weak = s.post(f"{hub.url}/hub/change-password", data={**base, "new_password": "qwertyuiop", "new_password_confirmation": "qwertyuiop"}, timeout=30)
+    weak = s.post(
+        f"{hub.url}/hub/change-password",
+        data={**base, "new_password": "qwertyuiop", "new_password_confirmation": "qwertyuiop"},
+        timeout=30,
+    )
     assert weak.status_code == 400 and "너무 흔한 비밀번호" in text(weak)
-    r = s.post(f"{hub.url}/hub/change-password", data={**base, "new_password": "sunny-delta-90-fern", "new_password_confirmation": "sunny-delta-90-fern"}, timeout=30)
+    r = s.post(
+        f"{hub.url}/hub/change-password",
+        data={**base, "new_password": "sunny-delta-90-fern", "new_password_confirmation": "sunny-delta-90-fern"},
+        timeout=30,
+    )
     assert r.status_code == 200 and "비밀번호를 바꾸었습니다" in text(r)
     assert login(hub, "kang.e", "cedar-moon-71-lake")[0] is None
     assert login(hub, "kang.e", "sunny-delta-90-fern")[0] is not None
@@ -242,8 +256,14 @@ def test_the_application_page_is_korean_and_submits_in_chromium(hub, admin, page
     page.wait_for_url("**/hub/signup")
     assert page.locator("h1").inner_text() == "이용 신청 / Apply for an account"
     labels = page.locator("label").all_inner_texts()
-    for label in ("이름 / Name", "소속 기관 / Agency", "업무용 이메일 / Work e-mail", "사용자 이름 / User name",
-                  "비밀번호 / Password", "비밀번호 확인 / Confirm password"):
+    for label in (
+        "이름 / Name",
+        "소속 기관 / Agency",
+        "업무용 이메일 / Work e-mail",
+        "사용자 이름 / User name",
+        "비밀번호 / Password",
+        "비밀번호 확인 / Confirm password",
+    ):
         assert label in labels, labels
     page.fill("#full_name_input", "오세영")
     page.fill("#agency_input", "서울특별시 디지털정책과")

@@ -27,7 +27,9 @@ INSTRUCTIONS = "행정안전부 표준 용어를 쓰세요. (agency test marker 
 # A resident registration number with a valid check digit (fictitious).
 RRN = "900101-1234568"
 # A 1x1 PNG image.
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +82,11 @@ def test_korean_prompt_and_operator_text_reach_the_model_and_the_answer_is_saved
     assert body["model"] == model_server.model
     assert body["stream"] is True
     system = body["messages"][0]
-    system_text = system["content"] if isinstance(system["content"], str) else "".join(
-        part.get("text", "") for part in system["content"])
+    system_text = (
+        system["content"]
+        if isinstance(system["content"], str)
+        else "".join(part.get("text", "") for part in system["content"])
+    )
     assert system["role"] == "system"
     assert "당신은 govlab의 AI 도우미입니다." in system_text
     assert "한국어로 답하세요" in system_text
@@ -115,12 +120,21 @@ def test_a_resident_number_in_an_attached_cell_never_reaches_the_model(hub, mode
     ]
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i}"
-    assert hub.put_file(USER, "명단.ipynb", json.loads(nbformat.writes(nb)), token=hub.user_token).status_code in (200, 201)
+    assert hub.put_file(USER, "명단.ipynb", json.loads(nbformat.writes(nb)), token=hub.user_token).status_code in (
+        200,
+        201,
+    )
     path = chat(hub, "셀첨부")
     attachment = {
-        "type": "notebook", "value": "명단.ipynb",
-        "cells": [{"id": "cell-1", "input_type": "code",
-                   "selection": {"start": [0, 0], "end": [0, 40], "content": nb.cells[1].source}}],
+        "type": "notebook",
+        "value": "명단.ipynb",
+        "cells": [
+            {
+                "id": "cell-1",
+                "input_type": "code",
+                "selection": {"start": [0, 0], "end": [0, 40], "content": nb.cells[1].source},
+            }
+        ],
     }
     answer = ask_govlab(hub, path, "이 셀을 설명해줘", attachments=[attachment])
     assert "보내지 않았습니다" in answer["body"], answer["body"]
@@ -286,8 +300,12 @@ def test_a_binary_attachment_is_named_not_sent_and_explained(hub, model_server):
     _upload(hub, "차트.png", PNG)
     model_server.script([text("엑셀 파일은 pd.read_excel로 읽을 수 있습니다.")])
     path = chat(hub, "바이너리첨부")
-    ask_govlab(hub, path, "이 파일들을 요약해줘",
-               attachments=[{"type": "file", "value": "민원명단.xlsx"}, {"type": "file", "value": "차트.png"}])
+    ask_govlab(
+        hub,
+        path,
+        "이 파일들을 요약해줘",
+        attachments=[{"type": "file", "value": "민원명단.xlsx"}, {"type": "file", "value": "차트.png"}],
+    )
     bodies = saved_bodies(hub, path, "pd.read_excel로 읽을 수 있습니다")
     assert "엑셀 파일은 pd.read_excel로 읽을 수 있습니다." in bodies, bodies
     # The official reads which files were not read, and what to ask instead.
@@ -320,8 +338,15 @@ def _open_chat_in_lab(page, hub, path: str):
 
 
 BROWSER_FAILURES = [
-    pytest.param("stopped", "AI 모델 서버에 연결할 수 없습니다", "The AI model server cannot be reached", id="endpoint-stopped"),
-    pytest.param("silent", f"AI 모델이 {TIMEOUT}초 안에 응답하지 않았습니다", f"did not answer within {TIMEOUT} s", id="silent-endpoint"),
+    pytest.param(
+        "stopped", "AI 모델 서버에 연결할 수 없습니다", "The AI model server cannot be reached", id="endpoint-stopped"
+    ),
+    pytest.param(
+        "silent",
+        f"AI 모델이 {TIMEOUT}초 안에 응답하지 않았습니다",
+        f"did not answer within {TIMEOUT} s",
+        id="silent-endpoint",
+    ),
 ]
 
 
@@ -359,8 +384,12 @@ def test_a_model_failure_shows_its_korean_message_in_the_chat_panel(hub, model_s
 
 
 UNREADABLE_CHATS = [
-    pytest.param("손상된대화.chat", '{"messages": [{"id": "m1", "body": "지난주 민원 통계를 요약해 줘", "sender": "yuna",\n'
-                 '  "time": 1764500000, "type": "msg"},\n  손으로 고친 줄 (hand edit)\n', id="invalid-json"),
+    pytest.param(
+        "손상된대화.chat",
+        '{"messages": [{"id": "m1", "body": "지난주 민원 통계를 요약해 줘", "sender": "yuna",\n'
+        '  "time": 1764500000, "type": "msg"},\n  손으로 고친 줄 (hand edit)\n',
+        id="invalid-json",
+    ),
     # Valid JSON that is not a chat object: jupyterlab-chat 0.25 alone cannot open it at all.
     pytest.param("목록이된대화.chat", "[]", id="json-not-an-object"),
 ]
@@ -380,8 +409,9 @@ def test_an_unreadable_chat_file_keeps_its_bytes_and_says_so(hub, model_server, 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"assistant-unreadable-chat-file-{path[:-5]}.png"))
     # The original bytes, unchanged, beside the chat.
-    kept = hub.lab("GET", USER, f"/api/contents/{path}.bak", token=hub.user_token,
-                   params={"type": "file", "format": "text"})
+    kept = hub.lab(
+        "GET", USER, f"/api/contents/{path}.bak", token=hub.user_token, params={"type": "file", "format": "text"}
+    )
     assert kept.status_code == 200 and kept.json()["content"] == broken
     # The chat works again, and the file is a readable chat from now on.
     model_server.script([text("새로 시작한 대화에서 답합니다.")])
@@ -390,8 +420,9 @@ def test_an_unreadable_chat_file_keeps_its_bytes_and_says_so(hub, model_server, 
     page.get_by_text("새로 시작한 대화에서 답합니다.").filter(visible=True).first.wait_for(timeout=60_000)
     bodies = saved_bodies(hub, path, "새로 시작한 대화에서 답합니다.")
     assert "안녕하세요" in bodies and any(f"{path}.bak" in b for b in bodies)
-    again = hub.lab("GET", USER, f"/api/contents/{path}.bak", token=hub.user_token,
-                    params={"type": "file", "format": "text"})
+    again = hub.lab(
+        "GET", USER, f"/api/contents/{path}.bak", token=hub.user_token, params={"type": "file", "format": "text"}
+    )
     assert again.json()["content"] == broken  # later saves never touch the copy
 
 

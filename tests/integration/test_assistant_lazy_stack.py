@@ -40,8 +40,10 @@ def hub(tmp_path_factory, model_server_session):
 def lab_process(username: str) -> psutil.Process:
     for proc in psutil.process_iter(["cmdline", "environ"]):
         try:
-            if "jupyterhub-singleuser" in " ".join(proc.info["cmdline"] or []) and \
-                    (proc.info["environ"] or {}).get("JUPYTERHUB_USER") == username:
+            if (
+                "jupyterhub-singleuser" in " ".join(proc.info["cmdline"] or [])
+                and (proc.info["environ"] or {}).get("JUPYTERHUB_USER") == username
+            ):
                 return proc
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue

@@ -186,12 +186,13 @@ def test_launcher_file_menu_and_file_browser_name_new_chats_too(hub, page):
     page.locator("#jp-menu-panel").get_by_text("파일", exact=True).first.click()
     page.locator(".lm-Menu-item[data-command='launcher:create']").first.click()
     card = page.locator(".jp-LauncherCard").filter(
-        has=page.locator(".jp-LauncherCard-label", has_text=re.compile(r"^\s*대화\s*$")))
+        has=page.locator(".jp-LauncherCard-label", has_text=re.compile(r"^\s*대화\s*$"))
+    )
     card.first.click()
     from_launcher = _new_chat_name(hub, before)
     assert named.fullmatch(from_launcher), from_launcher
     # The launcher gives way to the chat, as it does for a notebook.
-    page.locator(f".lm-TabBar-tab:has-text('{from_launcher[:-len('.chat')]}')").first.wait_for()
+    page.locator(f".lm-TabBar-tab:has-text('{from_launcher[: -len('.chat')]}')").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "chat-name-launcher.png"))
 
     # File > New: our item only (jupyterlab-chat's "대화" item is disabled by our schema).
@@ -278,7 +279,7 @@ def test_command_palette_entry_names_new_chats_too(hub, page):
     by_enter = _new_chat_name(hub, before)
     assert named.fullmatch(by_enter), (by_enter, errors[-5:])
     # The palette closed and the chat opened, as jupyterlab-chat's entry does.
-    page.locator(f".lm-TabBar-tab:has-text('{by_enter[:-len('.chat')]}')").first.wait_for()
+    page.locator(f".lm-TabBar-tab:has-text('{by_enter[: -len('.chat')]}')").first.wait_for()
     assert not page.locator(".lm-CommandPalette-input").first.is_visible()
 
     # A click on the entry.
@@ -298,10 +299,25 @@ PERSONA_STATE_EVENT = "https://schema.jupyter.org/jupyter_ai_persona_manager/per
 # jupyter-ai 3.2's persona controls (@jupyter-ai/persona-manager) write these in English,
 # without a translation domain: the persona picker, the stop button, the token usage.
 PERSONA_MANAGER_ENGLISH = {
-    "Choose which persona to message", "Loading personas", "No one", "Stop generating",
-    "More controls", "No matches", "Model", "Default", "Usage", "Context", "Session tokens",
-    "Input", "Output", "Cache read", "Cache write", "Thinking", "Session cost",
-    "Session cost (est.)", "Estimated at API list prices",
+    "Choose which persona to message",
+    "Loading personas",
+    "No one",
+    "Stop generating",
+    "More controls",
+    "No matches",
+    "Model",
+    "Default",
+    "Usage",
+    "Context",
+    "Session tokens",
+    "Input",
+    "Output",
+    "Cache read",
+    "Cache write",
+    "Thinking",
+    "Session cost",
+    "Session cost (est.)",
+    "Estimated at API list prices",
 }
 # ...and these start a longer English label ("Session tokens: 1.2k", "1,234 tokens").
 ENGLISH_PREFIXES = ("Session tokens:", "Context:", "Context ", "Cost:")
@@ -356,7 +372,7 @@ def _english_left(found: list[list[str]], english: set[str]) -> list[list[str]]:
             head, sep, _ = line.partition(" / ")
             if sep and HANGUL.search(head):
                 continue  # a "Korean / English" pair we render on purpose
-            if (line in english or line.startswith(ENGLISH_PREFIXES) or line.endswith(ENGLISH_SUFFIXES)):
+            if line in english or line.startswith(ENGLISH_PREFIXES) or line.endswith(ENGLISH_SUFFIXES):
                 left.append([kind, line])
     return left
 
@@ -427,10 +443,17 @@ def test_no_english_left_in_the_chat_panel_after_an_answer(hub, page, model_serv
     # Token usage as a persona reports it (jupyter-ai's own event; the govlab persona
     # reports none today): the chip and its card.
     usage = {"total_tokens": 1234, "input_tokens": 1000, "output_tokens": 234}
-    sent = hub.lab("POST", USER, "/api/events", token=hub.user_token, json={
-        "schema_id": PERSONA_STATE_EVENT, "version": "1",
-        "data": {"chat_id": chat_id, "persona_id": GOVLAB, "usage": usage},
-    })
+    sent = hub.lab(
+        "POST",
+        USER,
+        "/api/events",
+        token=hub.user_token,
+        json={
+            "schema_id": PERSONA_STATE_EVENT,
+            "version": "1",
+            "data": {"chat_id": chat_id, "persona_id": GOVLAB, "usage": usage},
+        },
+    )
     assert sent.status_code == 204, sent.text
     chip = chat.locator(".jp-jai-usage-chip").first
     chip.wait_for(timeout=30_000)

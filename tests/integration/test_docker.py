@@ -45,7 +45,9 @@ def docker_settings(state_dir, image: str, volume_prefix: str, **overrides):
 def docker_hub(tmp_path_factory, docker_engine, lab_image):
     workdir = tmp_path_factory.mktemp("docker-hub")
     prefix = f"govlab-test-{secrets.token_hex(3)}"
-    hub = RunningHub(workdir, docker_settings(workdir / "state", lab_image, prefix), env={"DOCKER_HOST": docker_engine.host})
+    hub = RunningHub(
+        workdir, docker_settings(workdir / "state", lab_image, prefix), env={"DOCKER_HOST": docker_engine.host}
+    )
     hub.volume_prefix = prefix
     hub.start()
     tokens = {name: hub.create_user(name) for name in OFFICIALS}
@@ -89,7 +91,10 @@ def test_the_kernel_runs_as_uid_1000_without_the_docker_socket(docker_hub):
     kernel = docker_hub.lab("POST", name, "/api/kernels", token=token, json={"name": "python3"}).json()
     try:
         out = execute(
-            docker_hub.url, name, kernel["id"], token,
+            docker_hub.url,
+            name,
+            kernel["id"],
+            token,
             "import os, pathlib\n"
             "print(os.getuid(), os.getgid(), pathlib.Path.home())\n"
             "print(os.path.exists('/var/run/docker.sock'), os.path.exists('/run/docker.sock'))\n"
@@ -110,8 +115,12 @@ def test_a_container_holds_no_secret_but_what_its_lab_needs(docker_hub):
     from tests.support.hub import ADMIN_PASSWORD, USER_PASSWORD
 
     name, token = "jiwoo", docker_hub.tokens["jiwoo"]
-    needles = {"user_password": USER_PASSWORD, "admin_password": ADMIN_PASSWORD, "admin_api_token": docker_hub.token,
-               "other_officials_token": docker_hub.tokens["minjun"]}
+    needles = {
+        "user_password": USER_PASSWORD,
+        "admin_password": ADMIN_PASSWORD,
+        "admin_api_token": docker_hub.token,
+        "other_officials_token": docker_hub.tokens["minjun"],
+    }
     code = (
         "import glob, json\n"
         f"needles = {needles!r}\n"
@@ -156,7 +165,9 @@ def test_officials_cannot_reach_each_others_containers(docker_hub, docker_engine
     env = dict(e.split("=", 1) for e in container(docker_engine, "minjun")["Config"]["Env"])
     service_url = env["JUPYTERHUB_SERVICE_URL"]
     assert service_url.startswith("http://127.0.0.1:"), "a lab listens on loopback only"
-    direct = requests.get(f"{service_url.rstrip('/')}/api/contents", headers={"Authorization": f"token {own_token}"}, timeout=30)
+    direct = requests.get(
+        f"{service_url.rstrip('/')}/api/contents", headers={"Authorization": f"token {own_token}"}, timeout=30
+    )
     assert direct.status_code == 403
 
 

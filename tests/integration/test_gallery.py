@@ -56,14 +56,32 @@ PNG = base64.b64decode(
 )
 CHAT = {
     "messages": [
-        {"type": "msg", "id": "m1", "time": 1764064800.0, "sender": "u1", "body": "출장비 규정표를 읽는 코드를 써 줘",
-         "attachments": [], "mentions": [], "raw_time": False},
-        {"type": "msg", "id": "m2", "time": 1764064805.0, "sender": "jupyternaut", "body": "pandas.read_excel로 읽습니다.",
-         "mentions": [], "raw_time": False},
+        {
+            "type": "msg",
+            "id": "m1",
+            "time": 1764064800.0,
+            "sender": "u1",
+            "body": "출장비 규정표를 읽는 코드를 써 줘",
+            "attachments": [],
+            "mentions": [],
+            "raw_time": False,
+        },
+        {
+            "type": "msg",
+            "id": "m2",
+            "time": 1764064805.0,
+            "sender": "jupyternaut",
+            "body": "pandas.read_excel로 읽습니다.",
+            "mentions": [],
+            "raw_time": False,
+        },
     ],
-    "users": {"u1": {"username": "u1", "name": "이서연", "display_name": "이서연", "bot": False},
-              "jupyternaut": {"username": "jupyternaut", "name": "Jupyternaut", "display_name": "Jupyternaut", "bot": True}},
-    "attachments": {}, "metadata": {"id": "chat-1"},
+    "users": {
+        "u1": {"username": "u1", "name": "이서연", "display_name": "이서연", "bot": False},
+        "jupyternaut": {"username": "jupyternaut", "name": "Jupyternaut", "display_name": "Jupyternaut", "bot": True},
+    },
+    "attachments": {},
+    "metadata": {"id": "chat-1"},
 }
 
 
@@ -72,8 +90,11 @@ def notebook(title: str, text: str, plot: bool = False) -> dict:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n{text}"), nbformat.v4.new_code_cell("print('ok')")]
     if plot:
-        nb.cells[1].outputs = [nbformat.v4.new_output(
-            "display_data", data={"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Figure>"})]
+        nb.cells[1].outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Figure>"}
+            )
+        ]
     return nb
 
 
@@ -104,9 +125,21 @@ class World:
     def share(self, user: str, path: str, nb: dict, title: str, visibility: str, chats=()) -> dict:
         token = self.hub_tokens[user]
         assert self.hub.put_file(user, path, nb, token=token).status_code == 201
-        r = self.hub.lab("POST", user, "/govlab-share/share", token=token, json={
-            "path": path, "title": title, "description": f"{title} 업무를 자동화한 노트북",
-            "visibility": visibility, "chats": list(chats), "keep_outputs": False, "force": False})
+        r = self.hub.lab(
+            "POST",
+            user,
+            "/govlab-share/share",
+            token=token,
+            json={
+                "path": path,
+                "title": title,
+                "description": f"{title} 업무를 자동화한 노트북",
+                "visibility": visibility,
+                "chats": list(chats),
+                "keep_outputs": False,
+                "force": False,
+            },
+        )
         assert r.status_code == 200, r.text
         self.shared[title] = r.json()
         return r.json()
@@ -127,15 +160,31 @@ def world(tmp_path_factory, _gitlab_server_session):
     workdir = tmp_path_factory.mktemp("gallery-hub")
     settings = base_settings(
         workdir / "state",
-        auth={"method": "gitlab", "admin_users": ["admin"],
-              "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}}},
+        auth={
+            "method": "gitlab",
+            "admin_users": ["admin"],
+            "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}},
+        },
         sharing={"gitlab_url": gitlab.url, "namespace": GROUP, "agency": AGENCY, "default_visibility": "public"},
-        gallery={"enabled": True, "bind_url": f"http://127.0.0.1:{free_port()}", "refresh_every": 10,
-                 "request_timeout": 3, "token": {"env": "TEST_GALLERY_TOKEN"}, "topic": TOPIC},
+        gallery={
+            "enabled": True,
+            "bind_url": f"http://127.0.0.1:{free_port()}",
+            "refresh_every": 10,
+            "request_timeout": 3,
+            "token": {"env": "TEST_GALLERY_TOKEN"},
+            "topic": TOPIC,
+        },
     )
-    hub = RunningHub(workdir, settings, env={
-        "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32), "TEST_CLIENT_SECRET": "unused",
-        "TEST_GITLAB_TOKENS": json.dumps(tokens), "TEST_GALLERY_TOKEN": bot_token})
+    hub = RunningHub(
+        workdir,
+        settings,
+        env={
+            "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
+            "TEST_CLIENT_SECRET": "unused",
+            "TEST_GITLAB_TOKENS": json.dumps(tokens),
+            "TEST_GALLERY_TOKEN": bot_token,
+        },
+    )
     (workdir / "extra-config" / "60-gitlab-tokens.py").write_text(AUTH_STATE_CONFIG)
     hub.start()
     w = World(hub, gitlab)
@@ -146,15 +195,37 @@ def world(tmp_path_factory, _gitlab_server_session):
         for user in ("kim", "lee", "park"):
             hub.wait_ready(user)
             w.hub_tokens[user] = hub.api("POST", f"/users/{user}/tokens", json={"note": "t"}).json()["token"]
-        w.share("kim", "민원분석.ipynb", notebook("민원 데이터 분석", "월별 민원 건수를 집계합니다.", plot=True),
-                "민원 데이터 분석", "public")
-        w.share("kim", "예산집계.ipynb", notebook("예산 집행 현황", "부서별 예산 집행률을 계산합니다."),
-                "예산 집행 현황", "internal")
-        assert hub.put_file("lee", "출장비.chat", json.dumps(CHAT, ensure_ascii=False),
-                            token=w.hub_tokens["lee"]).status_code == 201
-        w.share("lee", "출장비정산.ipynb", notebook("출장비 정산 도우미", "여비 규정에 따라 출장비를 계산합니다."),
-                "출장비 정산 도우미", "public", chats=["출장비.chat"])
-        w.share("lee", "인사자료.ipynb", notebook("인사 평가 초안", "비공개 인사 자료 정리"), "인사 평가 초안", "private")
+        w.share(
+            "kim",
+            "민원분석.ipynb",
+            notebook("민원 데이터 분석", "월별 민원 건수를 집계합니다.", plot=True),
+            "민원 데이터 분석",
+            "public",
+        )
+        w.share(
+            "kim",
+            "예산집계.ipynb",
+            notebook("예산 집행 현황", "부서별 예산 집행률을 계산합니다."),
+            "예산 집행 현황",
+            "internal",
+        )
+        assert (
+            hub.put_file(
+                "lee", "출장비.chat", json.dumps(CHAT, ensure_ascii=False), token=w.hub_tokens["lee"]
+            ).status_code
+            == 201
+        )
+        w.share(
+            "lee",
+            "출장비정산.ipynb",
+            notebook("출장비 정산 도우미", "여비 규정에 따라 출장비를 계산합니다."),
+            "출장비 정산 도우미",
+            "public",
+            chats=["출장비.chat"],
+        )
+        w.share(
+            "lee", "인사자료.ipynb", notebook("인사 평가 초안", "비공개 인사 자료 정리"), "인사 평가 초안", "private"
+        )
         # The next background refresh (refresh_every) picks the shares up; start from there.
         park = w.session("park")
         wait_for(lambda: len(w.entries(park)["entries"]) == 3 and all(e["author"] for e in w.entries(park)["entries"]))
@@ -176,8 +247,11 @@ def wait_for(predicate, timeout: float = 60, every: float = 0.5):
 
 def test_listing_shows_shared_work_and_never_anothers_private_project(world):
     park = world.session("park")
-    got = wait_for(lambda: (lambda d: d if len(d["entries"]) >= 3 and all(e["author"] for e in d["entries"]) else None)(
-        world.entries(park)))
+    got = wait_for(
+        lambda: (lambda d: d if len(d["entries"]) >= 3 and all(e["author"] for e in d["entries"]) else None)(
+            world.entries(park)
+        )
+    )
     titles = {e["title"] for e in got["entries"]}
     assert titles == {"민원 데이터 분석", "예산 집행 현황", "출장비 정산 도우미"}  # public + internal
     assert "인사 평가 초안" not in json.dumps(got, ensure_ascii=False)
@@ -305,11 +379,13 @@ def test_admins_mark_featured_entries_which_come_first(world):
     last = before[-1]
     detail = admin.get(f"{world.gallery}/p/{last['id']}", timeout=30).text
     # Without the XSRF token the mark is refused.
-    refused = admin.post(f"{world.gallery}/featured/{last['id']}", data={"featured": "1"},
-                         allow_redirects=False, timeout=30)
+    refused = admin.post(
+        f"{world.gallery}/featured/{last['id']}", data={"featured": "1"}, allow_redirects=False, timeout=30
+    )
     assert refused.status_code in (302, 403) and not world.entries(admin)["entries"][0]["featured"]
-    r = admin.post(f"{world.gallery}/featured/{last['id']}", data={"featured": "1", "_xsrf": xsrf_of(detail)},
-                   timeout=30)
+    r = admin.post(
+        f"{world.gallery}/featured/{last['id']}", data={"featured": "1", "_xsrf": xsrf_of(detail)}, timeout=30
+    )
     assert r.status_code == 200
     park = world.session("park")
     after = world.entries(park)["entries"]
@@ -317,9 +393,13 @@ def test_admins_mark_featured_entries_which_come_first(world):
     assert "우수사례" in park.get(f"{world.gallery}/", timeout=30).text
     # An official who is not a curator cannot mark, and sees no button.
     page = park.get(f"{world.gallery}/p/{before[0]['id']}", timeout=30).text
-    assert "data-gallery=\"feature-form\"" not in page
-    denied = park.post(f"{world.gallery}/featured/{before[0]['id']}",
-                       data={"featured": "1", "_xsrf": gallery_xsrf_cookie(park)}, allow_redirects=False, timeout=30)
+    assert 'data-gallery="feature-form"' not in page
+    denied = park.post(
+        f"{world.gallery}/featured/{before[0]['id']}",
+        data={"featured": "1", "_xsrf": gallery_xsrf_cookie(park)},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert denied.status_code == 403 and "관리자만" in denied.text  # past the XSRF check, refused as non-curator
     assert [e["id"] for e in world.entries(park)["entries"] if e["featured"]] == [last["id"]]
     # The mark survives a restart of the service (the hub restarts a managed service that exits).
@@ -355,7 +435,7 @@ def test_gitlab_outage_shows_the_cached_list_with_a_notice(world):
         stale = wait_for(lambda: (lambda d: d if d["stale"] else None)(world.entries(park)), timeout=60)
         assert {e["id"] for e in stale["entries"]} == {e["id"] for e in known}
         html = park.get(f"{world.gallery}/", timeout=10).text
-        assert "GitLab에 연결할 수 없어" in html and "data-kind=\"stale\"" in html
+        assert "GitLab에 연결할 수 없어" in html and 'data-kind="stale"' in html
     finally:
         world.gitlab._server.faults.clear()
     # Retried with backoff: the notice goes away by itself.
@@ -370,6 +450,8 @@ def test_shares_carry_the_configured_topic_and_the_gallery_lists_by_it(world):
     world.gitlab.add_project(GROUP, "기본 주제 과제", path="default-topic", visibility="public", topics=["govlab"])
     world.gitlab.add_project(GROUP, "설정 주제 과제", path="configured-topic", visibility="public", topics=[TOPIC])
     park = world.session("park")
-    titles = wait_for(lambda: (lambda t: t if "설정 주제 과제" in t else None)(
-        {e["title"] for e in world.entries(park)["entries"]}), timeout=60)
+    titles = wait_for(
+        lambda: (lambda t: t if "설정 주제 과제" in t else None)({e["title"] for e in world.entries(park)["entries"]}),
+        timeout=60,
+    )
     assert "기본 주제 과제" not in titles

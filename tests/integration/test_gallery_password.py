@@ -25,8 +25,14 @@ def test_with_shared_password_sign_in_the_gallery_lists_public_and_internal_work
     gitlab_server.add_group(GROUP, {"team": 30}, visibility="public")
     manifest = json.dumps({"title": "세무 민원 분류", "agency": AGENCY, "author": "정책팀"}, ensure_ascii=False)
     for path, visibility in (("semu", "public"), ("naebu", "internal"), ("bimil", "private")):
-        gitlab_server.add_project(GROUP, f"세무 {path}", path, visibility, ["govlab"],
-                                  files={"govlab-manifest.json": manifest, "README.md": "# 세무\n"})
+        gitlab_server.add_project(
+            GROUP,
+            f"세무 {path}",
+            path,
+            visibility,
+            ["govlab"],
+            files={"govlab-manifest.json": manifest, "README.md": "# 세무\n"},
+        )
     settings = base_settings(
         tmp_path / "state",
         sharing={"gitlab_url": gitlab_server.url, "namespace": GROUP, "token": {"env": "GOVLAB_GITLAB_TOKEN"}},

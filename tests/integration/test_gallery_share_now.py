@@ -27,15 +27,20 @@ WITHIN = 5.0  # seconds from the share's answer to the owner's gallery listing i
 
 
 def start_hub(tmp_path, gitlab, mode: str) -> RunningHub:
-    gallery = {"enabled": True, "bind_url": f"http://127.0.0.1:{free_port()}", "refresh_every": 3600,
-               "request_timeout": 5}
+    gallery = {
+        "enabled": True,
+        "bind_url": f"http://127.0.0.1:{free_port()}",
+        "refresh_every": 3600,
+        "request_timeout": 5,
+    }
     sharing = {"gitlab_url": gitlab.url, "namespace": GROUP}
     gitlab.add_user("bot")
     if mode == "password":
         gitlab.add_group(GROUP, {"bot": 40}, visibility="public")
         env = {"GOVLAB_GITLAB_TOKEN": gitlab.add_token("bot", scopes=("api",))}
-        settings = base_settings(tmp_path / "state", gallery=gallery,
-                                 sharing={**sharing, "token": {"env": "GOVLAB_GITLAB_TOKEN"}})
+        settings = base_settings(
+            tmp_path / "state", gallery=gallery, sharing={**sharing, "token": {"env": "GOVLAB_GITLAB_TOKEN"}}
+        )
     else:
         tokens = {}
         for user in ("kim", "lee", "park"):
@@ -44,14 +49,22 @@ def start_hub(tmp_path, gitlab, mode: str) -> RunningHub:
         # park is not in the group: GitLab shows him its public and internal work only
         # (a member could read a private project in GitLab, and so in the gallery).
         gitlab.add_group(GROUP, {"kim": 30, "lee": 30}, visibility="public")
-        env = {"JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32), "TEST_CLIENT_SECRET": "unused",
-               "TEST_GITLAB_TOKENS": json.dumps(tokens),
-               "TEST_GALLERY_TOKEN": gitlab.add_token("bot", scopes=("read_api",))}
+        env = {
+            "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
+            "TEST_CLIENT_SECRET": "unused",
+            "TEST_GITLAB_TOKENS": json.dumps(tokens),
+            "TEST_GALLERY_TOKEN": gitlab.add_token("bot", scopes=("read_api",)),
+        }
         settings = base_settings(
-            tmp_path / "state", sharing=sharing,
-            auth={"method": "gitlab", "admin_users": ["admin"],
-                  "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}}},
-            gallery={**gallery, "token": {"env": "TEST_GALLERY_TOKEN"}})
+            tmp_path / "state",
+            sharing=sharing,
+            auth={
+                "method": "gitlab",
+                "admin_users": ["admin"],
+                "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}},
+            },
+            gallery={**gallery, "token": {"env": "TEST_GALLERY_TOKEN"}},
+        )
     hub = RunningHub(tmp_path, settings, env=env)
     if mode == "gitlab":
         (tmp_path / "extra-config" / "60-gitlab-tokens.py").write_text(AUTH_STATE_CONFIG)
@@ -66,9 +79,21 @@ def entries(s: requests.Session, hub: RunningHub) -> list[dict]:
 
 def share(hub: RunningHub, user: str, token: str, path: str, title: str, visibility: str) -> dict:
     assert hub.put_file(user, path, notebook(title, f"{title} 노트북", plot=True), token=token).status_code == 201
-    r = hub.lab("POST", user, "/govlab-share/share", token=token, json={
-        "path": path, "title": title, "description": f"{title} 설명", "visibility": visibility,
-        "chats": [], "keep_outputs": False, "force": False})
+    r = hub.lab(
+        "POST",
+        user,
+        "/govlab-share/share",
+        token=token,
+        json={
+            "path": path,
+            "title": title,
+            "description": f"{title} 설명",
+            "visibility": visibility,
+            "chats": [],
+            "keep_outputs": False,
+            "force": False,
+        },
+    )
     assert r.status_code == 200, r.text
     return r.json()
 

@@ -71,13 +71,18 @@ def hub(gitlab, tmp_path_factory):
         },
     }
     settings["culling"] = {"enabled": False}
-    hub = RunningHub(workdir, settings, env={
-        "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
-        "GOVLAB_GITLAB_CLIENT_SECRET": CLIENT_SECRET,
-    })
+    hub = RunningHub(
+        workdir,
+        settings,
+        env={
+            "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
+            "GOVLAB_GITLAB_CLIENT_SECRET": CLIENT_SECRET,
+        },
+    )
     (workdir / "extra-config" / "60-refresh-age.py").write_text(REFRESH_AGE_CONFIG)
-    gitlab.add_oauth_app(CLIENT_ID, CLIENT_SECRET, f"{hub.url}/hub/oauth_callback",
-                         scopes=("api", "read_user"), name="govlab")
+    gitlab.add_oauth_app(
+        CLIENT_ID, CLIENT_SECRET, f"{hub.url}/hub/oauth_callback", scopes=("api", "read_user"), name="govlab"
+    )
     hub.start()
     try:
         yield hub
@@ -122,9 +127,11 @@ def wait_for_lab(page, hub) -> None:
         page.wait_for_url("**/user/park/lab**", timeout=180_000)
         page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
     except Exception as e:
-        raise AssertionError(f"the lab did not open ({e}); page {page.url}:\n"
-                             f"{page.locator('body').inner_text()[:2000]}\nhub log:\n"
-                             f"{hub.log()[-6000:]}") from None
+        raise AssertionError(
+            f"the lab did not open ({e}); page {page.url}:\n"
+            f"{page.locator('body').inner_text()[:2000]}\nhub log:\n"
+            f"{hub.log()[-6000:]}"
+        ) from None
 
 
 def lab_call(page, hub, method: str, path: str, body=None) -> tuple[int, dict]:
@@ -145,29 +152,43 @@ def lab_call(page, hub, method: str, path: str, body=None) -> tuple[int, dict]:
 
 
 def share(page, hub, description: str) -> tuple[int, dict]:
-    return lab_call(page, hub, "POST", "/govlab-share/share", {
-        "path": NOTEBOOK, "title": "출장비 정산 도우미", "description": description,
-        "visibility": "private", "chats": [], "keep_outputs": False, "force": False,
-    })
+    return lab_call(
+        page,
+        hub,
+        "POST",
+        "/govlab-share/share",
+        {
+            "path": NOTEBOOK,
+            "title": "출장비 정산 도우미",
+            "description": description,
+            "visibility": "private",
+            "chats": [],
+            "keep_outputs": False,
+            "force": False,
+        },
+    )
 
 
 def save_notebook(page, hub, heading: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell(f"# {heading}"))
     nb.cells.append(nbformat.v4.new_code_cell("print('여비 계산')"))
-    status, _ = lab_call(page, hub, "PUT", f"/api/contents/{urllib.parse.quote(NOTEBOOK)}",
-                         {"type": "notebook", "format": "json", "content": nb})
+    status, _ = lab_call(
+        page,
+        hub,
+        "PUT",
+        f"/api/contents/{urllib.parse.quote(NOTEBOOK)}",
+        {"type": "notebook", "format": "json", "content": nb},
+    )
     assert status in (200, 201), status
 
 
 def grants(gitlab, kind: str, username: str = "park") -> int:
-    return sum(1 for g in gitlab.oauth_grants
-               if g["grant_type"] == kind and g["username"] == username)
+    return sum(1 for g in gitlab.oauth_grants if g["grant_type"] == kind and g["username"] == username)
 
 
 def git(bare: str, *args: str) -> str:
-    return subprocess.run(["git", "--git-dir", bare, *args], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(["git", "--git-dir", bare, *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def test_official_signs_in_with_gitlab_and_shares_with_the_oauth_token(official, hub, gitlab):
@@ -221,8 +242,10 @@ def test_the_lab_gets_the_access_token_alone_never_the_refresh_token(official, h
     private = next(gitlab.store.full_path(p) for p in gitlab.store.projects.values())
     # nbgitpuller's clone of a private project: git asks govlab's credential helper,
     # which asks the share service with the lab's token.
-    clone = (f"import subprocess, tempfile; d = tempfile.mkdtemp(); print(subprocess.run(['git', 'clone', '-q', "
-             f"{gitlab.url + '/' + private + '.git'!r}, d + '/c'], capture_output=True, text=True, timeout=60).returncode)")
+    clone = (
+        f"import subprocess, tempfile; d = tempfile.mkdtemp(); print(subprocess.run(['git', 'clone', '-q', "
+        f"{gitlab.url + '/' + private + '.git'!r}, d + '/c'], capture_output=True, text=True, timeout=60).returncode)"
+    )
     try:
         out = json.loads(execute(hub.url, "park", kernel["id"], token, code).strip().splitlines()[-1])
         cloned = execute(hub.url, "park", kernel["id"], token, clone).strip().splitlines()[-1]
@@ -351,12 +374,15 @@ def oauth_sign_in(hub, gitlab, username: str) -> requests.Response:
     s = requests.Session()
     r = s.get(f"{hub.url}/hub/oauth_login", allow_redirects=True, timeout=30)
     assert r.url.startswith(f"{gitlab.url}/users/sign_in"), r.url
-    r = s.post(f"{gitlab.url}/users/sign_in", timeout=30, allow_redirects=True,
-               data={"user[login]": username, "user[password]": PASSWORDS[username]})
+    r = s.post(
+        f"{gitlab.url}/users/sign_in",
+        timeout=30,
+        allow_redirects=True,
+        data={"user[login]": username, "user[password]": PASSWORDS[username]},
+    )
     form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', r.text))
     form = {k: v.replace("&amp;", "&") for k, v in form.items()}
-    r = s.post(f"{gitlab.url}/oauth/authorize", data={**form, "commit": "authorize"},
-               allow_redirects=False, timeout=30)
+    r = s.post(f"{gitlab.url}/oauth/authorize", data={**form, "commit": "authorize"}, allow_redirects=False, timeout=30)
     assert r.headers["Location"].startswith(f"{hub.url}/hub/oauth_callback?")
     return s.get(r.headers["Location"], allow_redirects=False, timeout=60)
 

@@ -24,8 +24,14 @@ from tests.support.hub import USER_PASSWORD, RunningHub, base_settings, login_se
 pytestmark = pytest.mark.hub
 
 MARKER = "PLANTED.txt"
-NOTEBOOK = json.dumps({"cells": [{"cell_type": "markdown", "id": "m1", "metadata": {}, "source": "# 교육 자료"}],
-                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+NOTEBOOK = json.dumps(
+    {
+        "cells": [{"cell_type": "markdown", "id": "m1", "metadata": {}, "source": "# 교육 자료"}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +40,9 @@ def world(tmp_path_factory, _gitlab_server_session):
     gitlab.reset()
     gitlab.add_user("trainer", name="강사")
     gitlab.add_group("edu", {"trainer": 50}, visibility="public")
-    gitlab.add_project("edu", "materials", visibility="public",
-                       files={"교육.ipynb": NOTEBOOK, MARKER: "print('planted')\n"})
+    gitlab.add_project(
+        "edu", "materials", visibility="public", files={"교육.ipynb": NOTEBOOK, MARKER: "print('planted')\n"}
+    )
     workdir = tmp_path_factory.mktemp("gitpull-hub")
     settings = base_settings(workdir / "state", sharing={"gitlab_url": gitlab.url})
     # One shared password for the test officials: a trial among people who trust each other.
@@ -93,8 +100,9 @@ def test_the_pull_api_does_nothing_without_a_confirmation(world):
 
 
 def confirmation(s: requests.Session, hub: RunningHub, repo: str, folder: str) -> tuple[str, dict]:
-    page = s.get(link(hub, repo=repo, branch="main", targetpath=folder, urlpath=f"lab/tree/{folder}/교육.ipynb"),
-                 timeout=60)
+    page = s.get(
+        link(hub, repo=repo, branch="main", targetpath=folder, urlpath=f"lab/tree/{folder}/교육.ipynb"), timeout=60
+    )
     assert page.status_code == 200, page.text[:500]
     form = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page.text))
     return page.text, form

@@ -23,8 +23,11 @@ def world(tmp_path_factory, _gitlab_server_session):
     gitlab.add_group("team", {"owner": 50}, visibility="private")
     gitlab.add_project("team", "secret", visibility="private", files={"비밀.ipynb": "{}"})
     workdir = tmp_path_factory.mktemp("gitpull-fail-hub")
-    settings = base_settings(workdir / "state", sharing={"gitlab_url": gitlab.url, "namespace": "team"},
-                             gallery={"enabled": True, "bind_url": f"http://127.0.0.1:{free_port()}"})
+    settings = base_settings(
+        workdir / "state",
+        sharing={"gitlab_url": gitlab.url, "namespace": "team"},
+        gallery={"enabled": True, "bind_url": f"http://127.0.0.1:{free_port()}"},
+    )
     hub = RunningHub(workdir, settings)
     hub.start()
     try:
@@ -41,8 +44,9 @@ def test_no_access_ends_on_a_korean_page_with_the_way_back(world, page):
     page.fill("input[name=password]", USER_PASSWORD)
     page.click("#login_submit")
     page.wait_for_url("**/user/mina/**", timeout=180_000)
-    query = urlencode({"repo": repo, "branch": "main", "targetpath": "secret", "urlpath": "lab/tree/secret"},
-                      quote_via=quote)
+    query = urlencode(
+        {"repo": repo, "branch": "main", "targetpath": "secret", "urlpath": "lab/tree/secret"}, quote_via=quote
+    )
     page.goto(f"{hub.url}/hub/user-redirect/git-pull?{query}")
     page.locator("[data-gitpull=pull]").click()
     failed = page.locator("[data-gitpull=failed]")
@@ -53,7 +57,8 @@ def test_no_access_ends_on_a_korean_page_with_the_way_back(world, page):
         page.screenshot(path=str(ARTIFACTS / "gitpull-no-access.png"))
     assert failed.get_attribute("data-reason") == "no_access"
     assert page.locator("[data-gitpull=failed-title]").inner_text() == (
-        "이 프로젝트를 볼 권한이 없습니다 / You have no access to this project")
+        "이 프로젝트를 볼 권한이 없습니다 / You have no access to this project"
+    )
     assert "구성원으로 추가" in page.locator("[data-gitpull=next]").inner_text()
     back = page.locator("[data-gitpull=back]")
     assert back.inner_text() == "공유 갤러리로 돌아가기 / Back to the gallery"

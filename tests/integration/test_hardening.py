@@ -69,8 +69,14 @@ def hub(tmp_path_factory, _gitlab_server_session):
     token = gitlab.add_token("team", scopes=("api",))
     gitlab.add_group(GROUP, {"team": 30}, visibility="public")
     manifest = json.dumps({"title": "민원 분석", "agency": AGENCY, "author": "정책팀"}, ensure_ascii=False)
-    gitlab.add_project(GROUP, "민원 분석", PROJECT.split("/")[1], "public", ["govlab"],
-                       files={"govlab-manifest.json": manifest, "README.md": README})
+    gitlab.add_project(
+        GROUP,
+        "민원 분석",
+        PROJECT.split("/")[1],
+        "public",
+        ["govlab"],
+        files={"govlab-manifest.json": manifest, "README.md": README},
+    )
     workdir = tmp_path_factory.mktemp("hardening-hub")
     settings = base_settings(
         workdir / "state",
@@ -84,13 +90,25 @@ def hub(tmp_path_factory, _gitlab_server_session):
     env = h.env()
     env.pop("GOVLAB_SETTINGS", None)
     created = subprocess.run(
-        [str(GOVLAB), "workshop", "create", COHORT, "--config", str(h.settings_path),
-         "--roster", str(workdir / "roster.html")],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            str(GOVLAB),
+            "workshop",
+            "create",
+            COHORT,
+            "--config",
+            str(h.settings_path),
+            "--roster",
+            str(workdir / "roster.html"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert created.returncode == 0, created.stderr
-    h.modes_before_start = {p.relative_to(h.state_dir).as_posix() or ".": mode(p)
-                            for p in [h.state_dir, *h.state_dir.rglob("*")]}
+    h.modes_before_start = {
+        p.relative_to(h.state_dir).as_posix() or ".": mode(p) for p in [h.state_dir, *h.state_dir.rglob("*")]
+    }
     h.start()
     try:
         yield h
@@ -131,7 +149,7 @@ def stream_post(url: str, path: str, total_limit: int = 40_000_000, chunk: int =
                 answer += got
                 if answer or not got:
                     break
-            except socket.timeout:
+            except TimeoutError:
                 pass
             try:
                 sock.sendall(block)
@@ -173,13 +191,23 @@ def test_gallery_pages_carry_the_csp_and_nosniff(hub):
     s = login_session(hub, "choi")
     gallery = f"{hub.url}/services/gallery"
     wait_for(lambda: s.get(f"{gallery}/api/entries", timeout=30).json()["entries"])
-    for url, status in ((f"{gallery}/", 200), (f"{gallery}/p/{PROJECT}", 200), (f"{gallery}/p/nobody/none", 404),
-                        (f"{gallery}/no-such-page", 404)):
+    for url, status in (
+        (f"{gallery}/", 200),
+        (f"{gallery}/p/{PROJECT}", 200),
+        (f"{gallery}/p/nobody/none", 404),
+        (f"{gallery}/no-such-page", 404),
+    ):
         r = s.get(url, timeout=60)
         assert r.status_code == status, (url, r.status_code)
         csp = r.headers.get("Content-Security-Policy", "")
-        for directive in ("default-src 'self'", "script-src 'none'", "object-src 'none'", "base-uri 'self'",
-                          "form-action 'self'", "frame-ancestors 'none'"):
+        for directive in (
+            "default-src 'self'",
+            "script-src 'none'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ):
             assert directive in csp, (url, csp)
         assert "unsafe-inline" not in csp
         assert r.headers.get("X-Content-Type-Options") == "nosniff", url

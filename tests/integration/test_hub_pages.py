@@ -46,8 +46,10 @@ c.Spawner.pre_spawn_hook = _failing_hook
 
 def png_1x1() -> bytes:
     """A real one-pixel PNG (the browser must be able to draw the logo)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\x1d\x4f\x91")
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
@@ -96,9 +98,7 @@ def hub(tmp_path_factory, _gitlab_server_session):
 def signed_in(page, hub, username: str) -> None:
     """Sign in with the form but without the browser starting a lab: cookies handed over."""
     session = login_session(hub, username)
-    page.context.add_cookies([
-        {"name": c.name, "value": c.value, "url": hub.url} for c in session.cookies
-    ])
+    page.context.add_cookies([{"name": c.name, "value": c.value, "url": hub.url} for c in session.cookies])
 
 
 def body(page) -> str:
@@ -147,16 +147,18 @@ def test_home_names_the_lab_in_korean_and_the_services_menu_says_공유_갤러�
     gallery = page.locator("#govlab-services a")
     assert gallery.all_inner_texts() == ["공유 갤러리"]
     assert gallery.first.get_attribute("href").endswith("/services/gallery/")
-    assert_no_stock_english(body(page), "Start My Server", "Stop My Server", "My Server", "Services",
-                            "Logout", "Token", "Home")
+    assert_no_stock_english(
+        body(page), "Start My Server", "Stop My Server", "My Server", "Services", "Logout", "Token", "Home"
+    )
 
 
 def test_the_token_page_is_korean_and_still_makes_tokens(hub, page):
     signed_in(page, hub, "token-lee")
     page.goto(f"{hub.url}/hub/token")
     assert page.locator("h1").first.inner_text() == "API 토큰"
-    assert_no_stock_english(body(page), "Request new API token", "Token expires in", "Note",
-                            "You can configure", "Never")
+    assert_no_stock_english(
+        body(page), "Request new API token", "Token expires in", "Note", "You can configure", "Never"
+    )
     page.fill("#token-note", "보고서 자동화")
     page.locator("#request-token-form button[type=submit]").click()
     page.locator("#token-area").wait_for(state="visible")
@@ -246,10 +248,16 @@ def gitlab_hub(tmp_path_factory, _gitlab_server_session):
     settings = base_settings(workdir / "state")
     settings["auth"] = {
         "method": "gitlab",
-        "gitlab": {"url": _gitlab_server_session.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}},
+        "gitlab": {
+            "url": _gitlab_server_session.url,
+            "client_id": "hub",
+            "client_secret": {"env": "TEST_CLIENT_SECRET"},
+        },
     }
     settings["hub"]["branding"] = {"notice": "보안 서약 <i>필수</i>"}
-    hub = RunningHub(workdir, settings, env={"JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32), "TEST_CLIENT_SECRET": "unused"})
+    hub = RunningHub(
+        workdir, settings, env={"JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32), "TEST_CLIENT_SECRET": "unused"}
+    )
     hub.start()
     try:
         yield hub

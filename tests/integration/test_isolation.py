@@ -23,7 +23,7 @@ import yaml
 
 from govlab import localusers
 from govlab.proxyexec import KEEP as PROXY_ENV_KEEP
-from tests.support.hub import GOVLAB, ADMIN_PASSWORD, USER_PASSWORD, RunningHub, base_settings
+from tests.support.hub import ADMIN_PASSWORD, GOVLAB, USER_PASSWORD, RunningHub, base_settings
 from tests.support.kernel import execute
 from tests.support.labusers import allow_lab_group_python, homes_dir
 
@@ -119,7 +119,11 @@ def _lab_pid(hub: RunningHub, name: str) -> int:
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if ppid == hub.proc.pid and proc.stat().st_uid == uid and b"jupyterhub-singleuser" in (proc / "cmdline").read_bytes():
+            if (
+                ppid == hub.proc.pid
+                and proc.stat().st_uid == uid
+                and b"jupyterhub-singleuser" in (proc / "cmdline").read_bytes()
+            ):
                 return int(proc.name)
         except (OSError, IndexError, ValueError):
             continue
@@ -211,8 +215,15 @@ def _settings_file(directory: Path, **local) -> Path:
 
 def _as_unprivileged(argv: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        argv, user="nobody", group=localusers.ensure_group(), extra_groups=[], cwd="/",
-        env=env, capture_output=True, text=True, timeout=120,
+        argv,
+        user="nobody",
+        group=localusers.ensure_group(),
+        extra_groups=[],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -246,12 +257,23 @@ def trusted_hub():
     if not AS_ROOT:
         pytest.skip("making the unprivileged hub user needs root")
     allow_lab_group_python()
-    gid = localusers.ensure_group()
+    localusers.ensure_group()
     try:
         localusers.pwd.getpwnam(HUB_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", localusers.LOGIN_SHELL,
-                        "--groups", localusers.LAB_GROUP, HUB_USER], check=True)
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                localusers.LOGIN_SHELL,
+                "--groups",
+                localusers.LAB_GROUP,
+                HUB_USER,
+            ],
+            check=True,
+        )
     workdir = Path(homes_dir())  # pytest's tmp dirs are root's only
     entry = localusers.pwd.getpwnam(HUB_USER)
     os.chown(workdir, entry.pw_uid, entry.pw_gid)
@@ -259,8 +281,15 @@ def trusted_hub():
     conf["local"] = {"trusted_group": True}
     conf["llm"]["api_key"] = {"env": "GOVLAB_LLM_KEY"}
     hub = RunningHub(
-        workdir, settings=conf, run_as=HUB_USER,
-        env={"GOVLAB_LLM_KEY": MODEL_KEY, "JUPYTERHUB_CRYPT_KEY": CRYPT_KEY, "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN, "HOME": str(workdir)},
+        workdir,
+        settings=conf,
+        run_as=HUB_USER,
+        env={
+            "GOVLAB_LLM_KEY": MODEL_KEY,
+            "JUPYTERHUB_CRYPT_KEY": CRYPT_KEY,
+            "CONFIGPROXY_AUTH_TOKEN": PROXY_TOKEN,
+            "HOME": str(workdir),
+        },
     )
     hub.start(timeout=120)
     try:

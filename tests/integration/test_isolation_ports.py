@@ -34,7 +34,7 @@ from tests.support.kernel import execute
 
 pytestmark = pytest.mark.hub
 
-LISTENERS = r'''
+LISTENERS = r"""
 import json
 out = []
 for name in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -47,9 +47,9 @@ for name in ("/proc/net/tcp", "/proc/net/tcp6"):
         if f[3] == "0A":  # LISTEN
             out.append([int(f[1].rsplit(":", 1)[1], 16), int(f[9]), f[1].rsplit(":", 1)[0]])
 print(json.dumps(out))
-'''
+"""
 
-PROBE = r'''
+PROBE = r"""
 import http.server, json, socket, socketserver, threading
 PATHS = ["/", "/mcp", "/api/contents", "/api/kernels", "/user/alice/api/contents", "/hub/api/users"]
 INIT = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -96,11 +96,11 @@ for port in PORTS + [control.server_address[1]]:
     results.append(ask(port, "POST", "/mcp", INIT))
 control.shutdown()
 print("RESULT " + json.dumps({"control": control.server_address[1], "results": results}))
-'''
+"""
 
 # Subscribes to every given port as a ZMQ SUB socket (a kernel's IOPub broadcasts its
 # outputs to any subscriber unless the transport is authenticated), in the background.
-LISTEN = r'''
+LISTEN = r"""
 import threading, time, zmq
 _ctx = zmq.Context()
 _heard = []
@@ -119,11 +119,11 @@ def _listen(ports, seconds):
 _spy = threading.Thread(target=_listen, args=(PORTS, 20), daemon=True)
 _spy.start()
 print("listening")
-'''
-HEARD = r'''
+"""
+HEARD = r"""
 _spy.join()
 print("HEARD", len(_heard), any(b"SECRET-OF-ALICE" in m for m in _heard))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -235,12 +235,14 @@ def test_another_officials_kernel_finds_no_port_that_answers_without_a_token(hub
     # alice's kernel's outputs cannot be overheard on its IOPub port (CurveZMQ).
     alice_kernels = {p for p, pid in ours.items() if pid not in alice_lab and is_kernel_of("alice", pid)}
     assert len(alice_kernels) >= 5, (alice_kernels, ours)
-    assert "listening" in execute(hub.url, "bob", bob_kernel, hub.tokens["bob"],
-                                  f"PORTS = {sorted(alice_kernels)!r}\n" + LISTEN)
+    assert "listening" in execute(
+        hub.url, "bob", bob_kernel, hub.tokens["bob"], f"PORTS = {sorted(alice_kernels)!r}\n" + LISTEN
+    )
     time.sleep(2)
     for _ in range(3):
-        assert "SECRET-OF-ALICE" in execute(hub.url, "alice", alice_kernel.json()["id"], hub.tokens["alice"],
-                                            "print('SECRET-OF-ALICE')")
+        assert "SECRET-OF-ALICE" in execute(
+            hub.url, "alice", alice_kernel.json()["id"], hub.tokens["alice"], "print('SECRET-OF-ALICE')"
+        )
     heard = execute(hub.url, "bob", bob_kernel, hub.tokens["bob"], HEARD, timeout=60)
     assert "HEARD 0 False" in heard, heard
     encrypted = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().curve_publickey is not None)"

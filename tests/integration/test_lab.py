@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from tests.support.chat import ask
-from tests.support.kernel import execute
 from tests.support.hub import MOCK_ANSWER, RunningHub, base_settings, login_session
+from tests.support.kernel import execute
 
 pytestmark = pytest.mark.hub
 
@@ -44,13 +44,20 @@ def test_the_assistant_answers_and_the_chat_is_saved(lab_hub, two_users):
 
 def test_lab_defaults_to_korean_with_pandas_and_widgets(lab_hub, two_users):
     token = two_users["minsu"]
-    settings = lab_hub.lab("GET", "minsu", "/lab/api/settings/@jupyterlab/translation-extension:plugin", token=token).json()
+    settings = lab_hub.lab(
+        "GET", "minsu", "/lab/api/settings/@jupyterlab/translation-extension:plugin", token=token
+    ).json()
     assert settings["schema"]["properties"]["locale"]["default"] == "ko_KR"
     languages = lab_hub.lab("GET", "minsu", "/lab/api/translations", token=token).json()["data"]
     assert "ko_KR" in languages
     # The lab page lists the frontend extensions it loads: widgets, the assistant, ours.
     page = lab_hub.lab("GET", "minsu", "/lab", token=token).text
-    for name in ("@jupyter-widgets/jupyterlab-manager", "@jupyter-ai/jupyternaut", "jupyterlab-chat-extension", "@govlab/share"):
+    for name in (
+        "@jupyter-widgets/jupyterlab-manager",
+        "@jupyter-ai/jupyternaut",
+        "jupyterlab-chat-extension",
+        "@govlab/share",
+    ):
         assert f'"name": "{name}"' in page or f'"name":"{name}"' in page, name
     specs = lab_hub.lab("GET", "minsu", "/api/kernelspecs", token=token).json()
     assert "python3" in specs["kernelspecs"]
@@ -113,7 +120,9 @@ def test_wrong_password_does_not_sign_in(lab_hub):
 def test_notebook_runs_in_the_lab(lab_hub, two_users):
     token = two_users["minsu"]
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell("import pandas as pd, ipywidgets\nprint(pd.DataFrame({'a': [1, 2]}).a.sum())"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell("import pandas as pd, ipywidgets\nprint(pd.DataFrame({'a': [1, 2]}).a.sum())")
+    )
     assert lab_hub.put_file("minsu", "check.ipynb", nb).status_code == 201
     kernel = lab_hub.lab("POST", "minsu", "/api/kernels", token=token, json={"name": "python3"}).json()
     try:

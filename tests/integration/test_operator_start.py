@@ -99,7 +99,10 @@ def test_a_second_start_on_the_same_state_dir_is_refused_and_the_first_keeps_its
     before = (hub.state_dir / runpasswords.FILE_NAME).read_text()
     second = subprocess.run(
         [str(GOVLAB), "start", "--generate-passwords", "--config", str(hub.settings_path)],
-        env=hub.env(), capture_output=True, text=True, timeout=120,
+        env=hub.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert second.returncode == 2, second.stdout + second.stderr
     assert "이미 실행 중" in second.stderr and "already runs" in second.stderr

@@ -26,7 +26,9 @@ AI = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 def git_files(bare: str) -> dict[str, bytes]:
     names = subprocess.run(
         ["git", "-c", "core.quotePath=false", "--git-dir", bare, "ls-tree", "-r", "--name-only", "HEAD"],
-        capture_output=True, check=True, text=True,
+        capture_output=True,
+        check=True,
+        text=True,
     ).stdout.splitlines()
     return {
         n: subprocess.run(["git", "--git-dir", bare, "show", f"HEAD:{n}"], capture_output=True, check=True).stdout
@@ -46,13 +48,28 @@ def chat(question: str, attach: str | None = None) -> str:
     attachments = {"a1": {"type": "notebook", "value": attach}} if attach else {}
     doc = {
         "messages": [
-            {"type": "msg", "id": "m1", "time": 1764064800.0, "sender": "u1", "body": question,
-             "attachments": ["a1"] if attach else [], "raw_time": False},
-            {"type": "msg", "id": "m2", "time": 1764064805.0, "sender": AI, "body": "네, 도와드릴게요.",
-             "raw_time": False},
+            {
+                "type": "msg",
+                "id": "m1",
+                "time": 1764064800.0,
+                "sender": "u1",
+                "body": question,
+                "attachments": ["a1"] if attach else [],
+                "raw_time": False,
+            },
+            {
+                "type": "msg",
+                "id": "m2",
+                "time": 1764064805.0,
+                "sender": AI,
+                "body": "네, 도와드릴게요.",
+                "raw_time": False,
+            },
         ],
-        "users": {"u1": {"username": "u1", "name": "김민수", "bot": False},
-                  AI: {"username": AI, "name": "Jupyternaut", "bot": True}},
+        "users": {
+            "u1": {"username": "u1", "name": "김민수", "bot": False},
+            AI: {"username": AI, "name": "Jupyternaut", "bot": True},
+        },
         "attachments": attachments,
         "metadata": {"id": "chat"},
     }
@@ -68,8 +85,12 @@ def hub(tmp_path_factory, _gitlab_server_session):
     tmp = tmp_path_factory.mktemp("share-dialog")
     settings = base_settings(
         tmp / "state",
-        sharing={"gitlab_url": gitlab.url, "token": {"env": "GOVLAB_GITLAB_TOKEN"},
-                 "agency": "행정안전부", "default_visibility": "internal"},
+        sharing={
+            "gitlab_url": gitlab.url,
+            "token": {"env": "GOVLAB_GITLAB_TOKEN"},
+            "agency": "행정안전부",
+            "default_visibility": "internal",
+        },
     )
     running = RunningHub(tmp, settings, env={"GOVLAB_GITLAB_TOKEN": token}).start()
     try:
@@ -116,7 +137,10 @@ def test_reshare_starts_from_the_last_share_and_confirms_chat_removal(hub, page)
     # Each chat shows its first question under its name.
     preview = page.locator(f"[data-govlab=share-chat-preview][data-path='{other}']")
     assert preview.inner_text() == "올해 예산 집행률을 알려줘"
-    assert page.locator(f"[data-govlab=share-chat-preview][data-path='{linked}']").inner_text() == "민원 CSV를 월별로 집계해 줘"
+    assert (
+        page.locator(f"[data-govlab=share-chat-preview][data-path='{linked}']").inner_text()
+        == "민원 CSV를 월별로 집계해 줘"
+    )
     assert chat_box(page, linked).is_checked() and not chat_box(page, other).is_checked()
     page.locator("[data-govlab=share-title]").fill("민원 월별 집계")
     page.locator("[data-govlab=share-description]").fill("매월 민원 건수를 집계합니다")
@@ -236,8 +260,9 @@ def test_extra_files_suggested_added_and_restored(hub, page):
 
 
 def commit_count(bare: str) -> int:
-    out = subprocess.run(["git", "--git-dir", bare, "rev-list", "--count", "HEAD"],
-                         capture_output=True, check=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "--git-dir", bare, "rev-list", "--count", "HEAD"], capture_output=True, check=True, text=True
+    ).stdout
     return int(out)
 
 
@@ -277,10 +302,16 @@ def test_cancel_empty_title_and_overwrite_view(hub, page):
 
     # A colleague edits the project on GitLab.
     gl = python_gitlab.Gitlab(gitlab.url, private_token=gitlab.add_token("kim", scopes=("api",)))
-    gl.projects.get(project).commits.create({"branch": "main", "commit_message": "edit on GitLab", "actions": [
-        {"action": "update", "file_path": "README.md", "content": "동료가 고친 README\n"},
-        {"action": "create", "file_path": "notes.txt", "content": "동료의 메모\n"},
-    ]})
+    gl.projects.get(project).commits.create(
+        {
+            "branch": "main",
+            "commit_message": "edit on GitLab",
+            "actions": [
+                {"action": "update", "file_path": "README.md", "content": "동료가 고친 README\n"},
+                {"action": "create", "file_path": "notes.txt", "content": "동료의 메모\n"},
+            ],
+        }
+    )
     commits = commit_count(bare)
 
     def reshare_until_conflict():

@@ -26,7 +26,12 @@ def git_show(bare: str, path: str) -> bytes:
 
 
 def git_files(bare: str) -> set[str]:
-    out = subprocess.run(["git", "-c", "core.quotePath=false", "--git-dir", bare, "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True, check=True, text=True)
+    out = subprocess.run(
+        ["git", "-c", "core.quotePath=false", "--git-dir", bare, "ls-tree", "-r", "--name-only", "HEAD"],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
     return set(out.stdout.splitlines())
 
 
@@ -70,7 +75,11 @@ def test_one_click_share_from_the_lab(sharing_hub, gitlab_server, page):
     hub.put_file("minsu", CHAT, "{}", token=user_token)
     # A real Jupyternaut chat with the notebook attached, as the chat's attach button does.
     answer = ask(
-        hub.url, "minsu", CHAT, user_token, QUESTION,
+        hub.url,
+        "minsu",
+        CHAT,
+        user_token,
+        QUESTION,
         attachments=[{"type": "notebook", "value": NOTEBOOK, "cells": [{"id": nb.cells[1].id, "input_type": "code"}]}],
     )
     assert answer["body"] == MOCK_ANSWER
@@ -106,7 +115,9 @@ def test_one_click_share_from_the_lab(sharing_hub, gitlab_server, page):
     shared_nb = nbformat.reads(git_show(bare, NOTEBOOK).decode(), as_version=4)
     assert shared_nb.cells[1].outputs == [] and shared_nb.cells[1].execution_count is None
     assert shared_nb.cells[1].source == "print('집계 완료')"
-    chat_in_lab = hub.lab("GET", "minsu", f"/api/contents/{CHAT}?format=text&type=file", token=user_token).json()["content"]
+    chat_in_lab = hub.lab("GET", "minsu", f"/api/contents/{CHAT}?format=text&type=file", token=user_token).json()[
+        "content"
+    ]
     assert git_show(bare, f"chats/{CHAT}") == chat_in_lab.encode()
     transcript = next(git_show(bare, f).decode() for f in files if f.startswith("chats/") and f.endswith(".md"))
     assert QUESTION in transcript and MOCK_ANSWER in transcript and "AI 도우미" in transcript
@@ -116,7 +127,9 @@ def test_one_click_share_from_the_lab(sharing_hub, gitlab_server, page):
     manifest = json.loads(git_show(bare, "govlab-manifest.json"))
     digests = json.dumps(manifest)
     assert hashlib.sha256(git_show(bare, NOTEBOOK)).hexdigest() in digests
-    commits = subprocess.run(["git", "--git-dir", bare, "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True)
+    commits = subprocess.run(
+        ["git", "--git-dir", bare, "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
+    )
     assert commits.stdout.strip() == "1"
 
     # The user's notebook keeps its cells and outputs (the lab may have saved kernel
@@ -126,6 +139,8 @@ def test_one_click_share_from_the_lab(sharing_hub, gitlab_server, page):
     assert after["content"]["cells"] == before["content"]["cells"]
     assert after["content"]["cells"][1]["outputs"][0]["text"] == "집계 완료\n"
     kernel = hub.lab("POST", "minsu", "/api/kernels", token=user_token, json={"name": "python3"}).json()
-    leaked = execute(hub.url, "minsu", kernel["id"], user_token, "import os; print(os.environ.get('GOVLAB_GITLAB_TOKEN'))")
+    leaked = execute(
+        hub.url, "minsu", kernel["id"], user_token, "import os; print(os.environ.get('GOVLAB_GITLAB_TOKEN'))"
+    )
     assert leaked.strip() == "None"
     assert gitlab_token not in page.content()

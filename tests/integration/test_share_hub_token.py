@@ -63,17 +63,29 @@ def test_share_uses_the_token_from_the_hub(tmp_path, gitlab_server):
         nb.cells.append(nbformat.v4.new_markdown_cell("# 출장비 정산 도우미"))
         assert hub.put_file("park", "출장비.ipynb", nb, token=token).status_code == 201
 
-        r = hub.lab("POST", "park", "/govlab-share/share", token=token, json={
-            "path": "출장비.ipynb", "title": "출장비 정산 도우미", "description": "여비 규정 계산",
-            "visibility": "private", "chats": [], "keep_outputs": False, "force": False,
-        })
+        r = hub.lab(
+            "POST",
+            "park",
+            "/govlab-share/share",
+            token=token,
+            json={
+                "path": "출장비.ipynb",
+                "title": "출장비 정산 도우미",
+                "description": "여비 규정 계산",
+                "visibility": "private",
+                "chats": [],
+                "keep_outputs": False,
+                "force": False,
+            },
+        )
         assert r.status_code == 200, r.text
         result = r.json()
         assert result["project"].startswith("park/")
         # The commit was made with park's own GitLab token: GitLab names park as committer.
         bare = gitlab_server.bare_repo_path(result["project"])
-        committer = subprocess.run(["git", "--git-dir", bare, "log", "-1", "--format=%cn"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
+        committer = subprocess.run(
+            ["git", "--git-dir", bare, "log", "-1", "--format=%cn"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         assert committer == "박서연"
         # The token is not in the lab's answers.
         assert oauth_token not in r.text

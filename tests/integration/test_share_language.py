@@ -80,8 +80,7 @@ def test_korean_lab_then_english_lab(hub, page):
     assert korean["internal"] == "내부 (Internal)"
 
     # The official picks English in the lab (Settings > Language), then reloads.
-    answer = running.lab("PUT", USER, LANGUAGE_SETTINGS, token=user_token,
-                         json={"raw": json.dumps({"locale": "en"})})
+    answer = running.lab("PUT", USER, LANGUAGE_SETTINGS, token=user_token, json={"raw": json.dumps({"locale": "en"})})
     assert answer.status_code == 204, answer.text
     english = open_dialog(page, running, "language-en")
     assert english["button"] == "Share to GitLab"

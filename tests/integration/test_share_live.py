@@ -42,9 +42,14 @@ def _notebook(note: str) -> dict:
     return {
         "cells": [
             {"cell_type": "markdown", "id": "md1", "metadata": {}, "source": f"# 실시간 공유 시험\n{note}"},
-            {"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 1,
-             "source": "print('안녕하세요')",
-             "outputs": [{"output_type": "stream", "name": "stdout", "text": "안녕하세요\n"}]},
+            {
+                "cell_type": "code",
+                "id": "c1",
+                "metadata": {},
+                "execution_count": 1,
+                "source": "print('안녕하세요')",
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": "안녕하세요\n"}],
+            },
         ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4,
@@ -55,20 +60,47 @@ def _notebook(note: str) -> dict:
 def _chat(notebook: str) -> dict:
     return {
         "messages": [
-            {"type": "msg", "id": "m1", "time": 1764064800.0, "sender": "user-1",
-             "body": "이 코드를 설명해줘", "attachments": ["att-1"], "mentions": [JUPYTERNAUT],
-             "raw_time": False},
-            {"type": "msg", "id": "m2", "time": 1764064805.0, "sender": JUPYTERNAUT,
-             "body": "인사말을 출력하는 코드입니다.", "mentions": [], "raw_time": False},
+            {
+                "type": "msg",
+                "id": "m1",
+                "time": 1764064800.0,
+                "sender": "user-1",
+                "body": "이 코드를 설명해줘",
+                "attachments": ["att-1"],
+                "mentions": [JUPYTERNAUT],
+                "raw_time": False,
+            },
+            {
+                "type": "msg",
+                "id": "m2",
+                "time": 1764064805.0,
+                "sender": JUPYTERNAUT,
+                "body": "인사말을 출력하는 코드입니다.",
+                "mentions": [],
+                "raw_time": False,
+            },
         ],
         "users": {
-            "user-1": {"username": "user-1", "name": "시험", "display_name": "시험", "initials": "시",
-                       "avatar_url": None, "color": None, "bot": False},
-            JUPYTERNAUT: {"username": JUPYTERNAUT, "name": "Jupyternaut", "display_name": "Jupyternaut",
-                          "initials": "J", "avatar_url": None, "color": None, "bot": True},
+            "user-1": {
+                "username": "user-1",
+                "name": "시험",
+                "display_name": "시험",
+                "initials": "시",
+                "avatar_url": None,
+                "color": None,
+                "bot": False,
+            },
+            JUPYTERNAUT: {
+                "username": JUPYTERNAUT,
+                "name": "Jupyternaut",
+                "display_name": "Jupyternaut",
+                "initials": "J",
+                "avatar_url": None,
+                "color": None,
+                "bot": True,
+            },
         },
-        "attachments": {"att-1": {"value": notebook, "type": "notebook",
-                                  "mimetype": "application/x-ipynb+json"}},
+        "attachments": {"att-1": {"value": notebook, "type": "notebook", "mimetype": "application/x-ipynb+json"}},
         "metadata": {"id": "live-chat"},
     }
 
@@ -87,25 +119,47 @@ def share_server(tmp_path):
     for f in conf_d.glob("*.json"):
         exts.update(json.loads(f.read_text()).get("ServerApp", {}).get("jpserver_extensions", {}))
     exts = {name: False for name in exts} | {"govlab_share": True}
-    share_cfg = {"gitlab_url": GITLAB_URL, "token_source": "env", "token_env": TOKEN_ENV,
-                 "agency": "govlab 시험", "ai_model": "test/live", "request_timeout": 60.0,
-                 "history_file": str(tmp_path / "shares.json")}
+    share_cfg = {
+        "gitlab_url": GITLAB_URL,
+        "token_source": "env",
+        "token_env": TOKEN_ENV,
+        "agency": "govlab 시험",
+        "ai_model": "test/live",
+        "request_timeout": 60.0,
+        "history_file": str(tmp_path / "shares.json"),
+    }
     if NAMESPACE:
         share_cfg["namespace"] = NAMESPACE
     cfg_dir = tmp_path / "config"
     cfg_dir.mkdir()
-    (cfg_dir / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"jpserver_extensions": exts, "ip": "127.0.0.1", "port": port,
-                      "open_browser": False, "root_dir": str(root), "allow_root": True},
-        "IdentityProvider": {"token": JP_TOKEN},
-        "GovlabShare": share_cfg,
-    }))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(cfg_dir), JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), **{TOKEN_ENV: GITLAB_TOKEN})
+    (cfg_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {
+                    "jpserver_extensions": exts,
+                    "ip": "127.0.0.1",
+                    "port": port,
+                    "open_browser": False,
+                    "root_dir": str(root),
+                    "allow_root": True,
+                },
+                "IdentityProvider": {"token": JP_TOKEN},
+                "GovlabShare": share_cfg,
+            }
+        )
+    )
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(cfg_dir),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        **{TOKEN_ENV: GITLAB_TOKEN},
+    )
     env.pop("GITLAB_TOKEN")  # the server gets the token only under the configured name
     log = open(tmp_path / "jupyter.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_server"], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log
+    )
     url = f"http://127.0.0.1:{port}"
     s = requests.Session()
     s.headers["Authorization"] = f"token {JP_TOKEN}"
@@ -147,8 +201,15 @@ def test_share_to_live_gitlab(share_server):
     nb_path, chat_path = f"{name}.ipynb", f"{name}.chat"
     _write(root / nb_path, _notebook("첫 번째 공유"))
     chat_bytes = _write(root / chat_path, _chat(nb_path))
-    body = {"path": nb_path, "title": f"govlab 실시간 시험 {name}", "description": "자동 시험, 곧 삭제됩니다.",
-            "visibility": "private", "chats": [chat_path], "keep_outputs": False, "force": False}
+    body = {
+        "path": nb_path,
+        "title": f"govlab 실시간 시험 {name}",
+        "description": "자동 시험, 곧 삭제됩니다.",
+        "visibility": "private",
+        "chats": [chat_path],
+        "keep_outputs": False,
+        "force": False,
+    }
 
     gl = gitlab.Gitlab(GITLAB_URL, private_token=GITLAB_TOKEN, timeout=60)
     project = None
@@ -160,10 +221,14 @@ def test_share_to_live_gitlab(share_server):
         assert first["updated"] is False
         assert project.visibility == "private"
         assert project.web_url == first["web_url"]
-        tree = {i["path"] for i in project.repository_tree(ref="main", recursive=True, get_all=True)
-                if i["type"] == "blob"}
-        assert tree == set(first["files"]) == {
-            nb_path, f"chats/{name}.chat", f"chats/{name}.md", "README.md", "govlab-manifest.json"}
+        tree = {
+            i["path"] for i in project.repository_tree(ref="main", recursive=True, get_all=True) if i["type"] == "blob"
+        }
+        assert (
+            tree
+            == set(first["files"])
+            == {nb_path, f"chats/{name}.chat", f"chats/{name}.md", "README.md", "govlab-manifest.json"}
+        )
         assert project.files.raw(f"chats/{name}.chat", ref="main") == chat_bytes  # byte for byte
         shared_nb = json.loads(project.files.raw(nb_path, ref="main"))
         assert shared_nb["cells"][1]["outputs"] == []  # keep_outputs false

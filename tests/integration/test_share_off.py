@@ -13,8 +13,12 @@ from tests.support.hub import USER_PASSWORD, RunningHub, base_settings
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 TOOLTIP = "관리자가 GitLab 공유를 아직 설정하지 않았습니다 / Sharing to GitLab is not set up yet"
-NOTEBOOK = {"cells": [{"cell_type": "markdown", "id": "m1", "metadata": {}, "source": "# 보고서"}],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+NOTEBOOK = {
+    "cells": [{"cell_type": "markdown", "id": "m1", "metadata": {}, "source": "# 보고서"}],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +38,10 @@ def test_the_share_button_is_disabled_with_a_korean_tooltip(hub, page):
     assert hub.put_file("jisu", "보고서.ipynb", NOTEBOOK, token=token).status_code == 201
     status = hub.lab("GET", "jisu", "/govlab-share/status", token=token)
     assert status.status_code == 200 and status.json() == {"configured": False}
-    assert requests.get(f"{hub.url}/user/jisu/govlab-share/status", timeout=30,
-                        allow_redirects=False).status_code in (302, 403)
+    assert requests.get(f"{hub.url}/user/jisu/govlab-share/status", timeout=30, allow_redirects=False).status_code in (
+        302,
+        403,
+    )
     page.goto(f"{hub.url}/hub/login")
     page.fill("input[name=username]", "jisu")
     page.fill("input[name=password]", USER_PASSWORD)

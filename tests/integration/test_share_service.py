@@ -86,13 +86,19 @@ def setup(tmp_path_factory, _gitlab_server_session):
     token = gitlab.add_token("bot", scopes=("api",))
     workdir = tmp_path_factory.mktemp("share-service")
     service_port = free_port()
-    settings = base_settings(workdir / "state", **{
-        "sharing": {"gitlab_url": gitlab.url, "token": {"env": "GOVLAB_GITLAB_TOKEN"},
-                    "service_bind_url": f"http://127.0.0.1:{service_port}"},
-        "auth.shared_password.trusted_trial": True,
-        "culling": {"enabled": False},
-        "gallery.topic": TOPIC,  # not the default: the service must tag shares with it
-    })
+    settings = base_settings(
+        workdir / "state",
+        **{
+            "sharing": {
+                "gitlab_url": gitlab.url,
+                "token": {"env": "GOVLAB_GITLAB_TOKEN"},
+                "service_bind_url": f"http://127.0.0.1:{service_port}",
+            },
+            "auth.shared_password.trusted_trial": True,
+            "culling": {"enabled": False},
+            "gallery.topic": TOPIC,  # not the default: the service must tag shares with it
+        },
+    )
     hub = RunningHub(workdir, settings, env={"GOVLAB_GITLAB_TOKEN": token}).start()
     try:
         tokens = {}
@@ -106,10 +112,21 @@ def setup(tmp_path_factory, _gitlab_server_session):
 
 
 def share(hub, user, token, path=NOTEBOOK, title="민원 분석", force=False):
-    return hub.lab("POST", user, "/govlab-share/share", token=token, json={
-        "path": path, "title": title, "description": "월별 집계", "visibility": "private",
-        "chats": [], "keep_outputs": False, "force": force,
-    })
+    return hub.lab(
+        "POST",
+        user,
+        "/govlab-share/share",
+        token=token,
+        json={
+            "path": path,
+            "title": title,
+            "description": "월별 집계",
+            "visibility": "private",
+            "chats": [],
+            "keep_outputs": False,
+            "force": force,
+        },
+    )
 
 
 def kernel_run(hub, user, token, code: str) -> dict:
@@ -161,7 +178,11 @@ def test_bob_cannot_commit_into_alices_project(setup):
     bare = gitlab.store.repo_path(alice_project)
     head = git(bare, "rev-parse", "HEAD")
     body = {
-        "notebook_path": NOTEBOOK, "title": "가로채기", "description": "", "visibility": "public", "force": True,
+        "notebook_path": NOTEBOOK,
+        "title": "가로채기",
+        "description": "",
+        "visibility": "public",
+        "force": True,
         "files": {NOTEBOOK: b64(b'{"cells": []}'), "README.md": b64("bob이 덮어씀".encode())},
         "record": {"project_id": alice_project["id"], "path_with_namespace": gitlab.store.full_path(alice_project)},
     }
@@ -182,8 +203,13 @@ def test_the_service_rescans_what_a_lab_sends(setup):
     nb = notebook("주민번호")
     nb.cells.append(nbformat.v4.new_markdown_cell(f"민원인 주민등록번호 {RRN}"))
     body = {
-        "notebook_path": "몰래.ipynb", "title": "몰래", "description": "", "visibility": "public", "force": False,
-        "files": {"몰래.ipynb": b64(nbformat.writes(nb).encode())}, "record": None,
+        "notebook_path": "몰래.ipynb",
+        "title": "몰래",
+        "description": "",
+        "visibility": "public",
+        "force": False,
+        "files": {"몰래.ipynb": b64(nbformat.writes(nb).encode())},
+        "record": None,
     }
     answer = kernel_run(hub, "bob", tokens["bob"], CALL_SERVICE.format(url=f"{service}/api/publish", body=body))
     assert answer["status"] == 422, answer
@@ -214,8 +240,12 @@ def test_an_unrecorded_project_is_adopted_only_by_the_owner_its_manifest_names(s
     hub, gitlab, _, tokens, _ = setup
     for name, manifest_owner, status in (("남의것.ipynb", "alice", 403), ("내것.ipynb", "bob", 200)):
         path = project_path(name, "bob")  # where bob's share of this notebook goes
-        seeded = gitlab.add_project("bot", name, path=path, files={
-            "govlab-manifest.json": json.dumps({"owner": manifest_owner}), "README.md": "# 예전 공유\n"})
+        seeded = gitlab.add_project(
+            "bot",
+            name,
+            path=path,
+            files={"govlab-manifest.json": json.dumps({"owner": manifest_owner}), "README.md": "# 예전 공유\n"},
+        )
         bare = gitlab.store.repo_path(gitlab.store.projects[seeded["id"]])
         head = git(bare, "rev-parse", "HEAD")
         assert hub.put_file("bob", name, notebook("예전 공유"), token=tokens["bob"]).status_code == 201

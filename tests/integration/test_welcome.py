@@ -45,8 +45,12 @@ def test_first_start_hands_out_and_a_restart_respects_edits_and_deletions(hub):
         assert owner != 0
         for p in [home / MARKER, home / FOLDER, *(home / FOLDER).rglob("*")]:
             assert os.lstat(p).st_uid == owner, p
-    edited = {"cells": [{"cell_type": "markdown", "id": "e1", "metadata": {}, "source": "내가 고친 노트북"}],
-              "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    edited = {
+        "cells": [{"cell_type": "markdown", "id": "e1", "metadata": {}, "source": "내가 고친 노트북"}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     assert hub.put_file("sora", f"{FOLDER}/{FIRST}", edited, token=token).status_code == 200
     assert hub.lab("DELETE", "sora", f"/api/contents/{FOLDER}/{SECOND}", token=token).status_code == 204
     hub.stop_server("sora")

@@ -36,7 +36,9 @@ def session_token(hub: RunningHub, s: requests.Session, user: str) -> str:
     return r.json()["token"]
 
 
-def workshop(hub: RunningHub, *args: str, token: str | None = None, config: bool = False) -> subprocess.CompletedProcess:
+def workshop(
+    hub: RunningHub, *args: str, token: str | None = None, config: bool = False
+) -> subprocess.CompletedProcess:
     cmd = [str(GOVLAB), "workshop", *args]
     if token:
         cmd += ["--hub-url", hub.url, "--token", token]
@@ -152,8 +154,13 @@ def test_a_participant_cannot_open_anothers_lab(hub, tokens, path):
 
 
 def test_status_shows_who_runs_and_which_notebook(hub, tokens):
-    r = hub.lab("POST", "a-04", "/api/sessions", token=tokens["a-04"],
-                json={"path": FIRST, "name": FIRST, "type": "notebook", "kernel": {"name": "python3"}})
+    r = hub.lab(
+        "POST",
+        "a-04",
+        "/api/sessions",
+        token=tokens["a-04"],
+        json={"path": FIRST, "name": FIRST, "type": "notebook", "kernel": {"name": "python3"}},
+    )
     assert r.status_code == 201, r.text
     result = workshop(hub, "status", COHORT, token=tokens["kim"])
     assert result.returncode == 0, result.stderr

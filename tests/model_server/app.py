@@ -47,8 +47,11 @@ def text(content: str, chunks: int = 4, delay: float = 0.0) -> Reply:
 def tool_call(name: str, arguments: dict | str, call_id: str | None = None) -> dict:
     """One call in OpenAI's format; `arguments` may be a raw (even malformed) string."""
     args = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-    return {"id": call_id or f"call_{uuid.uuid4().hex[:12]}", "type": "function",
-            "function": {"name": name, "arguments": args}}
+    return {
+        "id": call_id or f"call_{uuid.uuid4().hex[:12]}",
+        "type": "function",
+        "function": {"name": name, "arguments": args},
+    }
 
 
 def tool_calls(*calls: dict, content: str = "") -> Reply:
@@ -79,7 +82,7 @@ def _pieces(s: str, n: int) -> list[str]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_HTTPServer"
+    server: _HTTPServer
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -89,7 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         owner._record("GET", self.path, self.headers, None)
         if self.path.rstrip("/").endswith("/models"):
-            self._json(200, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "govlab-tests"}]})
+            self._json(
+                200, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "govlab-tests"}]}
+            )
         else:
             self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
@@ -112,8 +117,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if reply.kind == "error":
-            err_type = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
-                        429: "rate_limit_error"}.get(reply.status, "server_error")
+            err_type = {
+                401: "authentication_error",
+                403: "permission_error",
+                404: "not_found_error",
+                429: "rate_limit_error",
+            }.get(reply.status, "server_error")
             self._json(reply.status, {"error": {"message": reply.message, "type": err_type, "code": reply.status}})
             return
         if stream:
@@ -145,12 +154,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self._json(200, {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
-            "created": int(time.time()), "model": body.get("model") or self.server.owner.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-        })
+        self._json(
+            200,
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model") or self.server.owner.model,
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            },
+        )
 
     def _chunk(self, data: bytes) -> None:
         # Chunked transfer encoding: a cut stream is then a truncated body, which
@@ -159,8 +173,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _event(self, cid: str, model: str, delta: dict, finish: str | None = None) -> None:
-        event = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        event = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
         self._chunk(b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\n\n")
 
     def _stream(self, reply: Reply, body: dict) -> None:
@@ -184,8 +203,20 @@ class _Handler(BaseHTTPRequestHandler):
             for i, call in enumerate(reply.calls):
                 args = call["function"]["arguments"]
                 half = len(args) // 2
-                self._event(cid, model, {"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                                          "function": {"name": call["function"]["name"], "arguments": args[:half]}}]})
+                self._event(
+                    cid,
+                    model,
+                    {
+                        "tool_calls": [
+                            {
+                                "index": i,
+                                "id": call["id"],
+                                "type": "function",
+                                "function": {"name": call["function"]["name"], "arguments": args[:half]},
+                            }
+                        ]
+                    },
+                )
                 self._event(cid, model, {"tool_calls": [{"index": i, "function": {"arguments": args[half:]}}]})
         self._event(cid, model, {}, finish)
         self._chunk(b"data: [DONE]\n\n")
@@ -196,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    owner: "ModelServer"
+    owner: ModelServer
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -254,7 +285,7 @@ class ModelServer:
     def running(self) -> bool:
         return self._httpd is not None
 
-    def start(self) -> "ModelServer":
+    def start(self) -> ModelServer:
         self._release.clear()
         self._httpd = _HTTPServer(("127.0.0.1", self.port), _Handler)
         self._httpd.owner = self
@@ -309,10 +340,15 @@ class ModelServer:
 
     def _record(self, method: str, path: str, headers, body: Any) -> None:
         with self._lock:
-            self.requests.append({
-                "method": method, "path": path, "body": body, "time": time.time(),
-                "authorization": headers.get("Authorization", ""),
-            })
+            self.requests.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "body": body,
+                    "time": time.time(),
+                    "authorization": headers.get("Authorization", ""),
+                }
+            )
 
     def _next_reply(self) -> Reply:
         with self._lock:

@@ -8,16 +8,23 @@ import uuid
 from urllib.parse import quote
 
 from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 from tests.support import aio
-from tornado.websocket import websocket_connect
 
 JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 GOVLAB = "jupyter-ai-personas::govlab::GovlabPersona"
 
 
-async def _ask(ws_url: str, token: str, question: str, timeout: float, attachments: list | None,
-               persona: str = GOVLAB, metadata: dict | None = None) -> dict:
+async def _ask(
+    ws_url: str,
+    token: str,
+    question: str,
+    timeout: float,
+    attachments: list | None,
+    persona: str = GOVLAB,
+    metadata: dict | None = None,
+) -> dict:
     request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"})
     conn = await websocket_connect(request)
     try:
@@ -46,7 +53,7 @@ async def _ask(ws_url: str, token: str, question: str, timeout: float, attachmen
                 raise TimeoutError("no answer from the assistant")
             try:
                 frame = await asyncio.wait_for(conn.read_message(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if answer is None:
                     raise
                 return answer
@@ -61,9 +68,15 @@ async def _ask(ws_url: str, token: str, question: str, timeout: float, attachmen
 
 
 def ask(
-    hub_url: str, user: str, chat_path: str, token: str, question: str,
-    timeout: float = 90, attachments: list | None = None,
-    persona: str = GOVLAB, metadata: dict | None = None,
+    hub_url: str,
+    user: str,
+    chat_path: str,
+    token: str,
+    question: str,
+    timeout: float = 90,
+    attachments: list | None = None,
+    persona: str = GOVLAB,
+    metadata: dict | None = None,
 ) -> dict:
     """Send `question` to a persona (the lab's govlab persona by default); attachments like the chat's attach button
     (`{"type": "notebook", "value": path, "cells": [...]}`)."""

@@ -65,7 +65,7 @@ class DockerEngine:
         except (OSError, subprocess.TimeoutExpired):
             return False
 
-    def start(self, timeout: float = 60) -> "DockerEngine":
+    def start(self, timeout: float = 60) -> DockerEngine:
         if self.answers():
             return self
         dockerd = shutil.which("dockerd") or shutil.which("dockerd", path="/usr/sbin")

@@ -120,7 +120,7 @@ class RunningHub:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 60) -> "RunningHub":
+    def start(self, timeout: float = 60) -> RunningHub:
         if self.settings.get("mode", "local") == "local":
             allow_lab_group_python()
         log = open(self.log_path, "a")

@@ -7,16 +7,22 @@ import json
 import uuid
 
 from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 from tests.support import aio
-from tornado.websocket import websocket_connect
 
 
 def execute_request(msg_id: str, code: str) -> str:
     """A Jupyter messaging execute_request for the kernel websocket."""
     return json.dumps(
         {
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex, "version": "5.3"},
+            "header": {
+                "msg_id": msg_id,
+                "msg_type": "execute_request",
+                "username": "test",
+                "session": uuid.uuid4().hex,
+                "version": "5.3",
+            },
             "parent_header": {},
             "metadata": {},
             "content": {"code": code, "silent": False, "store_history": False, "allow_stdin": False},
@@ -72,6 +78,8 @@ async def _run_until_kernel_dies(ws_url: str, token: str, code: str, timeout: fl
         conn.close()
 
 
-def run_until_kernel_dies(hub_url: str, user: str, kernel_id: str, token: str, code: str, timeout: float = 120) -> list[str]:
+def run_until_kernel_dies(
+    hub_url: str, user: str, kernel_id: str, token: str, code: str, timeout: float = 120
+) -> list[str]:
     ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{kernel_id}/channels"
     return aio.run(_run_until_kernel_dies(ws_url, token, code, timeout))

@@ -21,8 +21,10 @@ from tests.support.hub import free_port
 
 def find_bin(name: str) -> str:
     """A PostgreSQL program: Debian keeps them in /usr/lib/postgresql/<version>/bin."""
-    versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                      key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    versions = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     found = versions[-1] if versions else shutil.which(name)
     if not found:
         raise RuntimeError(f"{name} not found: run `scripts/setup --test` (installs Debian's postgresql)")
@@ -44,7 +46,7 @@ class PostgresServer:
             cmd = ("runuser", "-u", "postgres", "--", *cmd)
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120, **kw)
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         pwfile = self.root / "pw"
         pwfile.write_text(self.password + "\n")
         if self._as_root:
@@ -53,14 +55,25 @@ class PostgresServer:
                 os.chown(path, pg.pw_uid, pg.pw_gid)
         os.chmod(self.root, 0o700)
         try:
-            self._run(find_bin("initdb"), "-D", str(self.data), "-U", self.user,
-                      "--pwfile", str(pwfile), "--auth=scram-sha-256", "-E", "UTF8",
-                      "--locale=C.UTF-8")
+            self._run(
+                find_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                "--pwfile",
+                str(pwfile),
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
         finally:
             pwfile.unlink()
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root}"
-        self._run(find_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
-                  "-w", "-t", "60", "start")
+        self._run(
+            find_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start"
+        )
         return self
 
     def stop(self) -> None:
@@ -75,15 +88,16 @@ class PostgresServer:
     def connect(self, database: str = "postgres"):
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=self.user,
-                               password=self.password, dbname=database, autocommit=True)
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, password=self.password, dbname=database, autocommit=True
+        )
 
     def create_database(self, name: str) -> str:
         with self.connect() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -22,7 +22,11 @@ def load(tmp_path: Path, auth: dict, **sections) -> settings.LoadedSettings:
     return settings.load(path, environ=ENV)
 
 
-ACCOUNTS = {"method": "accounts", "admin_users": ["admin"], "accounts": {"admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"}}}
+ACCOUNTS = {
+    "method": "accounts",
+    "admin_users": ["admin"],
+    "accounts": {"admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"}},
+}
 
 
 def test_accounts_become_the_govlab_authenticator_with_korean_pages(tmp_path):
@@ -46,13 +50,48 @@ def test_accounts_become_the_govlab_authenticator_with_korean_pages(tmp_path):
 
 # (auth section, the key the error must name, words the message must hold)
 INVALID = [
-    pytest.param({"method": "accounts", "admin_users": ["admin"]}, "auth.accounts.admin_password", "GOVLAB_ADMIN_PASSWORD", id="admins-without-password"),
-    pytest.param({**ACCOUNTS, "accounts": {"admin_password": {"env": "GOVLAB_USER_PASSWORD"}}}, "auth.accounts.admin_password", "32 characters", id="short-admin-password"),
-    pytest.param({**ACCOUNTS, "accounts": {"min_password_length": 6}}, "auth.accounts.min_password_length", "greater than or equal to 8", id="weak-minimum"),
-    pytest.param({**ACCOUNTS, "accounts": {"lockout_seconds": 0}}, "auth.accounts.lockout_seconds", "greater than or equal to 1", id="no-lockout"),
-    pytest.param({"accounts": {}, "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}}, "auth", "method: accounts", id="accounts-section-with-shared-method"),
-    pytest.param({**ACCOUNTS, "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}}}, "auth", "remove `auth.shared_password`", id="shared-password-with-accounts"),
-    pytest.param({"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}}}, "auth.shared_password.trusted_trial", "auth.method: accounts", id="shared-password-without-acknowledgement"),
+    pytest.param(
+        {"method": "accounts", "admin_users": ["admin"]},
+        "auth.accounts.admin_password",
+        "GOVLAB_ADMIN_PASSWORD",
+        id="admins-without-password",
+    ),
+    pytest.param(
+        {**ACCOUNTS, "accounts": {"admin_password": {"env": "GOVLAB_USER_PASSWORD"}}},
+        "auth.accounts.admin_password",
+        "32 characters",
+        id="short-admin-password",
+    ),
+    pytest.param(
+        {**ACCOUNTS, "accounts": {"min_password_length": 6}},
+        "auth.accounts.min_password_length",
+        "greater than or equal to 8",
+        id="weak-minimum",
+    ),
+    pytest.param(
+        {**ACCOUNTS, "accounts": {"lockout_seconds": 0}},
+        "auth.accounts.lockout_seconds",
+        "greater than or equal to 1",
+        id="no-lockout",
+    ),
+    pytest.param(
+        {"accounts": {}, "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}},
+        "auth",
+        "method: accounts",
+        id="accounts-section-with-shared-method",
+    ),
+    pytest.param(
+        {**ACCOUNTS, "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}}},
+        "auth",
+        "remove `auth.shared_password`",
+        id="shared-password-with-accounts",
+    ),
+    pytest.param(
+        {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}}},
+        "auth.shared_password.trusted_trial",
+        "auth.method: accounts",
+        id="shared-password-without-acknowledgement",
+    ),
 ]
 
 
@@ -64,7 +103,9 @@ def test_invalid_auth_settings_name_the_key_and_the_fix(tmp_path, auth, key, wor
 
 
 def test_shared_password_is_a_declared_trial_and_seats_alone_need_no_declaration(tmp_path):
-    trial = load(tmp_path, {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}})
+    trial = load(
+        tmp_path, {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}}
+    )
     assert trial.settings.auth.shared_password.trusted_trial
     # Only an admin password and workshop seats (each with its own password): no shared one.
     seats_only = {"admin_users": ["admin"], "shared_password": {"admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"}}}
@@ -73,11 +114,16 @@ def test_shared_password_is_a_declared_trial_and_seats_alone_need_no_declaration
 
 def test_generated_seats_work_with_accounts_but_not_with_gitlab(tmp_path):
     assert load(tmp_path, ACCOUNTS, workshops=[{"name": "a", "seats": 3}]).settings.workshops[0].generated
-    gitlab = {"method": "gitlab", "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "GOVLAB_USER_PASSWORD"}}}
+    gitlab = {
+        "method": "gitlab",
+        "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "GOVLAB_USER_PASSWORD"}},
+    }
     with pytest.raises(settings.SettingsError, match="generated seats"):
         settings.check_consistency(
             settings.parse({"auth": gitlab, "workshops": [{"name": "a", "seats": 1}]}),
-            settings.Secrets(), "test", {"JUPYTERHUB_CRYPT_KEY": "k"},
+            settings.Secrets(),
+            "test",
+            {"JUPYTERHUB_CRYPT_KEY": "k"},
         )
 
 
@@ -160,16 +206,28 @@ def _start(tmp_path: Path, auth: dict):
     stop = tmp_path / "stop_config.py"
     stop.write_text("raise SystemExit(0)\n")
     path = tmp_path / "govlab.yaml"
-    path.write_text(yaml.safe_dump({"mode": "docker", "docker": {"network": "host"}, "auth": auth, "llm": {"check_at_start": False}}))
+    path.write_text(
+        yaml.safe_dump(
+            {"mode": "docker", "docker": {"network": "host"}, "auth": auth, "llm": {"check_at_start": False}}
+        )
+    )
     return subprocess.run(
         [sys.executable, "-m", "govlab.cli", "start", "--config", str(path), "--jupyterhub-config", str(stop)],
-        env={"PATH": "/usr/bin:/bin", **ENV}, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", **ENV},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_start_warns_at_every_start_of_a_shared_password_trial(tmp_path):
-    trial = _start(tmp_path, {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}})
-    assert "공유 비밀번호를 아는 사람은 누구나" in trial.stderr and "auth.method: accounts" in trial.stderr, trial.stderr
+    trial = _start(
+        tmp_path, {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}}
+    )
+    assert "공유 비밀번호를 아는 사람은 누구나" in trial.stderr and "auth.method: accounts" in trial.stderr, (
+        trial.stderr
+    )
     accounts = _start(tmp_path, ACCOUNTS)
     assert "공유 비밀번호" not in accounts.stderr
     assert "/hub/authorize" in accounts.stdout, accounts.stdout + accounts.stderr

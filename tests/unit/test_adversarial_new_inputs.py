@@ -28,8 +28,12 @@ ALLOWED = ["https://gitlab.example.go.kr"]
     ],
 )
 def test_megabyte_pull_links_are_answered(tmp_path, field, value, reason):
-    args = {"repo": "https://gitlab.example.go.kr/agency/x.git", "branch": "main",
-            "targetpath": "x", "urlpath": "lab/tree/x"}
+    args = {
+        "repo": "https://gitlab.example.go.kr/agency/x.git",
+        "branch": "main",
+        "targetpath": "x",
+        "urlpath": "lab/tree/x",
+    }
     args[field] = value
     try:
         gitpull_rules.check(args, ALLOWED, str(tmp_path))

@@ -16,14 +16,29 @@ PAGE_CONFIG = ROOT / "config" / "lab" / "govlab-page-config.json"
 BROKEN = b'{"messages": [{"id": "m1", "body": "\xec\xa7\x80\xeb\x82\x9c \xeb\x8c\x80\xed\x99\x94"},\n  oops\n'
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (b"", False), (b"  \n", False), (b"{}", False), (b'{"messages": []}', False),
-    (BROKEN, True), (b"{", True), ("{}".encode("utf-16"), True), (b"\xff\xfe{}", True),
-    # Valid JSON that jupyterlab-chat cannot open (its loader raises): kept aside as well.
-    (b"[]", True), (b'"x"', True), (b"3", True), (b"null", True), (b'{"messages": 3}', True),
-    (b'{"messages": [1]}', True), (b'{"metadata": []}', True), (b"[" * 100_000, True),
-    (b'{"messages": [{"id": "m1", "body": "x"}], "users": {}, "metadata": {"id": "a"}}', False),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (b"", False),
+        (b"  \n", False),
+        (b"{}", False),
+        (b'{"messages": []}', False),
+        (BROKEN, True),
+        (b"{", True),
+        ("{}".encode("utf-16"), True),
+        (b"\xff\xfe{}", True),
+        # Valid JSON that jupyterlab-chat cannot open (its loader raises): kept aside as well.
+        (b"[]", True),
+        (b'"x"', True),
+        (b"3", True),
+        (b"null", True),
+        (b'{"messages": 3}', True),
+        (b'{"messages": [1]}', True),
+        (b'{"metadata": []}', True),
+        (b"[" * 100_000, True),
+        (b'{"messages": [{"id": "m1", "body": "x"}], "users": {}, "metadata": {"id": "a"}}', False),
+    ],
+)
 def test_unreadable_is_what_jupyterlab_chat_would_drop(raw, expected):
     assert chat_file.unreadable(raw) is expected
 
@@ -75,15 +90,18 @@ def test_notice_is_korean_then_english_and_names_the_copy():
     assert "`민원.chat.bak`" in text
 
 
-@pytest.mark.parametrize("name, data, expected", [
-    ("표.xlsx", b"PK\x03\x04 anything", "binary"),
-    ("그림.PNG", b"\x89PNG\r\n\x1a\n", "binary"),
-    ("data.bin", b"abc\x00def", "binary"),
-    ("민원.csv", "이름,전화\n김철수,없음\n".encode("cp949"), "not-utf8"),
-    ("민원.csv", "이름,전화\n김철수,없음\n".encode("utf-8"), "text"),
-    # UTF-8 text whose first SNIFF_BYTES end inside a character.
-    ("cut.txt", ("가" * 3000).encode("utf-8"), "text"),
-])
+@pytest.mark.parametrize(
+    "name, data, expected",
+    [
+        ("표.xlsx", b"PK\x03\x04 anything", "binary"),
+        ("그림.PNG", b"\x89PNG\r\n\x1a\n", "binary"),
+        ("data.bin", b"abc\x00def", "binary"),
+        ("민원.csv", "이름,전화\n김철수,없음\n".encode("cp949"), "not-utf8"),
+        ("민원.csv", "이름,전화\n김철수,없음\n".encode(), "text"),
+        # UTF-8 text whose first SNIFF_BYTES end inside a character.
+        ("cut.txt", ("가" * 3000).encode("utf-8"), "text"),
+    ],
+)
 def test_attachment_kind(tmp_path, name, data, expected):
     (tmp_path / name).write_bytes(data)
     assert attachments.kind(str(tmp_path / name)) == expected

@@ -24,8 +24,14 @@ HEAVY = ("litellm", "langchain", "langchain_litellm", "openai", "langgraph")
 
 
 def _run(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                         env={"LITELLM_LOCAL_MODEL_COST_MAP": "True", "PATH": "/usr/bin:/bin"}, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"LITELLM_LOCAL_MODEL_COST_MAP": "True", "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -42,7 +48,8 @@ def test_the_shim_was_checked_against_the_pinned_and_installed_versions(name):
     checked = lazy_stack.CHECKED_VERSIONS[name]
     assert _pinned(name) == checked, (
         f"{name} is pinned to {_pinned(name)} but govlab.assistant.lazy_stack was checked against "
-        f"{checked}: re-check the shim (routes, config traits, package __init__) and update CHECKED_VERSIONS")
+        f"{checked}: re-check the shim (routes, config traits, package __init__) and update CHECKED_VERSIONS"
+    )
     assert version(name) == checked
 
 
@@ -83,8 +90,11 @@ def test_the_shim_serves_every_upstream_route_and_config_trait():
 
 
 def test_every_lab_runs_the_shim_instead_of_the_upstream_extensions():
-    assert LAZY_MODEL_STACK == {"jupyter_ai_jupyternaut": False, "jupyter_ai_litellm": False,
-                                "govlab.assistant.lazy_stack": True}
+    assert LAZY_MODEL_STACK == {
+        "jupyter_ai_jupyternaut": False,
+        "jupyter_ai_litellm": False,
+        "govlab.assistant.lazy_stack": True,
+    }
     for module_name, class_name in lazy_stack.LAZY_ROUTES.values():
         cls = _run(f"import json, {module_name} as m\nprint(json.dumps(hasattr(m, {class_name!r})))")
         assert cls is True, f"{module_name}.{class_name} is gone: update LAZY_ROUTES"

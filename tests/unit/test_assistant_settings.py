@@ -12,12 +12,21 @@ from govlab.labconfig import GOVLAB_PERSONA_ID, lab_environment, lab_server_conf
 
 GOOD = [
     pytest.param({}, AssistantConfig(), id="defaults"),
-    pytest.param({"privacy_guard": "mask", "tools": "none", "approve": "never", "timeout": 5},
-                 AssistantConfig(privacy_guard="mask", tools="none", approve="never", timeout=5), id="all-set"),
-    pytest.param({"tools": "notebook+shell", "timeout": 600},
-                 AssistantConfig(tools="notebook+shell", timeout=600), id="shell-max-timeout"),
-    pytest.param({"instructions": "  보도자료는 공문서 작성법을 따르세요.  "},
-                 AssistantConfig(instructions="보도자료는 공문서 작성법을 따르세요."), id="instructions-trimmed"),
+    pytest.param(
+        {"privacy_guard": "mask", "tools": "none", "approve": "never", "timeout": 5},
+        AssistantConfig(privacy_guard="mask", tools="none", approve="never", timeout=5),
+        id="all-set",
+    ),
+    pytest.param(
+        {"tools": "notebook+shell", "timeout": 600},
+        AssistantConfig(tools="notebook+shell", timeout=600),
+        id="shell-max-timeout",
+    ),
+    pytest.param(
+        {"instructions": "  보도자료는 공문서 작성법을 따르세요.  "},
+        AssistantConfig(instructions="보도자료는 공문서 작성법을 따르세요."),
+        id="instructions-trimmed",
+    ),
     pytest.param({"privacy_guard": "off"}, AssistantConfig(privacy_guard="off"), id="guard-off"),
 ]
 
@@ -66,8 +75,10 @@ def test_bad_assistant_settings_name_the_key_and_the_fix(llm, key, fix):
 
 
 def test_every_lab_defaults_to_the_govlab_persona_and_only_the_configured_model():
-    ld = loaded({"model": "openai/qwen", "base_url": "http://10.0.0.5:8000/v1", "api_key": {"env": "K"}},
-                llm_api_key="sk-secret-1")
+    ld = loaded(
+        {"model": "openai/qwen", "base_url": "http://10.0.0.5:8000/v1", "api_key": {"env": "K"}},
+        llm_api_key="sk-secret-1",
+    )
     lab = lab_server_config(ld)
     assert lab["PersonaManager"]["default_persona_id"] == GOVLAB_PERSONA_ID
     assert lab["JupyternautExtension"]["allowed_models"] == ["openai/qwen"]

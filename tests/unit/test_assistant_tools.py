@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from govlab.assistant import approval, tools, tools_notebook
+from govlab.assistant import approval, tools
 from govlab.assistant.config import AssistantConfig
 from govlab.assistant.tools_mask import MAX_ROUNDS, WITHHELD, mask_text
 
@@ -54,9 +54,7 @@ def test_a_hand_edited_policy_falls_back_to_notebook(stock_tools):
 
 
 def test_mask_hides_every_occurrence_and_keeps_the_rest():
-    text = (
-        f"이름,주민번호\n홍길동,{RRN}\n" + "x" * 150 + f" {RRN} " + "y" * 150 + f"\nkey={AWS}\n합계 3건\n"
-    )
+    text = f"이름,주민번호\n홍길동,{RRN}\n" + "x" * 150 + f" {RRN} " + "y" * 150 + f"\nkey={AWS}\n합계 3건\n"
     masked, count = mask_text(text)
     assert RRN not in masked and AWS not in masked
     assert count == 3
@@ -125,9 +123,16 @@ def test_a_failing_tool_answers_the_model_instead_of_raising(lab_root):
 @pytest.mark.parametrize(
     "body, decision",
     [
-        ("허용", "allow"), (" 허용. ", "allow"), ("@AI도우미 허용", "allow"), ("allow", "allow"),
-        ("거부", "deny"), ("Deny", "deny"), ("아니요", "deny"),
-        ("허용해도 될까요? 먼저 설명해 주세요", None), ("", None), ("허용" * 30, None),
+        ("허용", "allow"),
+        (" 허용. ", "allow"),
+        ("@AI도우미 허용", "allow"),
+        ("allow", "allow"),
+        ("거부", "deny"),
+        ("Deny", "deny"),
+        ("아니요", "deny"),
+        ("허용해도 될까요? 먼저 설명해 주세요", None),
+        ("", None),
+        ("허용" * 30, None),
     ],
 )
 def test_answer_words(body, decision):
@@ -161,8 +166,9 @@ def _run_with_answer(tmp_path, answer, tool, args, **config):
     chat = WsChatModel("대화.chat", tmp_path)
     chat.load_from_file()
     persona = _Persona(chat, answer)
-    offered = {t.name: t for t in tools.select(
-        [_stock_bash()], AssistantConfig(tools="notebook+shell", **config), persona)}
+    offered = {
+        t.name: t for t in tools.select([_stock_bash()], AssistantConfig(tools="notebook+shell", **config), persona)
+    }
     return persona, chat, asyncio.run(offered[tool].ainvoke(args))
 
 
@@ -216,9 +222,7 @@ def test_parallel_calls_are_asked_one_at_a_time(lab_root):
     bash = {t.name: t for t in tools.select([_stock_bash()], AssistantConfig(tools="notebook+shell"), persona)}["bash"]
 
     async def both():
-        return await asyncio.gather(
-            bash.ainvoke({"command": "touch 첫째"}), bash.ainvoke({"command": "touch 둘째"})
-        )
+        return await asyncio.gather(bash.ainvoke({"command": "touch 첫째"}), bash.ainvoke({"command": "touch 둘째"}))
 
     results = asyncio.run(both())
     assert len(persona.sent) == 2
@@ -238,8 +242,13 @@ def test_an_unparsable_tool_call_is_removed_and_the_model_asked_again():
 
     from govlab.assistant.tools_middleware import NOTE_PREFIX, ToolCallGuard
 
-    broken = AIMessage(content="", id="a1", invalid_tool_calls=[
-        {"type": "invalid_tool_call", "name": "add_cell", "args": "{not json", "id": "c1", "error": None}])
+    broken = AIMessage(
+        content="",
+        id="a1",
+        invalid_tool_calls=[
+            {"type": "invalid_tool_call", "name": "add_cell", "args": "{not json", "id": "c1", "error": None}
+        ],
+    )
     update = ToolCallGuard().after_model(_state_after(broken), None)
     repaired, note = update["messages"]
     assert update["jump_to"] == "model"
@@ -258,5 +267,7 @@ def test_a_reply_with_valid_calls_passes_untouched():
 
     from govlab.assistant.tools_middleware import ToolCallGuard
 
-    fine = AIMessage(content="", id="a2", tool_calls=[{"name": "add_cell", "args": {"file_path": "a.ipynb"}, "id": "c2"}])
+    fine = AIMessage(
+        content="", id="a2", tool_calls=[{"name": "add_cell", "args": {"file_path": "a.ipynb"}, "id": "c2"}]
+    )
     assert ToolCallGuard().after_model(_state_after(fine), None) is None

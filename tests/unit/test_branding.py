@@ -10,15 +10,28 @@ import yaml
 from govlab import settings
 from govlab.hubconfig import HUB_TEMPLATES, Runtime, build_hub_config
 
-ENV = {"GOVLAB_ADMIN_PASSWORD": "a" * 32, "GOVLAB_USER_PASSWORD": "user-pass-1", "JUPYTERHUB_CRYPT_KEY": "k" * 64,
-       "GOVLAB_GITLAB_CLIENT_SECRET": "s", "GOVLAB_GITLAB_TOKEN": "t"}
+ENV = {
+    "GOVLAB_ADMIN_PASSWORD": "a" * 32,
+    "GOVLAB_USER_PASSWORD": "user-pass-1",
+    "JUPYTERHUB_CRYPT_KEY": "k" * 64,
+    "GOVLAB_GITLAB_CLIENT_SECRET": "s",
+    "GOVLAB_GITLAB_TOKEN": "t",
+}
 RUN = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",), lab_config_dir="/state/lab-config")
 AUTH = {
     "accounts": {"method": "accounts", "accounts": {"admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"}}},
-    "shared-password": {"method": "shared-password",
-                        "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}},
-    "gitlab": {"method": "gitlab", "gitlab": {"url": "https://gitlab.example.go.kr", "client_id": "c",
-                                              "client_secret": {"env": "GOVLAB_GITLAB_CLIENT_SECRET"}}},
+    "shared-password": {
+        "method": "shared-password",
+        "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True},
+    },
+    "gitlab": {
+        "method": "gitlab",
+        "gitlab": {
+            "url": "https://gitlab.example.go.kr",
+            "client_id": "c",
+            "client_secret": {"env": "GOVLAB_GITLAB_CLIENT_SECRET"},
+        },
+    },
 }
 
 
@@ -51,16 +64,28 @@ def test_every_sign_in_method_gets_govlabs_korean_pages(tmp_path, method):
     hub = build_hub_config(settings.load(write(tmp_path, method=method), environ=ENV), RUN)["JupyterHub"]
     assert hub["template_paths"] == [HUB_TEMPLATES]
     pages = {p.name for p in Path(HUB_TEMPLATES).iterdir()}
-    assert {"login.html", "page.html", "spawn_pending.html", "home.html", "token.html",
-            "not_running.html", "error.html", "404.html"} <= pages
+    assert {
+        "login.html",
+        "page.html",
+        "spawn_pending.html",
+        "home.html",
+        "token.html",
+        "not_running.html",
+        "error.html",
+        "404.html",
+    } <= pages
     assert hub["template_vars"]["govlab_auth_method"] == method
 
 
 def test_a_relative_logo_is_found_beside_the_settings_file_and_served_by_the_hub(tmp_path):
     (tmp_path / "brand").mkdir()
     (tmp_path / "brand" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
-    branding = {"title": "세종 AI 실험실", "agency": "행정안전부", "logo": "brand/logo.svg",
-                "notice": "  <b>개인정보</b> 입력 금지\n보안 서약  "}
+    branding = {
+        "title": "세종 AI 실험실",
+        "agency": "행정안전부",
+        "logo": "brand/logo.svg",
+        "notice": "  <b>개인정보</b> 입력 금지\n보안 서약  ",
+    }
     hub = build_hub_config(settings.load(write(tmp_path, branding), environ=ENV), RUN)["JupyterHub"]
     assert hub["logo_file"] == str(tmp_path / "brand" / "logo.svg")
     assert hub["template_vars"] == {
@@ -117,8 +142,11 @@ def test_the_notice_keeps_its_line_breaks(tmp_path):
 
 
 def test_the_services_menu_names_the_gallery_in_korean_and_the_service_name_stays(tmp_path):
-    path = write(tmp_path, sharing={"gitlab_url": "https://gitlab.example.go.kr", "token": {"env": "GOVLAB_GITLAB_TOKEN"}},
-                 gallery={"enabled": True})
+    path = write(
+        tmp_path,
+        sharing={"gitlab_url": "https://gitlab.example.go.kr", "token": {"env": "GOVLAB_GITLAB_TOKEN"}},
+        gallery={"enabled": True},
+    )
     services = build_hub_config(settings.load(path, environ=ENV), RUN)["JupyterHub"]["services"]
     (gallery,) = [s for s in services if s["name"] == "gallery"]
     assert gallery["info"]["display_name"] == "공유 갤러리"

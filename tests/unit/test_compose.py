@@ -57,7 +57,9 @@ def test_the_labs_are_not_compose_services(compose):
 
 
 def test_docker_socket_is_mounted_into_the_hub_only(compose):
-    holders = [name for name, svc in compose["services"].items() for src, _, _ in volume_mounts(svc) if "docker.sock" in src]
+    holders = [
+        name for name, svc in compose["services"].items() for src, _, _ in volume_mounts(svc) if "docker.sock" in src
+    ]
     assert holders == ["hub"]
     assert (SOCKET, SOCKET, "rw") in volume_mounts(compose["services"]["hub"])
 
@@ -158,7 +160,9 @@ def test_documented_settings_match_the_compose_file(compose):
     services = compose["services"]
     proxy_cmd = services["proxy"]["command"]
     assert hub.external_proxy is True
-    assert hub.proxy_api_url == "http://proxy:" + next(a.split("=")[1] for a in proxy_cmd if a.startswith("--api-port="))
+    assert hub.proxy_api_url == "http://proxy:" + next(
+        a.split("=")[1] for a in proxy_cmd if a.startswith("--api-port=")
+    )
     hub_port = hub.hub_bind_url.rsplit(":", 1)[1]
     assert f"--default-target=http://{services['hub']['hostname']}:{hub_port}" in proxy_cmd
     assert loaded.settings.docker.hub_connect_url == f"http://{services['hub']['hostname']}:{hub_port}"
@@ -178,8 +182,10 @@ def test_documented_settings_match_the_compose_file(compose):
 def local_loaded(hub: dict) -> settings.LoadedSettings:
     data = {"hub": hub, "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}}
     return settings.LoadedSettings(
-        settings=settings.parse(data), secrets=settings.Secrets(user_password=SecretStr("user-pass-1")),
-        source=Path("/etc/govlab/govlab.yaml"), state_dir=Path("/state"),
+        settings=settings.parse(data),
+        secrets=settings.Secrets(user_password=SecretStr("user-pass-1")),
+        source=Path("/etc/govlab/govlab.yaml"),
+        state_dir=Path("/state"),
     )
 
 
@@ -190,8 +196,18 @@ RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",))
     "hub, expected",
     [
         # Through govlab.proxyexec: the proxy gets its own token, not the hub's environment.
-        ({}, {"api_url": "http://127.0.0.1:8001", "command": ["/venv/bin/python", "-m", "govlab.proxyexec", "/venv/bin/chp"], "pid_file": "/state/jupyterhub-proxy.pid"}),
-        ({"external_proxy": True, "proxy_api_url": "http://proxy:8001"}, {"api_url": "http://proxy:8001", "should_start": False}),
+        (
+            {},
+            {
+                "api_url": "http://127.0.0.1:8001",
+                "command": ["/venv/bin/python", "-m", "govlab.proxyexec", "/venv/bin/chp"],
+                "pid_file": "/state/jupyterhub-proxy.pid",
+            },
+        ),
+        (
+            {"external_proxy": True, "proxy_api_url": "http://proxy:8001"},
+            {"api_url": "http://proxy:8001", "should_start": False},
+        ),
     ],
     ids=["hub-starts-proxy", "external-proxy"],
 )
@@ -201,7 +217,14 @@ def test_proxy_traits(hub, expected):
 
 def test_external_proxy_without_the_shared_token_is_refused(tmp_path):
     path = tmp_path / "govlab.yaml"
-    path.write_text(yaml.safe_dump({"hub": {"external_proxy": True}, "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "hub": {"external_proxy": True},
+                "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}},
+            }
+        )
+    )
     with pytest.raises(settings.SettingsError) as info:
         settings.load(path, environ={"P": "user-pass-1"})
     assert "hub.external_proxy" in dict(info.value.problems)
@@ -219,9 +242,17 @@ def running_proxy():
     token = "compose-proxy-token-" + os.urandom(8).hex()
     port, api_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [str(chp), "--ip=127.0.0.1", f"--port={port}", "--api-ip=127.0.0.1", f"--api-port={api_port}", "--log-level=warn"],
+        [
+            str(chp),
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--api-ip=127.0.0.1",
+            f"--api-port={api_port}",
+            "--log-level=warn",
+        ],
         env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": token},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -231,7 +262,7 @@ def running_proxy():
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("configurable-http-proxy did not start")
+                    raise RuntimeError("configurable-http-proxy did not start") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{api_port}", token
     finally:

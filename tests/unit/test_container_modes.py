@@ -38,7 +38,11 @@ DOCKER_CASES = [
     (docker(), "GovlabDockerSpawner.ip", "127.0.0.1"),
     (docker(), "GovlabDockerSpawner.remove", True),
     (docker(), "GovlabDockerSpawner.volumes", {"govlab-home-{username}": "/home/govlab"}),
-    (docker(volume_template="lab-{username}", home="/home/x"), "GovlabDockerSpawner.volumes", {"lab-{username}": "/home/x"}),
+    (
+        docker(volume_template="lab-{username}", home="/home/x"),
+        "GovlabDockerSpawner.volumes",
+        {"lab-{username}": "/home/x"},
+    ),
     (docker(), "GovlabDockerSpawner.notebook_dir", "/home/govlab"),
     (docker(), "GovlabDockerSpawner.cmd", ["jupyterhub-singleuser"]),
     (docker(), "GovlabDockerSpawner.extra_create_kwargs", {"user": "1000:1000"}),
@@ -114,7 +118,11 @@ BAD_CASES = [
     ({"mode": "docker", "docker": {"hub_connect_url": "hub:8081"}}, "docker.hub_connect_url", "http://hub:8081"),
     ({"mode": "docker", "docker": {"pids_limit": 3}}, "docker.pids_limit", "64"),
     # A bridged lab cannot reach a hub API on the hub machine's loopback ...
-    ({"mode": "docker", "docker": {"network": "govlab", "hub_connect_url": "http://hub:8081"}}, "hub.hub_bind_url", "0.0.0.0"),
+    (
+        {"mode": "docker", "docker": {"network": "govlab", "hub_connect_url": "http://hub:8081"}},
+        "hub.hub_bind_url",
+        "0.0.0.0",
+    ),
     # ... nor find the hub without its address on the network.
     ({"mode": "docker", "hub": {"hub_bind_url": "http://0.0.0.0:8081"}}, "docker.hub_connect_url", "http://hub:8081"),
     # A starter folder on the hub's disk never reaches a swarm node.
@@ -135,7 +143,9 @@ def test_bad_container_settings_name_the_key_and_the_fix(data, key, fix):
 
 def test_host_network_settings_are_valid_for_docker_and_swarm():
     for mode in ("docker", "swarm"):
-        s = settings.parse({**docker(mode), "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}})
+        s = settings.parse(
+            {**docker(mode), "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}}}
+        )
         settings.check_consistency(s, settings.Secrets(user_password="user-pass"), "test")
 
 
@@ -146,7 +156,9 @@ def test_host_network_labs_are_routed_on_loopback(cls):
 
 
 def test_swarm_mounts_named_volumes_as_volumes_and_paths_as_binds():
-    sp = GovlabSwarmSpawner(volumes={"govlab-home-{username}": "/home/govlab", "/srv/starter": {"bind": "/opt/s", "mode": "ro"}})
+    sp = GovlabSwarmSpawner(
+        volumes={"govlab-home-{username}": "/home/govlab", "/srv/starter": {"bind": "/opt/s", "mode": "ro"}}
+    )
     sp.user = type("U", (), {"name": "kim", "id": 1, "escaped_name": "kim"})()
     sp.user.url = "/user/kim/"
     by_target = {m["Target"]: m for m in sp.mounts}
@@ -159,8 +171,12 @@ def test_docker_seats_get_ports_and_their_cohort_starter_folder_read_only(tmp_pa
     starter = tmp_path / "starters"
     starter.mkdir()
     data = {**docker(), "workshops": [{"name": "edu", "seats": 2, "starter": str(starter)}]}
-    seat = SimpleNamespace(user=SimpleNamespace(name="edu-01"), volumes={"home-{username}": "/home/govlab"}, port=0, args=[])
-    other = SimpleNamespace(user=SimpleNamespace(name="kim"), volumes={"home-{username}": "/home/govlab"}, port=0, args=[])
+    seat = SimpleNamespace(
+        user=SimpleNamespace(name="edu-01"), volumes={"home-{username}": "/home/govlab"}, port=0, args=[]
+    )
+    other = SimpleNamespace(
+        user=SimpleNamespace(name="kim"), volumes={"home-{username}": "/home/govlab"}, port=0, args=[]
+    )
     for spawner in (seat, other):
         for hook in pre_spawn_hooks(loaded(data)):
             hook(spawner)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,25 +19,39 @@ from govlab.gallery.store import Store
 pytest_plugins = ("govlab_share.pytest_plugin",)
 
 
-def entry(i: int, name: str = "", tags=(), visibility: str = "public", when: str = "2026-11-01T00:00:00Z",
-          path: str = "") -> Entry:
-    return Entry(id=i, path_with_namespace=path or f"shared/p{i}", name=name or f"p{i}", description="",
-                 web_url=f"http://gitlab.test/shared/p{i}", http_url_to_repo=f"http://gitlab.test/shared/p{i}.git",
-                 default_branch="main", visibility=visibility, tags=list(tags), namespace="shared",
-                 created_at=when, last_activity_at=when)
+def entry(
+    i: int, name: str = "", tags=(), visibility: str = "public", when: str = "2026-11-01T00:00:00Z", path: str = ""
+) -> Entry:
+    return Entry(
+        id=i,
+        path_with_namespace=path or f"shared/p{i}",
+        name=name or f"p{i}",
+        description="",
+        web_url=f"http://gitlab.test/shared/p{i}",
+        http_url_to_repo=f"http://gitlab.test/shared/p{i}.git",
+        default_branch="main",
+        visibility=visibility,
+        tags=list(tags),
+        namespace="shared",
+        created_at=when,
+        last_activity_at=when,
+    )
 
 
 # -- search ------------------------------------------------------------------------
-@pytest.mark.parametrize("query, text, hit", [
-    ("민원", "월별 민원 건수 집계", True),
-    ("민원을", "월별 민원 건수 집계", True),  # a particle on the query word
-    ("민원분석", "민원 분석 노트북", True),  # spacing differs
-    ("민원 출장비", "민원 분석", False),  # every word must match
-    ("출장비", "민원 분석", False),
-    ("PANDAS", "pandas로 엑셀 합치기", True),  # case-folded
-    ("ｐａｎｄａｓ", "pandas", True),  # full-width letters (NFKC)
-    ("이", "민원", False),  # a lone particle is not stripped to nothing
-])
+@pytest.mark.parametrize(
+    "query, text, hit",
+    [
+        ("민원", "월별 민원 건수 집계", True),
+        ("민원을", "월별 민원 건수 집계", True),  # a particle on the query word
+        ("민원분석", "민원 분석 노트북", True),  # spacing differs
+        ("민원 출장비", "민원 분석", False),  # every word must match
+        ("출장비", "민원 분석", False),
+        ("PANDAS", "pandas로 엑셀 합치기", True),  # case-folded
+        ("ｐａｎｄａｓ", "pandas", True),  # full-width letters (NFKC)
+        ("이", "민원", False),  # a lone particle is not stripped to nothing
+    ],
+)
 def test_search_matches_korean_words(query, text, hit):
     assert bool(search.score(search.Indexed.of(description=text), search.query_words(query))) is hit
 
@@ -55,8 +69,11 @@ def cards_of(entries, details=None, featured=(), opens=None):
 
 
 def test_featured_first_then_newest():
-    es = [entry(1, when="2026-11-01T00:00:00Z"), entry(2, when="2026-11-20T00:00:00Z"),
-          entry(3, when="2026-10-01T00:00:00Z")]
+    es = [
+        entry(1, when="2026-11-01T00:00:00Z"),
+        entry(2, when="2026-11-20T00:00:00Z"),
+        entry(3, when="2026-10-01T00:00:00Z"),
+    ]
     order = [c.entry.id for c in listing.select(cards_of(es, featured={3}))]
     assert order == [3, 2, 1]
 
@@ -69,9 +86,11 @@ def test_search_ranks_within_featured_order():
 
 
 def test_filters_agency_topic_and_period():
-    now = datetime(2026, 11, 25, tzinfo=timezone.utc)
-    es = [entry(1, tags=["민원"], when=(now - timedelta(days=3)).isoformat()),
-          entry(2, tags=["예산"], when=(now - timedelta(days=40)).isoformat())]
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    es = [
+        entry(1, tags=["민원"], when=(now - timedelta(days=3)).isoformat()),
+        entry(2, tags=["예산"], when=(now - timedelta(days=40)).isoformat()),
+    ]
     details = {1: Details("", agency="행정안전부"), 2: Details("", agency="국토교통부")}
     cs = cards_of(es, details)
     assert [c.entry.id for c in listing.select(cs, agency="국토교통부", now=now)] == [2]
@@ -126,7 +145,12 @@ async def _run(fn):
 def test_refresher_serves_last_list_when_gitlab_fails():
     async def scenario():
         clock = FakeClock()
-        answers = [[entry(1)], GitLabUnavailable("GitLab answered 503"), GitLabUnavailable("down"), [entry(1), entry(2)]]
+        answers = [
+            [entry(1)],
+            GitLabUnavailable("GitLab answered 503"),
+            GitLabUnavailable("down"),
+            [entry(1), entry(2)],
+        ]
 
         def fetch():
             a = answers.pop(0)
@@ -197,9 +221,17 @@ def test_backoff_is_capped():
 
 
 # -- the catalog against the loopback GitLab -----------------------------------------
-MANIFEST = {"title": "민원 데이터 분석", "description": "월별 민원 건수를 집계합니다", "author": "김민수",
-            "agency": "행정안전부", "ai_model": "openai/qwen", "shared_at": "2026-11-20T10:00:00+09:00",
-            "notebook": "민원분석.ipynb", "thumbnail": "thumbnail.png", "chats": []}
+MANIFEST = {
+    "title": "민원 데이터 분석",
+    "description": "월별 민원 건수를 집계합니다",
+    "author": "김민수",
+    "agency": "행정안전부",
+    "ai_model": "openai/qwen",
+    "shared_at": "2026-11-20T10:00:00+09:00",
+    "notebook": "민원분석.ipynb",
+    "thumbnail": "thumbnail.png",
+    "chats": [],
+}
 
 
 @pytest.fixture
@@ -236,8 +268,10 @@ def test_private_projects_only_with_the_members_own_token(seeded):
 
     def private(token):
         gl = catalog.client(seeded.url, token, 5)
-        return {e.path_with_namespace for e in catalog.list_shared(
-            gl, "govlab", (), visibilities=("private",), membership=True)}
+        return {
+            e.path_with_namespace
+            for e in catalog.list_shared(gl, "govlab", (), visibilities=("private",), membership=True)
+        }
 
     assert private(lee) == {"shared/lee-private", "lee/lee-own"}
     assert private(park) == set()
@@ -249,7 +283,13 @@ def test_details_come_from_the_manifest_and_readme(seeded):
     assert e.tags == ["민원"]  # the gallery topic itself is not a tag
     d = catalog.details(gl, e)
     assert (d.title, d.author, d.agency, d.ai_model, d.notebook, d.thumbnail) == (
-        "민원 데이터 분석", "김민수", "행정안전부", "openai/qwen", "민원분석.ipynb", "thumbnail.png")
+        "민원 데이터 분석",
+        "김민수",
+        "행정안전부",
+        "openai/qwen",
+        "민원분석.ipynb",
+        "thumbnail.png",
+    )
     assert d.readme.startswith("# 민원 데이터 분석")
     assert catalog.tree(gl, e) == ["README.md", "govlab-manifest.json"]
     assert catalog.raw_file(gl, e.id, "missing.txt", "main") is None
@@ -274,8 +314,7 @@ def test_catalog_view_merges_shared_and_private_lists(seeded, tmp_path):
             anon, _ = await cat.view("park", None)
             mine, lists = await cat.view("lee", lee)
             await asyncio.gather(*(r.details_task for r in lists if r.details_task))
-            return ({e.path_with_namespace for e in anon}, {e.path_with_namespace for e in mine},
-                    dict(cat.details))
+            return ({e.path_with_namespace for e in anon}, {e.path_with_namespace for e in mine}, dict(cat.details))
         finally:
             cat.close()
 
@@ -287,9 +326,12 @@ def test_catalog_view_merges_shared_and_private_lists(seeded, tmp_path):
 
 # -- config and render ------------------------------------------------------------------
 def test_config_from_the_hub_environment():
-    env = {"GOVLAB_GALLERY_CONFIG": json.dumps({"gitlab_url": "http://gl.test/", "namespaces": ["a/b"]}),
-           "GOVLAB_GALLERY_GITLAB_TOKEN": "glpat-secret-1", "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:9999",
-           "JUPYTERHUB_SERVICE_PREFIX": "/services/gallery/"}
+    env = {
+        "GOVLAB_GALLERY_CONFIG": json.dumps({"gitlab_url": "http://gl.test/", "namespaces": ["a/b"]}),
+        "GOVLAB_GALLERY_GITLAB_TOKEN": "glpat-secret-1",
+        "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:9999",
+        "JUPYTERHUB_SERVICE_PREFIX": "/services/gallery/",
+    }
     cfg = from_env(env)
     assert (cfg.gitlab_url, cfg.namespaces, cfg.port, cfg.token) == ("http://gl.test", ("a/b",), 9999, "glpat-secret-1")
     assert "glpat-secret-1" not in repr(cfg)
@@ -298,8 +340,11 @@ def test_config_from_the_hub_environment():
 
 
 def test_markdown_is_escaped_and_links_point_into_the_repository():
-    html = markdown_html("<script>alert(1)</script>\n\n[대화](chats/a.md) ![p](thumbnail.png) "
-                         "[x](javascript:alert(1))", "http://gl.test/g/p", "main")
+    html = markdown_html(
+        "<script>alert(1)</script>\n\n[대화](chats/a.md) ![p](thumbnail.png) [x](javascript:alert(1))",
+        "http://gl.test/g/p",
+        "main",
+    )
     assert "<script>" not in html
     assert 'href="http://gl.test/g/p/-/blob/main/chats/a.md"' in html
     assert 'src="http://gl.test/g/p/-/raw/main/thumbnail.png"' in html

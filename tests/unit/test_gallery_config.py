@@ -14,17 +14,32 @@ from govlab.labconfig import gallery_notify_url, lab_server_config
 from govlab.settings import SettingsError
 
 RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",), lab_config_dir="/state/lab-config")
-ENV = {"GOVLAB_USER_PASSWORD": "user-pass-1", "GOVLAB_ADMIN_PASSWORD": "a" * 32,
-       "GALLERY_TOKEN": "glpat-gallery", "SHARE_TOKEN": "glpat-share", "JUPYTERHUB_CRYPT_KEY": "k" * 64,
-       "CLIENT_SECRET": "s"}
-GITLAB_AUTH = {"method": "gitlab", "admin_users": ["admin"],
-               "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "CLIENT_SECRET"}}}
+ENV = {
+    "GOVLAB_USER_PASSWORD": "user-pass-1",
+    "GOVLAB_ADMIN_PASSWORD": "a" * 32,
+    "GALLERY_TOKEN": "glpat-gallery",
+    "SHARE_TOKEN": "glpat-share",
+    "JUPYTERHUB_CRYPT_KEY": "k" * 64,
+    "CLIENT_SECRET": "s",
+}
+GITLAB_AUTH = {
+    "method": "gitlab",
+    "admin_users": ["admin"],
+    "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "CLIENT_SECRET"}},
+}
 
 
 def load(tmp_path: Path, **sections) -> settings.LoadedSettings:
-    data = {"auth": {"admin_users": ["admin"], "shared_password": {
-        "user_password": {"env": "GOVLAB_USER_PASSWORD"}, "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
-        "trusted_trial": True}}}
+    data = {
+        "auth": {
+            "admin_users": ["admin"],
+            "shared_password": {
+                "user_password": {"env": "GOVLAB_USER_PASSWORD"},
+                "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+                "trusted_trial": True,
+            },
+        }
+    }
     data.update(sections)
     path = tmp_path / "govlab.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -88,7 +103,9 @@ def test_service_config(tmp_path, auth, gallery, key, expected):
 
 
 def test_gallery_is_a_hub_service_with_minimal_rights(tmp_path):
-    ld = load(tmp_path, sharing=SHARING, gallery={"enabled": True, "curators": ["lee"], "token": {"env": "GALLERY_TOKEN"}})
+    ld = load(
+        tmp_path, sharing=SHARING, gallery={"enabled": True, "curators": ["lee"], "token": {"env": "GALLERY_TOKEN"}}
+    )
     hub = gallery_section(ld, RUNTIME)["JupyterHub"]
     (service,) = hub["services"]
     assert service["name"] == "gallery" and service["url"] == "http://127.0.0.1:8093"
@@ -105,8 +122,11 @@ def test_gallery_is_a_hub_service_with_minimal_rights(tmp_path):
     assert role["scopes"] == [CURATE_SCOPE] and role["users"] == ["admin", "lee"]
     assert "services" not in role  # the service itself gets no hub API rights
     # A lab's own API token may call the gallery (announcing a new share), nothing more.
-    assert set(roles["server"]["scopes"]) == {"users:activity!user", "access:servers!server",
-                                             "access:services!service=gallery"}
+    assert set(roles["server"]["scopes"]) == {
+        "users:activity!user",
+        "access:servers!server",
+        "access:services!service=gallery",
+    }
     assert CURATE_SCOPE in hub["custom_scopes"]
     assert lab_server_config(ld)["GovlabShare"]["gallery_url"] == "http://127.0.0.1:8000/services/gallery"
 
@@ -139,26 +159,42 @@ def test_the_server_role_gains_the_gallery_and_the_share_service_never_auth_stat
     ld = load(tmp_path, auth=GITLAB_AUTH, sharing=SHARING, gallery={"enabled": True})
     roles = build_hub_config(ld, RUNTIME)["JupyterHub"]["load_roles"]
     (server,) = [r for r in roles if r["name"] == "server"]  # one role, every section's scopes
-    assert {"access:services!service=gallery", "access:services!service=govlab-share",
-            "access:servers!server"} <= set(server["scopes"])
+    assert {"access:services!service=gallery", "access:services!service=govlab-share", "access:servers!server"} <= set(
+        server["scopes"]
+    )
     # The lab gets the official's access token from the share service, never auth_state.
     assert "admin:auth_state!user" not in server["scopes"]
 
 
-@pytest.mark.parametrize("sections, expected", [
-    # One machine: the gallery's own loopback address.
-    ({}, "http://127.0.0.1:8093/services/gallery/api/refresh"),
-    ({"gallery": {"bind_url": "http://127.0.0.1:9000"}}, "http://127.0.0.1:9000/services/gallery/api/refresh"),
-    # Labs in containers cannot reach the hub machine's loopback: through the hub's proxy.
-    ({"mode": "docker", "hub": {"public_url": "https://lab.example.go.kr", "hub_bind_url": "http://0.0.0.0:8081"},
-      "docker": {"hub_connect_url": "http://hub:8081"}},
-     "https://lab.example.go.kr/services/gallery/api/refresh"),
-    # Docker's host network shares the loopback.
-    ({"mode": "docker", "docker": {"network": "host"}}, "http://127.0.0.1:8093/services/gallery/api/refresh"),
-    # A gallery on the labs' network (the hub's container): directly.
-    ({"mode": "swarm", "hub": {"hub_bind_url": "http://0.0.0.0:8081"}, "docker": {"hub_connect_url": "http://hub:8081"},
-      "gallery": {"bind_url": "http://hub:8093"}}, "http://hub:8093/services/gallery/api/refresh"),
-])
+@pytest.mark.parametrize(
+    "sections, expected",
+    [
+        # One machine: the gallery's own loopback address.
+        ({}, "http://127.0.0.1:8093/services/gallery/api/refresh"),
+        ({"gallery": {"bind_url": "http://127.0.0.1:9000"}}, "http://127.0.0.1:9000/services/gallery/api/refresh"),
+        # Labs in containers cannot reach the hub machine's loopback: through the hub's proxy.
+        (
+            {
+                "mode": "docker",
+                "hub": {"public_url": "https://lab.example.go.kr", "hub_bind_url": "http://0.0.0.0:8081"},
+                "docker": {"hub_connect_url": "http://hub:8081"},
+            },
+            "https://lab.example.go.kr/services/gallery/api/refresh",
+        ),
+        # Docker's host network shares the loopback.
+        ({"mode": "docker", "docker": {"network": "host"}}, "http://127.0.0.1:8093/services/gallery/api/refresh"),
+        # A gallery on the labs' network (the hub's container): directly.
+        (
+            {
+                "mode": "swarm",
+                "hub": {"hub_bind_url": "http://0.0.0.0:8081"},
+                "docker": {"hub_connect_url": "http://hub:8081"},
+                "gallery": {"bind_url": "http://hub:8093"},
+            },
+            "http://hub:8093/services/gallery/api/refresh",
+        ),
+    ],
+)
 def test_labs_tell_the_gallery_at_an_address_they_can_reach(tmp_path, sections, expected):
     gallery = {"enabled": True, **sections.pop("gallery", {})}
     try:
@@ -181,7 +217,11 @@ def test_the_gallery_runs_with_the_settings_defaults(tmp_path):
     bare = from_env({"GOVLAB_GALLERY_CONFIG": json.dumps({"gitlab_url": "https://gitlab.example.go.kr/"})})
     schema = settings.GallerySettings()
     assert (bare.topic, bare.refresh_every, bare.request_timeout, bare.page_size) == (
-        schema.topic, schema.refresh_every, schema.request_timeout, schema.page_size)
+        schema.topic,
+        schema.refresh_every,
+        schema.request_timeout,
+        schema.page_size,
+    )
     assert f"http://{bare.host}:{bare.port}" == schema.bind_url
     assert bare.prefix == f"/services/{settings.GALLERY_SERVICE}/" and bare.curate_scope == CURATE_SCOPE
     ld = load(tmp_path, sharing=SHARING, gallery={"enabled": True, "topic": "mois-lab", "page_size": 12})

@@ -56,12 +56,25 @@ def world(gitlab_server, tmp_path):
     g.add_group("elsewhere", {"bot": 50}, visibility="public")
     g.add_project("shared", "민원 분석", "minwon", "public", ["govlab"], files={"README.md": "# 민원\n"})
     g.add_project("shared", "토픽 없음", "no-topic", "public", [], files={"README.md": "# x\n"})
-    g.add_project("shared", "김 비공개", "kim-secret", "private", ["govlab"],
-                  files={"govlab-manifest.json": manifest("kim"), "README.md": "# 비공개\n"})
+    g.add_project(
+        "shared",
+        "김 비공개",
+        "kim-secret",
+        "private",
+        ["govlab"],
+        files={"govlab-manifest.json": manifest("kim"), "README.md": "# 비공개\n"},
+    )
     g.add_project("elsewhere", "다른 그룹", "other", "public", ["govlab"], files={"README.md": "# y\n"})
-    cfg = GalleryConfig(gitlab_url=g.url, namespaces=("shared",), owner_private=True, token=bot,
-                        refresh_every=3600, request_timeout=5, db_path=str(tmp_path / "g.sqlite"),
-                        prefix="/services/gallery/")
+    cfg = GalleryConfig(
+        gitlab_url=g.url,
+        namespaces=("shared",),
+        owner_private=True,
+        token=bot,
+        refresh_every=3600,
+        request_timeout=5,
+        db_path=str(tmp_path / "g.sqlite"),
+        prefix="/services/gallery/",
+    )
     return cfg
 
 
@@ -96,9 +109,14 @@ def run(cfg: GalleryConfig, hub_port: int, scenario):
 
     async def main():
         gallery_port = free_port()
-        auth = HubOAuth(api_url=f"http://127.0.0.1:{hub_port}/hub/api", api_token="service-token",
-                        oauth_client_id="service-gallery", access_scopes={ACCESS},
-                        base_url="/services/gallery/", cache_max_age=0)
+        auth = HubOAuth(
+            api_url=f"http://127.0.0.1:{hub_port}/hub/api",
+            api_token="service-token",
+            oauth_client_id="service-gallery",
+            access_scopes={ACCESS},
+            base_url="/services/gallery/",
+            cache_max_age=0,
+        )
         gallery = Gallery(cfg)
         gallery.notify_url = f"http://127.0.0.1:{gallery_port}/services/gallery/api/refresh"
         server = HTTPServer(make_app(gallery, auth))
@@ -107,9 +125,15 @@ def run(cfg: GalleryConfig, hub_port: int, scenario):
 
         async def call(method: str, path: str, token: str = "", body: dict | None = None):
             headers = {"Authorization": f"token {token}"} if token else {}
-            r = await client.fetch(f"http://127.0.0.1:{gallery_port}/services/gallery/{path}", method=method,
-                                   headers=headers, body=None if body is None else json.dumps(body),
-                                   raise_error=False, follow_redirects=False, request_timeout=30)
+            r = await client.fetch(
+                f"http://127.0.0.1:{gallery_port}/services/gallery/{path}",
+                method=method,
+                headers=headers,
+                body=None if body is None else json.dumps(body),
+                raise_error=False,
+                follow_redirects=False,
+                request_timeout=30,
+            )
             ctype = r.headers.get("Content-Type", "")
             return r.code, (json.loads(r.body) if ctype.startswith("application/json") and r.body else r.body)
 
@@ -153,9 +177,13 @@ def test_refresh_lists_a_new_share_at_once_and_refuses_what_is_not_the_gallerys(
     assert "shared/fresh" not in before and "shared/fresh" in after  # for every official, at once
     assert status == 200 and answer["project"] == "shared/fresh"
     assert answer["url"] == "/services/gallery/p/shared/fresh" and answer["ko"]
-    assert refused == {"elsewhere/other": 403,  # outside the gallery's namespaces: no GitLab call
-                       "shared/no-topic": 404, "shared/missing": 404,  # not a shared project
-                       "../etc": 400, "shared": 400}
+    assert refused == {
+        "elsewhere/other": 403,  # outside the gallery's namespaces: no GitLab call
+        "shared/no-topic": 404,
+        "shared/missing": 404,  # not a shared project
+        "../etc": 400,
+        "shared": 400,
+    }
     assert not {"elsewhere/other", "shared/no-topic"} & listed
 
 
@@ -201,7 +229,9 @@ def test_the_lab_announces_a_share_with_its_hub_token(hub_port, world, gitlab_se
     async def scenario(call, gallery):
         await gallery.catalog.view("kim", None)
         gitlab_server.add_project("shared", "새 공유", "fresh", "public", ["govlab"], files={"README.md": "# 새\n"})
-        cfg = GovlabShare(gallery_notify_url=gallery.notify_url, gallery_url="https://lab.example.go.kr/services/gallery")
+        cfg = GovlabShare(
+            gallery_notify_url=gallery.notify_url, gallery_url="https://lab.example.go.kr/services/gallery"
+        )
         link = await after_share(cfg, {"JUPYTERHUB_API_TOKEN": "kim-lab-token"}, "shared/fresh")
         listed = {e.path_with_namespace for e in (await gallery.catalog.view("lee", None))[0]}
         return link, listed
@@ -219,8 +249,10 @@ def test_an_unreachable_gallery_never_fails_or_holds_the_share():
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
-        cfg = GovlabShare(gallery_notify_url=f"http://127.0.0.1:{port}/services/gallery/api/refresh",
-                          gallery_url="https://lab.example.go.kr/services/gallery")
+        cfg = GovlabShare(
+            gallery_notify_url=f"http://127.0.0.1:{port}/services/gallery/api/refresh",
+            gallery_url="https://lab.example.go.kr/services/gallery",
+        )
         start = time.monotonic()
         link = asyncio.run(after_share(cfg, {"JUPYTERHUB_API_TOKEN": "t"}, "shared/fresh"))
         took = time.monotonic() - start
@@ -232,6 +264,16 @@ def test_the_manifest_names_the_sharing_official_as_owner():
     from govlab_share.manifest import render_manifest
     from govlab_share.taskdoc import DocMeta
 
-    meta = DocMeta(title="t", description="", author="김민수", agency="", shared_at="2026-12-01T10:00:00+09:00",
-                   ai_model="", notebook="a.ipynb", source_path="a.ipynb", branch="main", owner="kim")
+    meta = DocMeta(
+        title="t",
+        description="",
+        author="김민수",
+        agency="",
+        shared_at="2026-12-01T10:00:00+09:00",
+        ai_model="",
+        notebook="a.ipynb",
+        source_path="a.ipynb",
+        branch="main",
+        owner="kim",
+    )
     assert json.loads(render_manifest(meta, {"a.ipynb": b"{}"}))["owner"] == "kim"  # the hub name, not the display name

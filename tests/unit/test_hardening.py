@@ -36,9 +36,13 @@ def mode(path: Path) -> int:
 def load(tmp_path: Path, **hub) -> settings.LoadedSettings:
     data = {
         "hub": {"state_dir": "state", **hub},
-        "auth": {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"},
-                                     "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
-                                     "trusted_trial": True}},
+        "auth": {
+            "shared_password": {
+                "user_password": {"env": "GOVLAB_USER_PASSWORD"},
+                "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+                "trusted_trial": True,
+            }
+        },
     }
     path = tmp_path / "govlab.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -142,7 +146,10 @@ def test_check_config_prints_the_plain_http_warning(tmp_path):
     loaded = load(tmp_path, bind_url="http://0.0.0.0:8000")
     result = subprocess.run(
         [sys.executable, "-m", "govlab.cli", "check-config", "--config", str(loaded.source)],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **ENV}, timeout=60,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **ENV},
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "WARNING: hub.bind_url http://0.0.0.0:8000" in result.stderr and "TLS" in result.stderr

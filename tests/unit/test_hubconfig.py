@@ -11,7 +11,6 @@ from pydantic import SecretStr
 
 from govlab import settings
 from govlab.hubconfig import GITLAB_REFUSED_MESSAGE, Runtime, build_hub_config, hub_process_env, merge
-from govlab.spawnhooks import PortAllocator, assign_ports
 from govlab.labconfig import (
     GOVLAB_PERSONA_ID,
     NO_KEY_PLACEHOLDER,
@@ -20,6 +19,7 @@ from govlab.labconfig import (
     lab_environment,
     lab_server_config,
 )
+from govlab.spawnhooks import PortAllocator, assign_ports
 
 RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",), lab_config_dir="/state/lab-config")
 
@@ -56,7 +56,12 @@ HUB_CASES = [
     ({}, {}, "ConfigurableHTTPProxy.command", ["/venv/bin/python", "-m", "govlab.proxyexec", "/venv/bin/chp"]),
     ({}, {}, "ConfigurableHTTPProxy.api_url", "http://127.0.0.1:8001"),
     ({}, {}, "SimpleLocalProcessSpawner.home_dir_template", "/state/home/{username}"),
-    ({"local": {"homes": "/srv/h", "trusted_group": True}}, {}, "SimpleLocalProcessSpawner.home_dir_template", "/srv/h/{username}"),
+    (
+        {"local": {"homes": "/srv/h", "trusted_group": True}},
+        {},
+        "SimpleLocalProcessSpawner.home_dir_template",
+        "/srv/h/{username}",
+    ),
     # Hub as root: a system user per official, homes under local.homes (default /home/govlab).
     ({}, {"running_as_root": True}, "JupyterHub.spawner_class", "govlab.spawners.GovlabLocalSpawner"),
     ({}, {"running_as_root": True}, "GovlabLocalSpawner.homes", "/home/govlab"),
@@ -70,7 +75,12 @@ HUB_CASES = [
     ({"hub": {"start_timeout": 90}}, {}, "Spawner.start_timeout", 90),
     ({"auth": {"admin_users": ["kim"], "shared_password": {}}}, {}, "Authenticator.admin_users", {"kim"}),
     ({}, {}, "Authenticator.allow_all", True),
-    ({"auth": {"allowed_users": ["lee", "park"], "shared_password": {}}}, {}, "Authenticator.allowed_users", {"lee", "park"}),
+    (
+        {"auth": {"allowed_users": ["lee", "park"], "shared_password": {}}},
+        {},
+        "Authenticator.allowed_users",
+        {"lee", "park"},
+    ),
     ({}, {}, "SharedPasswordAuthenticator.user_password", "user-pass"),
 ]
 
@@ -115,7 +125,12 @@ def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
         "hub": {"public_url": "https://lab.example.go.kr"},
         "auth": {
             "method": "gitlab",
-            "gitlab": {"url": "https://gitlab.example.go.kr", "client_id": "abc", "client_secret": {"env": "S"}, "allowed_groups": ["ai-lab"]},
+            "gitlab": {
+                "url": "https://gitlab.example.go.kr",
+                "client_id": "abc",
+                "client_secret": {"env": "S"},
+                "allowed_groups": ["ai-lab"],
+            },
         },
         "sharing": {"gitlab_url": "https://gitlab.example.go.kr"},
     }
@@ -140,17 +155,38 @@ def test_gitlab_sign_in_asks_for_the_scopes_the_share_needs():
 
 # (llm settings, secrets, expected model id, expected model parameters, expected OPENAI_API_KEY)
 LLM_CASES = [
-    pytest.param({}, {}, UNCONFIGURED_MODEL, {UNCONFIGURED_MODEL: {"model_kwargs": {"mock_response": UNCONFIGURED_MESSAGE}}}, NO_KEY_PLACEHOLDER, id="no-model"),
     pytest.param(
-        {"model": "openai/qwen", "base_url": "http://127.0.0.1:8001/v1"}, {}, "openai/qwen",
-        {"openai/qwen": {"api_base": "http://127.0.0.1:8001/v1"}}, NO_KEY_PLACEHOLDER, id="keyless-vllm",
+        {},
+        {},
+        UNCONFIGURED_MODEL,
+        {UNCONFIGURED_MODEL: {"model_kwargs": {"mock_response": UNCONFIGURED_MESSAGE}}},
+        NO_KEY_PLACEHOLDER,
+        id="no-model",
     ),
     pytest.param(
-        {"model": "openai/gpt", "base_url": "https://gw.example/v1", "params": {"temperature": 0.2}}, {"llm_api_key": "sk-1"},
-        "openai/gpt", {"openai/gpt": {"temperature": 0.2, "api_base": "https://gw.example/v1"}}, "sk-1", id="gateway-with-key",
+        {"model": "openai/qwen", "base_url": "http://127.0.0.1:8001/v1"},
+        {},
+        "openai/qwen",
+        {"openai/qwen": {"api_base": "http://127.0.0.1:8001/v1"}},
+        NO_KEY_PLACEHOLDER,
+        id="keyless-vllm",
     ),
-    pytest.param({"model": "ollama/llama3", "base_url": "http://127.0.0.1:11434"}, {}, "ollama/llama3",
-                 {"ollama/llama3": {"api_base": "http://127.0.0.1:11434"}}, None, id="ollama-native"),
+    pytest.param(
+        {"model": "openai/gpt", "base_url": "https://gw.example/v1", "params": {"temperature": 0.2}},
+        {"llm_api_key": "sk-1"},
+        "openai/gpt",
+        {"openai/gpt": {"temperature": 0.2, "api_base": "https://gw.example/v1"}},
+        "sk-1",
+        id="gateway-with-key",
+    ),
+    pytest.param(
+        {"model": "ollama/llama3", "base_url": "http://127.0.0.1:11434"},
+        {},
+        "ollama/llama3",
+        {"ollama/llama3": {"api_base": "http://127.0.0.1:11434"}},
+        None,
+        id="ollama-native",
+    ),
 ]
 
 
@@ -210,26 +246,49 @@ def test_unconfigured_message_is_korean_first_with_english():
 # (settings, secrets, expected GovlabShare values, GOVLAB_GITLAB_TOKEN in env)
 SERVICE = "http://127.0.0.1:8094/services/govlab-share"
 SHARE_CASES = [
-    ({}, {}, {"gitlab_url": "", "token_source": "env", "hub_public_url": "http://127.0.0.1:8000", "service_url": ""}, None),
+    (
+        {},
+        {},
+        {"gitlab_url": "", "token_source": "env", "hub_public_url": "http://127.0.0.1:8000", "service_url": ""},
+        None,
+    ),
     (
         # A shared token: it stays in the hub's share service, which commits for the lab.
-        {"sharing": {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal", "token": {"env": "T"}}},
+        {
+            "sharing": {
+                "gitlab_url": "https://gl",
+                "namespace": "mois/ai",
+                "default_visibility": "internal",
+                "token": {"env": "T"},
+            }
+        },
         {"sharing_token": "glpat-1"},
-        {"gitlab_url": "https://gl", "namespace": "mois/ai", "default_visibility": "internal",
-         "token_source": "service", "service_url": SERVICE},
+        {
+            "gitlab_url": "https://gl",
+            "namespace": "mois/ai",
+            "default_visibility": "internal",
+            "token_source": "service",
+            "service_url": SERVICE,
+        },
         None,
     ),
     (
         # Containers on their own network reach a loopback-bound service through the proxy.
-        {"mode": "docker", "hub": {"public_url": "https://lab.go.kr"},
-         "sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}}},
+        {
+            "mode": "docker",
+            "hub": {"public_url": "https://lab.go.kr"},
+            "sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}},
+        },
         {"sharing_token": "glpat-1"},
         {"token_source": "service", "service_url": "https://lab.go.kr/services/govlab-share"},
         None,
     ),
     (
-        {"mode": "docker", "docker": {"network": "host"}, "sharing": {"gitlab_url": "https://gl", "token": {"env": "T"},
-                                                                      "service_bind_url": "http://127.0.0.1:9000"}},
+        {
+            "mode": "docker",
+            "docker": {"network": "host"},
+            "sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}, "service_bind_url": "http://127.0.0.1:9000"},
+        },
         {"sharing_token": "glpat-1"},
         {"token_source": "service", "service_url": "http://127.0.0.1:9000/services/govlab-share"},
         None,
@@ -237,7 +296,10 @@ SHARE_CASES = [
     (
         {
             "hub": {"public_url": "https://lab.go.kr"},
-            "auth": {"method": "gitlab", "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "S"}}},
+            "auth": {
+                "method": "gitlab",
+                "gitlab": {"url": "https://gl", "client_id": "c", "client_secret": {"env": "S"}},
+            },
             "sharing": {"gitlab_url": "https://gl"},
         },
         {"gitlab_client_secret": "s"},
@@ -270,7 +332,12 @@ def test_secret_values_are_masked_in_settings_repr():
 
 
 def gitlab_settings(**gitlab) -> dict:
-    return {"auth": {"method": "gitlab", "gitlab": {"url": "https://gl.example", "client_id": "c", "client_secret": {"env": "S"}, **gitlab}}}
+    return {
+        "auth": {
+            "method": "gitlab",
+            "gitlab": {"url": "https://gl.example", "client_id": "c", "client_secret": {"env": "S"}, **gitlab},
+        }
+    }
 
 
 # (GitLab sign-in settings, "Class.trait", expected value; None: the trait is not set)
@@ -279,14 +346,25 @@ GITLAB_CASES = [
     (gitlab_settings(allowed_groups=["42"]), "Authenticator.allow_all", None),
     (gitlab_settings(), "Authenticator.allow_all", True),
     # Cohort members (GitLab accounts) may sign in besides the allowed groups.
-    ({**gitlab_settings(allowed_groups=["42"]), "workshops": [{"name": "ws", "members": ["lee"], "trainers": ["kim"]}]}, "Authenticator.allowed_users", {"lee", "kim"}),
+    (
+        {
+            **gitlab_settings(allowed_groups=["42"]),
+            "workshops": [{"name": "ws", "members": ["lee"], "trainers": ["kim"]}],
+        },
+        "Authenticator.allowed_users",
+        {"lee", "kim"},
+    ),
     (gitlab_settings(allowed_groups=["42"]), "Authenticator.allowed_users", None),
     (gitlab_settings(allowed_groups=["42"]), "GitLabOAuthenticator.allowed_gitlab_groups", {"42"}),
     (gitlab_settings(), "GitLabOAuthenticator.custom_403_message", GITLAB_REFUSED_MESSAGE),
     (gitlab_settings(), "GitLabOAuthenticator.authorize_url", None),  # derived from gitlab_url
     (gitlab_settings(), "GitLabOAuthenticator.gitlab_url", "https://gl.example"),
     (gitlab_settings(), "Authenticator.auth_refresh_age", 300),
-    ({**gitlab_settings(), "hub": {"bind_url": "http://127.0.0.1:9000"}}, "GitLabOAuthenticator.oauth_callback_url", "http://127.0.0.1:9000/hub/oauth_callback"),
+    (
+        {**gitlab_settings(), "hub": {"bind_url": "http://127.0.0.1:9000"}},
+        "GitLabOAuthenticator.oauth_callback_url",
+        "http://127.0.0.1:9000/hub/oauth_callback",
+    ),
 ]
 
 
@@ -306,8 +384,18 @@ def test_refused_message_is_korean_first_with_english():
 DB_CASES = [
     ({}, {}, "sqlite:////state/jupyterhub.sqlite", {}),
     ({"db_url": "postgresql://hub@db:5432/hub"}, {}, "postgresql://hub@db:5432/hub", {}),
-    ({"db_url": "postgresql://hub@db:5432/hub", "db_password": {"env": "P"}}, {"db_password": "pw"}, "postgresql://hub@db:5432/hub", {"PGPASSWORD": "pw"}),
-    ({"db_url": "postgresql+psycopg://hub@db/hub", "db_password": {"env": "P"}}, {"db_password": "pw"}, "postgresql+psycopg://hub@db/hub", {"PGPASSWORD": "pw"}),
+    (
+        {"db_url": "postgresql://hub@db:5432/hub", "db_password": {"env": "P"}},
+        {"db_password": "pw"},
+        "postgresql://hub@db:5432/hub",
+        {"PGPASSWORD": "pw"},
+    ),
+    (
+        {"db_url": "postgresql+psycopg://hub@db/hub", "db_password": {"env": "P"}},
+        {"db_password": "pw"},
+        "postgresql+psycopg://hub@db/hub",
+        {"PGPASSWORD": "pw"},
+    ),
 ]
 
 

@@ -57,7 +57,11 @@ def password_doc(**sections) -> dict:
     data = gitlab_doc(**sections)
     data["auth"] = {
         "admin_users": ["admin"],
-        "shared_password": {"user_password": {"env": "USER_PASSWORD"}, "admin_password": {"env": "ADMIN_PASSWORD"}, "trusted_trial": True},
+        "shared_password": {
+            "user_password": {"env": "USER_PASSWORD"},
+            "admin_password": {"env": "ADMIN_PASSWORD"},
+            "trusted_trial": True,
+        },
     }
     return data
 
@@ -74,26 +78,69 @@ def dig(tree: dict, dotted: str):
 
 # (settings document, dotted path in the values, expected)
 CASES = [
-    pytest.param(gitlab_doc(), "singleuser.image", {"name": "govlab/lab", "tag": "latest", "pullPolicy": "IfNotPresent"}, id="default-image"),
+    pytest.param(
+        gitlab_doc(),
+        "singleuser.image",
+        {"name": "govlab/lab", "tag": "latest", "pullPolicy": "IfNotPresent"},
+        id="default-image",
+    ),
     pytest.param(
         gitlab_doc(kubernetes={"image": "registry.example.go.kr:5000/govlab/lab:1.2", "image_pull_policy": "Always"}),
-        "singleuser.image", {"name": "registry.example.go.kr:5000/govlab/lab", "tag": "1.2", "pullPolicy": "Always"}, id="registry-port-image",
+        "singleuser.image",
+        {"name": "registry.example.go.kr:5000/govlab/lab", "tag": "1.2", "pullPolicy": "Always"},
+        id="registry-port-image",
     ),
-    pytest.param(gitlab_doc(), "singleuser.memory", {"limit": "2G", "guarantee": "1024M"}, id="memory-default-guarantee-half"),
-    pytest.param(gitlab_doc(limits={"memory": "4G", "cpu": 2}, kubernetes={"memory_guarantee": "1G", "cpu_guarantee": 0.5}), "singleuser.memory", {"limit": "4G", "guarantee": "1G"}, id="memory-guarantee"),
-    pytest.param(gitlab_doc(limits={"memory": "4G", "cpu": 2}, kubernetes={"cpu_guarantee": 0.5}), "singleuser.cpu", {"limit": 2.0, "guarantee": 0.5}, id="cpu-limit-guarantee"),
+    pytest.param(
+        gitlab_doc(), "singleuser.memory", {"limit": "2G", "guarantee": "1024M"}, id="memory-default-guarantee-half"
+    ),
+    pytest.param(
+        gitlab_doc(limits={"memory": "4G", "cpu": 2}, kubernetes={"memory_guarantee": "1G", "cpu_guarantee": 0.5}),
+        "singleuser.memory",
+        {"limit": "4G", "guarantee": "1G"},
+        id="memory-guarantee",
+    ),
+    pytest.param(
+        gitlab_doc(limits={"memory": "4G", "cpu": 2}, kubernetes={"cpu_guarantee": 0.5}),
+        "singleuser.cpu",
+        {"limit": 2.0, "guarantee": 0.5},
+        id="cpu-limit-guarantee",
+    ),
     pytest.param(gitlab_doc(), "singleuser.cpu", {"limit": 1.0}, id="cpu-no-guarantee"),
-    pytest.param(gitlab_doc(), "cull", {"enabled": True, "timeout": 3600, "every": 300, "maxAge": 0}, id="cull-default"),
-    pytest.param(gitlab_doc(culling={"timeout": 600, "every": 60, "max_age": 28800}), "cull", {"enabled": True, "timeout": 600, "every": 60, "maxAge": 28800}, id="cull-max-age"),
+    pytest.param(
+        gitlab_doc(), "cull", {"enabled": True, "timeout": 3600, "every": 300, "maxAge": 0}, id="cull-default"
+    ),
+    pytest.param(
+        gitlab_doc(culling={"timeout": 600, "every": 60, "max_age": 28800}),
+        "cull",
+        {"enabled": True, "timeout": 600, "every": 60, "maxAge": 28800},
+        id="cull-max-age",
+    ),
     pytest.param(gitlab_doc(culling={"enabled": False}), "cull", {"enabled": False}, id="cull-off"),
-    pytest.param(gitlab_doc(), "singleuser.storage", {"type": "dynamic", "capacity": "10Gi", "homeMountPath": "/home/govlab"}, id="storage-default"),
+    pytest.param(
+        gitlab_doc(),
+        "singleuser.storage",
+        {"type": "dynamic", "capacity": "10Gi", "homeMountPath": "/home/govlab"},
+        id="storage-default",
+    ),
     pytest.param(
         gitlab_doc(kubernetes={"storage": "20Gi", "storage_class": "nfs-client"}),
-        "singleuser.storage", {"type": "dynamic", "capacity": "20Gi", "homeMountPath": "/home/govlab", "dynamic": {"storageClass": "nfs-client"}}, id="storage-class",
+        "singleuser.storage",
+        {
+            "type": "dynamic",
+            "capacity": "20Gi",
+            "homeMountPath": "/home/govlab",
+            "dynamic": {"storageClass": "nfs-client"},
+        },
+        id="storage-class",
     ),
     pytest.param(gitlab_doc(), "singleuser.uid", 1000, id="uid"),
     pytest.param(gitlab_doc(), "singleuser.allowPrivilegeEscalation", False, id="no-privilege-escalation"),
-    pytest.param(gitlab_doc(), "hub.config.KubeSpawner.container_security_context", {"capabilities": {"drop": ["ALL"]}}, id="no-capabilities"),
+    pytest.param(
+        gitlab_doc(),
+        "hub.config.KubeSpawner.container_security_context",
+        {"capabilities": {"drop": ["ALL"]}},
+        id="no-capabilities",
+    ),
     pytest.param(gitlab_doc(), "singleuser.cmd", ["jupyterhub-singleuser"], id="cmd"),
     pytest.param(gitlab_doc(), "singleuser.defaultUrl", "/lab", id="default-url"),
     pytest.param(gitlab_doc(hub={"start_timeout": 120}), "singleuser.startTimeout", 120, id="start-timeout"),
@@ -101,48 +148,98 @@ CASES = [
     pytest.param(gitlab_doc(), "singleuser.networkPolicy", {"enabled": True}, id="netpol-default"),
     pytest.param(
         gitlab_doc(kubernetes={"lab_egress_cidrs": ["10.1.0.0/16", "10.9.8.7/32"]}),
-        "singleuser.networkPolicy", {"enabled": True, "egress": [{"to": [{"ipBlock": {"cidr": "10.1.0.0/16"}}, {"ipBlock": {"cidr": "10.9.8.7/32"}}]}]}, id="netpol-egress",
+        "singleuser.networkPolicy",
+        {
+            "enabled": True,
+            "egress": [{"to": [{"ipBlock": {"cidr": "10.1.0.0/16"}}, {"ipBlock": {"cidr": "10.9.8.7/32"}}]}],
+        },
+        id="netpol-egress",
     ),
     pytest.param(gitlab_doc(hub={"concurrent_spawn_limit": 7}), "hub.concurrentSpawnLimit", 7, id="spawn-limit"),
     pytest.param(gitlab_doc(), "hub.existingSecret", "govlab-hub", id="existing-secret"),
     pytest.param(gitlab_doc(hub={"log_level": "DEBUG"}), "hub.config.JupyterHub.log_level", "DEBUG", id="log-level"),
     pytest.param(gitlab_doc(), "proxy", {"service": {"type": "ClusterIP"}}, id="proxy-clusterip"),
-    pytest.param(gitlab_doc(kubernetes={"proxy_service_type": "LoadBalancer"}), "proxy.service.type", "LoadBalancer", id="proxy-lb"),
+    pytest.param(
+        gitlab_doc(kubernetes={"proxy_service_type": "LoadBalancer"}),
+        "proxy.service.type",
+        "LoadBalancer",
+        id="proxy-lb",
+    ),
     pytest.param(gitlab_doc(), "ingress", {"enabled": False}, id="no-ingress"),
     pytest.param(
         gitlab_doc(kubernetes={"ingress_class": "nginx", "tls_secret": "govlab-tls"}),
-        "ingress", {"enabled": True, "ingressClassName": "nginx", "hosts": ["lab.example.go.kr"], "tls": [{"hosts": ["lab.example.go.kr"], "secretName": "govlab-tls"}]}, id="ingress-tls",
+        "ingress",
+        {
+            "enabled": True,
+            "ingressClassName": "nginx",
+            "hosts": ["lab.example.go.kr"],
+            "tls": [{"hosts": ["lab.example.go.kr"], "secretName": "govlab-tls"}],
+        },
+        id="ingress-tls",
     ),
     pytest.param(gitlab_doc(), "scheduling.userScheduler.enabled", False, id="user-scheduler-off"),
-    pytest.param(gitlab_doc(kubernetes={"user_scheduler": True}), "scheduling.userScheduler.enabled", True, id="user-scheduler-on"),
     pytest.param(
-        gitlab_doc(hub={"db_url": "postgresql://govlab@db.example.go.kr:5432/govlab", "db_password": {"env": "DB_PASSWORD"}}),
-        "hub.db", {"type": "postgres", "url": "postgresql://govlab@db.example.go.kr:5432/govlab"}, id="postgres",
+        gitlab_doc(kubernetes={"user_scheduler": True}),
+        "scheduling.userScheduler.enabled",
+        True,
+        id="user-scheduler-on",
+    ),
+    pytest.param(
+        gitlab_doc(
+            hub={"db_url": "postgresql://govlab@db.example.go.kr:5432/govlab", "db_password": {"env": "DB_PASSWORD"}}
+        ),
+        "hub.db",
+        {"type": "postgres", "url": "postgresql://govlab@db.example.go.kr:5432/govlab"},
+        id="postgres",
     ),
     pytest.param(gitlab_doc(), "hub.config.JupyterHub.authenticator_class", "gitlab", id="gitlab-authenticator"),
     pytest.param(gitlab_doc(), "hub.config.GitLabOAuthenticator.scope", ["api", "read_user"], id="gitlab-scopes"),
-    pytest.param(gitlab_doc(), "hub.config.GitLabOAuthenticator.oauth_callback_url", "https://lab.example.go.kr/hub/oauth_callback", id="callback-url"),
-    pytest.param(gitlab_doc(), "hub.config.GitLabOAuthenticator.allowed_gitlab_groups", ["ai-lab"], id="allowed-groups"),
+    pytest.param(
+        gitlab_doc(),
+        "hub.config.GitLabOAuthenticator.oauth_callback_url",
+        "https://lab.example.go.kr/hub/oauth_callback",
+        id="callback-url",
+    ),
+    pytest.param(
+        gitlab_doc(), "hub.config.GitLabOAuthenticator.allowed_gitlab_groups", ["ai-lab"], id="allowed-groups"
+    ),
     pytest.param(gitlab_doc(), "hub.config.Authenticator.enable_auth_state", True, id="auth-state"),
     pytest.param(gitlab_doc(), "hub.config.Authenticator.refresh_pre_spawn", True, id="refresh-pre-spawn"),
     pytest.param(gitlab_doc(), "hub.config.Authenticator.admin_users", ["kim"], id="admins"),
     pytest.param(
         gitlab_doc(hub={"db_url": "postgresql://govlab@db/govlab"}),
-        "hub.extraEnv", {"GITLAB_CLIENT_SECRET": {"valueFrom": {"secretKeyRef": {"name": "govlab-hub", "key": "gitlab-client-secret"}}}}, id="gitlab-secret-by-reference",
+        "hub.extraEnv",
+        {
+            "GITLAB_CLIENT_SECRET": {
+                "valueFrom": {"secretKeyRef": {"name": "govlab-hub", "key": "gitlab-client-secret"}}
+            }
+        },
+        id="gitlab-secret-by-reference",
     ),
     pytest.param(
         gitlab_doc(kubernetes={"hub_secret": "hub-keys"}),
-        "hub.extraEnv.GITLAB_CLIENT_SECRET.valueFrom.secretKeyRef", {"name": "hub-keys", "key": "gitlab-client-secret"}, id="hub-secret-name",
+        "hub.extraEnv.GITLAB_CLIENT_SECRET.valueFrom.secretKeyRef",
+        {"name": "hub-keys", "key": "gitlab-client-secret"},
+        id="hub-secret-name",
     ),
     pytest.param(
         gitlab_doc(kubernetes={"lab_secret": "lab-keys"}),
-        "singleuser.extraEnv.OPENAI_API_KEY", {"valueFrom": {"secretKeyRef": {"name": "lab-keys", "key": "llm-api-key"}}}, id="llm-key-by-reference",
+        "singleuser.extraEnv.OPENAI_API_KEY",
+        {"valueFrom": {"secretKeyRef": {"name": "lab-keys", "key": "llm-api-key"}}},
+        id="llm-key-by-reference",
     ),
-    pytest.param(gitlab_doc(llm={"api_key": None}), "singleuser.extraEnv.OPENAI_API_KEY", NO_KEY_PLACEHOLDER, id="keyless-endpoint"),
+    pytest.param(
+        gitlab_doc(llm={"api_key": None}),
+        "singleuser.extraEnv.OPENAI_API_KEY",
+        NO_KEY_PLACEHOLDER,
+        id="keyless-endpoint",
+    ),
     pytest.param(password_doc(), "hub.config.JupyterHub.authenticator_class", "shared-password", id="shared-password"),
     pytest.param(
         password_doc(),
-        "hub.extraEnv.GOVLAB_USER_PASSWORD.valueFrom.secretKeyRef", {"name": "govlab-hub", "key": "user-password"}, id="password-by-reference",
+        "hub.extraEnv.GOVLAB_USER_PASSWORD.valueFrom.secretKeyRef",
+        {"name": "govlab-hub", "key": "user-password"},
+        id="password-by-reference",
     ),
 ]
 
@@ -156,8 +253,10 @@ def test_gitlab_sign_in_is_the_hub_config_of_every_mode():
     """Same traits as hubconfig.auth_section, except the secret (by reference instead)."""
     parsed = settings.parse(gitlab_doc())
     loaded = settings.LoadedSettings(
-        settings=parsed, secrets=settings.Secrets(gitlab_client_secret=SECRETS["GITLAB_SECRET"]),
-        source=Path("/etc/govlab/govlab.yaml"), state_dir=Path("/state"),
+        settings=parsed,
+        secrets=settings.Secrets(gitlab_client_secret=SECRETS["GITLAB_SECRET"]),
+        source=Path("/etc/govlab/govlab.yaml"),
+        state_dir=Path("/state"),
     )
     expected = auth_section(loaded)
     config = k8s_values(parsed)["hub"]["config"]
@@ -189,8 +288,10 @@ def test_workshop_cohorts_become_groups_and_trainer_roles():
 def test_lab_environment_and_config_match_the_other_modes():
     parsed = settings.parse(gitlab_doc())
     loaded = settings.LoadedSettings(
-        settings=parsed, secrets=settings.Secrets(llm_api_key=SECRETS["LLM_KEY"]),
-        source=Path("/etc/govlab/govlab.yaml"), state_dir=Path("/state"),
+        settings=parsed,
+        secrets=settings.Secrets(llm_api_key=SECRETS["LLM_KEY"]),
+        source=Path("/etc/govlab/govlab.yaml"),
+        state_dir=Path("/state"),
     )
     env = k8s_values(parsed)["singleuser"]["extraEnv"]
     local = lab_environment(loaded, lab_config_dir="")
@@ -248,15 +349,27 @@ OPEN = object()
 LEAF = None
 SCHEMA = {
     "hub": {
-        "config": OPEN, "loadRoles": OPEN, "extraEnv": OPEN, "extraConfig": OPEN, "existingSecret": LEAF,
-        "concurrentSpawnLimit": LEAF, "db": {"type": LEAF, "url": LEAF, "password": LEAF},
+        "config": OPEN,
+        "loadRoles": OPEN,
+        "extraEnv": OPEN,
+        "extraConfig": OPEN,
+        "existingSecret": LEAF,
+        "concurrentSpawnLimit": LEAF,
+        "db": {"type": LEAF, "url": LEAF, "password": LEAF},
     },
     "singleuser": {
-        "image": {"name": LEAF, "tag": LEAF, "pullPolicy": LEAF}, "cmd": OPEN, "defaultUrl": LEAF, "uid": LEAF,
-        "fsGid": LEAF, "allowPrivilegeEscalation": LEAF, "startTimeout": LEAF,
-        "memory": {"limit": LEAF, "guarantee": LEAF}, "cpu": {"limit": LEAF, "guarantee": LEAF},
+        "image": {"name": LEAF, "tag": LEAF, "pullPolicy": LEAF},
+        "cmd": OPEN,
+        "defaultUrl": LEAF,
+        "uid": LEAF,
+        "fsGid": LEAF,
+        "allowPrivilegeEscalation": LEAF,
+        "startTimeout": LEAF,
+        "memory": {"limit": LEAF, "guarantee": LEAF},
+        "cpu": {"limit": LEAF, "guarantee": LEAF},
         "storage": {"type": LEAF, "capacity": LEAF, "homeMountPath": LEAF, "dynamic": {"storageClass": LEAF}},
-        "extraEnv": OPEN, "networkPolicy": {"enabled": LEAF, "egress": OPEN},
+        "extraEnv": OPEN,
+        "networkPolicy": {"enabled": LEAF, "egress": OPEN},
     },
     "cull": {"enabled": LEAF, "timeout": LEAF, "every": LEAF, "maxAge": LEAF},
     "proxy": {"service": {"type": LEAF}},
@@ -291,8 +404,12 @@ FULL = gitlab_doc(
     hub={"db_url": "postgresql://govlab@db/govlab", "db_password": {"env": "DB_PASSWORD"}},
     limits={"memory": "4G", "cpu": 2},
     kubernetes={
-        "storage_class": "nfs-client", "cpu_guarantee": 0.5, "lab_egress_cidrs": ["10.0.0.0/8"],
-        "ingress_class": "nginx", "tls_secret": "govlab-tls", "proxy_service_type": "NodePort",
+        "storage_class": "nfs-client",
+        "cpu_guarantee": 0.5,
+        "lab_egress_cidrs": ["10.0.0.0/8"],
+        "ingress_class": "nginx",
+        "tls_secret": "govlab-tls",
+        "proxy_service_type": "NodePort",
     },
     culling={"max_age": 86400},
     workshops=[{"name": "cohort-a", "members": ["lee"], "trainers": ["kim"]}],
@@ -321,18 +438,59 @@ BAD = [
     pytest.param(gitlab_doc(hub={"public_url": ""}), "hub.public_url", "address officials use", id="no-public-url"),
     pytest.param(gitlab_doc(hub={"db_url": "sqlite:////srv/hub.sqlite"}), "hub.db_url", "postgresql", id="sqlite-url"),
     pytest.param(gitlab_doc(hub={"external_proxy": True}), "hub.external_proxy", "own proxy", id="external-proxy"),
-    pytest.param(password_doc(workshops=[{"name": "w", "seats": 3}]), "workshops.0.seats", "members", id="generated-seats"),
-    pytest.param(gitlab_doc(workshops=[{"name": "w", "members": ["lee"], "starter": "nb"}]), "workshops.0.starter", "materials_repo", id="starter-folder"),
-    pytest.param(gitlab_doc(kubernetes={"memory_guarantee": "3G"}), "kubernetes.memory_guarantee", "more than limits.memory", id="guarantee-over-limit"),
-    pytest.param(gitlab_doc(kubernetes={"cpu_guarantee": 4}), "kubernetes.cpu_guarantee", "more than limits.cpu", id="cpu-over-limit"),
-    pytest.param(gitlab_doc(kubernetes={"tls_secret": "t"}), "kubernetes.tls_secret", "ingress_class", id="tls-without-ingress"),
-    pytest.param(gitlab_doc(hub={"public_url": "http://lab.example.go.kr"}, kubernetes={"ingress_class": "nginx"}), "hub.public_url", "https://", id="ingress-plain-http"),
-    pytest.param(gitlab_doc(kubernetes={"image": "govlab/lab"}), "kubernetes.image", "with a tag", id="image-without-tag"),
+    pytest.param(
+        password_doc(workshops=[{"name": "w", "seats": 3}]), "workshops.0.seats", "members", id="generated-seats"
+    ),
+    pytest.param(
+        gitlab_doc(workshops=[{"name": "w", "members": ["lee"], "starter": "nb"}]),
+        "workshops.0.starter",
+        "materials_repo",
+        id="starter-folder",
+    ),
+    pytest.param(
+        gitlab_doc(kubernetes={"memory_guarantee": "3G"}),
+        "kubernetes.memory_guarantee",
+        "more than limits.memory",
+        id="guarantee-over-limit",
+    ),
+    pytest.param(
+        gitlab_doc(kubernetes={"cpu_guarantee": 4}),
+        "kubernetes.cpu_guarantee",
+        "more than limits.cpu",
+        id="cpu-over-limit",
+    ),
+    pytest.param(
+        gitlab_doc(kubernetes={"tls_secret": "t"}), "kubernetes.tls_secret", "ingress_class", id="tls-without-ingress"
+    ),
+    pytest.param(
+        gitlab_doc(hub={"public_url": "http://lab.example.go.kr"}, kubernetes={"ingress_class": "nginx"}),
+        "hub.public_url",
+        "https://",
+        id="ingress-plain-http",
+    ),
+    pytest.param(
+        gitlab_doc(kubernetes={"image": "govlab/lab"}), "kubernetes.image", "with a tag", id="image-without-tag"
+    ),
     pytest.param(gitlab_doc(kubernetes={"storage": "10 GB"}), "kubernetes.storage", "10Gi", id="bad-storage"),
-    pytest.param(gitlab_doc(kubernetes={"hub_secret": "Govlab_Hub"}), "kubernetes.hub_secret", "Kubernetes name", id="bad-secret-name"),
-    pytest.param(gitlab_doc(kubernetes={"lab_egress_cidrs": ["10.0.0.0/33"]}), "kubernetes.lab_egress_cidrs", "10.20.0.0/16", id="bad-cidr"),
+    pytest.param(
+        gitlab_doc(kubernetes={"hub_secret": "Govlab_Hub"}),
+        "kubernetes.hub_secret",
+        "Kubernetes name",
+        id="bad-secret-name",
+    ),
+    pytest.param(
+        gitlab_doc(kubernetes={"lab_egress_cidrs": ["10.0.0.0/33"]}),
+        "kubernetes.lab_egress_cidrs",
+        "10.20.0.0/16",
+        id="bad-cidr",
+    ),
     pytest.param(gitlab_doc(kubernetes={"namespace": "x"}), "kubernetes.namespace", "unknown key", id="unknown-key"),
-    pytest.param(password_doc(sharing={"token": {"env": "SHARE_TOKEN"}}), "sharing.token", "auth.method: gitlab", id="shared-token-in-labs"),
+    pytest.param(
+        password_doc(sharing={"token": {"env": "SHARE_TOKEN"}}),
+        "sharing.token",
+        "auth.method: gitlab",
+        id="shared-token-in-labs",
+    ),
 ]
 
 
@@ -364,7 +522,10 @@ def test_values_are_refused_for_other_modes():
 def run_cli(*args):
     return subprocess.run(
         [sys.executable, "-m", "govlab.cli", *args],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **SECRETS}, timeout=60,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **SECRETS},
+        timeout=60,
     )
 
 

@@ -20,11 +20,14 @@ def loaded(data: dict) -> settings.LoadedSettings:
     )
 
 
-@pytest.mark.parametrize("gallery, topic", [
-    ({}, "govlab"),
-    ({"topic": "seoul-ai"}, "seoul-ai"),
-    ({"enabled": True, "topic": " 행정-ai "}, "행정-ai"),
-])
+@pytest.mark.parametrize(
+    "gallery, topic",
+    [
+        ({}, "govlab"),
+        ({"topic": "seoul-ai"}, "seoul-ai"),
+        ({"enabled": True, "topic": " 행정-ai "}, "행정-ai"),
+    ],
+)
 def test_gallery_topic_reaches_the_share_extension(gallery, topic):
     share = lab_server_config(loaded({"gallery": gallery}))["GovlabShare"]
     assert share["gallery_topic"] == topic

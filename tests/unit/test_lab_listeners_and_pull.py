@@ -32,18 +32,37 @@ def test_the_mcp_server_and_nbgitpullers_handlers_are_off_in_every_lab():
 
 
 def test_pull_hosts_and_workshop_materials_hosts_reach_the_lab():
-    lab = lab_server_config(loaded({
-        "sharing": {"gitlab_url": "https://gitlab.example.go.kr",
-                    "pull_hosts": ["https://git.example.go.kr/edu/", "https://github.com/govlab-kr"]},
-        "workshops": [{"name": "edu", "seats": 2, "materials_repo": "https://lms.example.go.kr/x/materials.git"}],
-    }))
+    lab = lab_server_config(
+        loaded(
+            {
+                "sharing": {
+                    "gitlab_url": "https://gitlab.example.go.kr",
+                    "pull_hosts": ["https://git.example.go.kr/edu/", "https://github.com/govlab-kr"],
+                },
+                "workshops": [
+                    {"name": "edu", "seats": 2, "materials_repo": "https://lms.example.go.kr/x/materials.git"}
+                ],
+            }
+        )
+    )
     assert lab["GovlabGitPull"]["allowed_urls"] == [
-        "https://git.example.go.kr/edu", "https://github.com/govlab-kr", "https://lms.example.go.kr"]
+        "https://git.example.go.kr/edu",
+        "https://github.com/govlab-kr",
+        "https://lms.example.go.kr",
+    ]
     assert lab["GovlabShare"]["gitlab_url"] == "https://gitlab.example.go.kr"  # the lab allows it too
 
 
-@pytest.mark.parametrize("bad", ["http://git.example.go.kr", "git.example.go.kr", "https://user:pw@git.example.go.kr",
-                                 "file:///srv/git", "https://git.example.go.kr/a b"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "http://git.example.go.kr",
+        "git.example.go.kr",
+        "https://user:pw@git.example.go.kr",
+        "file:///srv/git",
+        "https://git.example.go.kr/a b",
+    ],
+)
 def test_pull_hosts_must_be_https_base_urls(bad):
     with pytest.raises(settings.SettingsError) as e:
         settings.parse({"sharing": {"pull_hosts": [bad]}})
@@ -64,8 +83,11 @@ def test_the_persona_starts_no_mcp_server_a_pulled_folder_names(tmp_path, monkey
 
     marker = tmp_path / "planted"
     (tmp_path / "repo" / ".jupyter").mkdir(parents=True)
-    (tmp_path / "repo" / ".jupyter" / "mcp_settings.json").write_text(json.dumps({"mcp_servers": [
-        {"type": "stdio", "name": "x", "command": "sh", "args": ["-c", f"touch {marker}"]}]}))
+    (tmp_path / "repo" / ".jupyter" / "mcp_settings.json").write_text(
+        json.dumps(
+            {"mcp_servers": [{"type": "stdio", "name": "x", "command": "sh", "args": ["-c", f"touch {marker}"]}]}
+        )
+    )
     monkeypatch.chdir(tmp_path / "repo")
     persona = GovlabPersona.__new__(GovlabPersona)  # only what Jupyternaut's get_tools touches
     persona.log = logging.getLogger("test")
@@ -88,18 +110,38 @@ def test_our_own_open_links_pass_the_git_pull_checks(tmp_path):
     from govlab_share.taskdoc import DocMeta, open_in_lab_url
 
     gitlab = "https://gitlab.example.go.kr"
-    ld = loaded({"sharing": {"gitlab_url": gitlab},
-                 "workshops": [{"name": "edu", "seats": 2, "materials_repo": "https://lms.example.go.kr/x/자료.git"}]})
+    ld = loaded(
+        {
+            "sharing": {"gitlab_url": gitlab},
+            "workshops": [{"name": "edu", "seats": 2, "materials_repo": "https://lms.example.go.kr/x/자료.git"}],
+        }
+    )
     allowed = [gitlab, *lab_server_config(ld)["GovlabGitPull"]["allowed_urls"]]
-    entry = SimpleNamespace(path_with_namespace="shared/notebook-abc123", default_branch="main",
-                            http_url_to_repo=f"{gitlab}/shared/notebook-abc123.git")
-    meta = DocMeta(title="t", description="d", author="kim", agency="a", shared_at="2026-01-01", ai_model="m",
-                   notebook="보고서.ipynb", source_path="보고서.ipynb", branch="main", repo_name="notebook-abc123",
-                   clone_url=f"{gitlab}/shared/notebook-abc123.git", web_url=f"{gitlab}/shared/notebook-abc123",
-                   hub_public_url="https://lab.example.go.kr")
-    links = [pull_url("https://lab.example.go.kr/", entry, SimpleNamespace(notebook="보고서.ipynb")),
-             open_in_lab_url(meta),
-             nbgitpuller_link("https://lab.example.go.kr", "https://lms.example.go.kr/x/자료.git", "main", "01.ipynb")]
+    entry = SimpleNamespace(
+        path_with_namespace="shared/notebook-abc123",
+        default_branch="main",
+        http_url_to_repo=f"{gitlab}/shared/notebook-abc123.git",
+    )
+    meta = DocMeta(
+        title="t",
+        description="d",
+        author="kim",
+        agency="a",
+        shared_at="2026-01-01",
+        ai_model="m",
+        notebook="보고서.ipynb",
+        source_path="보고서.ipynb",
+        branch="main",
+        repo_name="notebook-abc123",
+        clone_url=f"{gitlab}/shared/notebook-abc123.git",
+        web_url=f"{gitlab}/shared/notebook-abc123",
+        hub_public_url="https://lab.example.go.kr",
+    )
+    links = [
+        pull_url("https://lab.example.go.kr/", entry, SimpleNamespace(notebook="보고서.ipynb")),
+        open_in_lab_url(meta),
+        nbgitpuller_link("https://lab.example.go.kr", "https://lms.example.go.kr/x/자료.git", "main", "01.ipynb"),
+    ]
     for link in links:
         assert urlsplit(link).path.endswith("/git-pull"), link
         req = check(dict(parse_qsl(urlsplit(link).query)), allowed, str(tmp_path))

@@ -9,7 +9,6 @@ import pwd
 import stat
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -60,7 +59,9 @@ def test_a_system_user_is_made_once_with_no_login_and_a_private_home(tmp_path):
     entry = pwd.getpwnam(first.name)
     assert entry.pw_uid != 0 and entry.pw_shell == localusers.LOGIN_SHELL
     assert entry.pw_gecos == localusers.comment(hub_name)
-    assert localusers.LAB_GROUP in {g for g in subprocess.run(["id", "-nG", first.name], capture_output=True, text=True).stdout.split()}
+    assert localusers.LAB_GROUP in {
+        g for g in subprocess.run(["id", "-nG", first.name], capture_output=True, text=True).stdout.split()
+    }
     # No password: the account is locked for any sign-in.
     shadow = subprocess.run(["getent", "shadow", first.name], capture_output=True, text=True).stdout
     assert shadow.split(":")[1] in ("!", "*", "!!")
@@ -171,11 +172,21 @@ def test_secret_files_others_can_read_are_named_with_the_fix(tmp_path):
         {"auth": {"shared_password": {"user_password": {"file": str(loose)}, "admin_password": {"file": str(tight)}}}}
     )
     problems = handoff.loose_secret_files(parsed, tmp_path)
-    assert problems == [("auth.shared_password.user_password", f"{loose} is readable by other users (mode 644): chmod 600 {loose}")]
+    assert problems == [
+        ("auth.shared_password.user_password", f"{loose} is readable by other users (mode 644): chmod 600 {loose}")
+    ]
 
 
 def test_the_proxy_keeps_only_its_token_and_locale():
-    env = proxy_env({"PATH": "/bin", "LANG": "C.UTF-8", "CONFIGPROXY_AUTH_TOKEN": "t", "PGPASSWORD": "p", "GOVLAB_USER_PASSWORD": "u"})
+    env = proxy_env(
+        {
+            "PATH": "/bin",
+            "LANG": "C.UTF-8",
+            "CONFIGPROXY_AUTH_TOKEN": "t",
+            "PGPASSWORD": "p",
+            "GOVLAB_USER_PASSWORD": "u",
+        }
+    )
     assert env == {"PATH": "/bin", "LANG": "C.UTF-8", "CONFIGPROXY_AUTH_TOKEN": "t"}
 
 

@@ -18,8 +18,18 @@ LATIN = re.compile(r"[A-Za-z]")
 FIELD = re.compile(r"\{[a-z_]{1,30}\}")
 # Modules whose user texts live in govlab.messages. (gallery/search.py holds Korean
 # particles to strip from queries, which are not texts anyone reads.)
-USERS = ["auth.py", "accounts/*.py", "gallery/app.py", "gallery/listing.py", "gallery/render.py",
-         "gallery/catalog.py", "gallery/cache.py", "gallery/config.py", "gallery/hubtoken.py", "gallery/store.py"]
+USERS = [
+    "auth.py",
+    "accounts/*.py",
+    "gallery/app.py",
+    "gallery/listing.py",
+    "gallery/render.py",
+    "gallery/catalog.py",
+    "gallery/cache.py",
+    "gallery/config.py",
+    "gallery/hubtoken.py",
+    "gallery/store.py",
+]
 
 
 def _korean_literals(path: Path) -> list[tuple[int, str]]:
@@ -28,11 +38,18 @@ def _korean_literals(path: Path) -> list[tuple[int, str]]:
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
     }
-    return [(node.lineno, node.value) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and HANGUL.search(node.value) and id(node) not in docstrings]
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and HANGUL.search(node.value)
+        and id(node) not in docstrings
+    ]
 
 
 @pytest.mark.parametrize("pattern", USERS)
@@ -44,14 +61,12 @@ def test_no_user_text_outside_the_module(pattern):
 
 
 def _public():
-    return {name: value for name, value in vars(messages).items()
-            if name.isupper() and not name.startswith("_")}
+    return {name: value for name, value in vars(messages).items() if name.isupper() and not name.startswith("_")}
 
 
 def test_every_text_is_korean_then_english():
     found = _public()
-    pairs = [t for v in found.values() for t in (v.values() if isinstance(v, dict) else [v])
-             if isinstance(t, Text)]
+    pairs = [t for v in found.values() for t in (v.values() if isinstance(v, dict) else [v]) if isinstance(t, Text)]
     joined = [v for v in found.values() if isinstance(v, str)]
     assert len(pairs) >= 10 and len(joined) >= 20
     for text in pairs:

@@ -21,7 +21,8 @@ def client(model_server):
 
 def ask(client, model_server, stream=False):
     return client.chat.completions.create(
-        model=model_server.model, stream=stream, messages=[{"role": "user", "content": "안녕?"}])
+        model=model_server.model, stream=stream, messages=[{"role": "user", "content": "안녕?"}]
+    )
 
 
 def test_models_list_names_the_test_model(client, model_server):
@@ -55,10 +56,16 @@ def test_tool_calls_in_openai_format(client, model_server, stream):
         assert choice.message.tool_calls[0].function.arguments == '{"content": "print(1)"}'
 
 
-@pytest.mark.parametrize("status, exc", [
-    (401, openai.AuthenticationError), (403, openai.PermissionDeniedError), (404, openai.NotFoundError),
-    (429, openai.RateLimitError), (500, openai.InternalServerError),
-])
+@pytest.mark.parametrize(
+    "status, exc",
+    [
+        (401, openai.AuthenticationError),
+        (403, openai.PermissionDeniedError),
+        (404, openai.NotFoundError),
+        (429, openai.RateLimitError),
+        (500, openai.InternalServerError),
+    ],
+)
 def test_scripted_errors(client, model_server, status, exc):
     model_server.script([error(status)])
     with pytest.raises(exc):

@@ -66,7 +66,9 @@ def copy_repo_files(tmp_path: Path) -> Path:
 def check(root: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "govlab.settings.reference", "--check", "--root", str(root)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -61,8 +61,15 @@ def test_a_damaged_store_stops_the_service_instead_of_forgetting_owners(tmp_path
 
 # -- request checks ---------------------------------------------------------------
 def body(**over):
-    out = {"notebook_path": "분석/민원.ipynb", "title": "민원 분석", "description": "", "visibility": "private",
-           "force": False, "files": {"분석/민원.ipynb": B64, "README.md": B64}, "record": None}
+    out = {
+        "notebook_path": "분석/민원.ipynb",
+        "title": "민원 분석",
+        "description": "",
+        "visibility": "private",
+        "force": False,
+        "files": {"분석/민원.ipynb": B64, "README.md": B64},
+        "record": None,
+    }
     out.update(over)
     return out
 
@@ -108,12 +115,21 @@ def test_malformed_requests_are_refused_naming_the_field(over, named):
 
 
 def test_a_good_request_is_decoded():
-    record = {"project_id": 12, "path_with_namespace": "kim/x-1", "last_commit": SHA,
-              "files": {"README.md": {"blob_id": SHA, "last_commit_id": None}}, "gitlab_url": "ignored"}
+    record = {
+        "project_id": 12,
+        "path_with_namespace": "kim/x-1",
+        "last_commit": SHA,
+        "files": {"README.md": {"blob_id": SHA, "last_commit_id": None}},
+        "gitlab_url": "ignored",
+    }
     req = parse(body(record=record, description=" 설명 "), max_bytes=10_000)
     assert req.files == {"분석/민원.ipynb": b"{}", "README.md": b"{}"}
-    assert req.record == {"project_id": 12, "path_with_namespace": "kim/x-1", "last_commit": SHA,
-                          "files": {"README.md": {"blob_id": SHA, "last_commit_id": None}}}
+    assert req.record == {
+        "project_id": 12,
+        "path_with_namespace": "kim/x-1",
+        "last_commit": SHA,
+        "files": {"README.md": {"blob_id": SHA, "last_commit_id": None}},
+    }
     assert req.description == "설명" and req.title == "민원 분석"
 
 
@@ -134,15 +150,27 @@ def test_readme_urls_follow_the_actual_project_and_the_manifest_stays_true():
     cfg = settings_share()
     expected = expected_project(cfg, "민원.ipynb", "minsu", None)
     assert expected.path_with_namespace.startswith("minsu/minwon-")
-    actual = ProjectInfo(5, expected.path, f"bot/{expected.path}", f"https://gl/bot/{expected.path}",
-                         f"https://gl/bot/{expected.path}.git")
+    actual = ProjectInfo(
+        5,
+        expected.path,
+        f"bot/{expected.path}",
+        f"https://gl/bot/{expected.path}",
+        f"https://gl/bot/{expected.path}.git",
+    )
     from urllib.parse import quote
 
-    readme = (f"[web]({expected.web_url}) git clone {expected.http_url_to_repo} "
-              f"pull?repo={quote(expected.http_url_to_repo, safe='/')} "
-              f"https://lab/services/gallery/open/{expected.path_with_namespace}").encode()
-    manifest = {"files": {"README.md": {"sha256": hashlib.sha256(readme).hexdigest(), "size": len(readme)},
-                          "민원.ipynb": {"sha256": "n", "size": 2}}, "owner": "minsu"}
+    readme = (
+        f"[web]({expected.web_url}) git clone {expected.http_url_to_repo} "
+        f"pull?repo={quote(expected.http_url_to_repo, safe='/')} "
+        f"https://lab/services/gallery/open/{expected.path_with_namespace}"
+    ).encode()
+    manifest = {
+        "files": {
+            "README.md": {"sha256": hashlib.sha256(readme).hexdigest(), "size": len(readme)},
+            "민원.ipynb": {"sha256": "n", "size": 2},
+        },
+        "owner": "minsu",
+    }
     files = {"README.md": readme, "govlab-manifest.json": json.dumps(manifest).encode(), "민원.ipynb": b"minsu/x"}
     out = map_project(files, expected, actual)
     text = out["README.md"].decode()
@@ -168,7 +196,8 @@ def loaded(data: dict, **secrets) -> settings.LoadedSettings:
     return settings.LoadedSettings(
         settings=settings.parse(data),
         secrets=settings.Secrets(**{"user_password": "user-pass", **secrets}),
-        source=Path("/etc/govlab/govlab.yaml"), state_dir=Path("/state"),
+        source=Path("/etc/govlab/govlab.yaml"),
+        state_dir=Path("/state"),
     )
 
 
@@ -190,8 +219,13 @@ def test_the_shared_token_reaches_the_share_service_and_no_lab():
     assert "access:services!service=govlab-share" in roles["server"]["scopes"]
     assert "govlab-share-service" not in roles  # no auth_state to read without GitLab sign-in
     # What the service process reads back.
-    got = from_env({**svc["environment"], "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:8094",
-                    "JUPYTERHUB_SERVICE_PREFIX": "/services/govlab-share/"})
+    got = from_env(
+        {
+            **svc["environment"],
+            "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:8094",
+            "JUPYTERHUB_SERVICE_PREFIX": "/services/govlab-share/",
+        }
+    )
     assert got.token == "glpat-secret-1" and got.publish and got.share.gitlab_url == "https://gl"
     assert got.max_body_bytes > got.share.max_bundle_bytes * 4 // 3
 
@@ -199,17 +233,22 @@ def test_the_shared_token_reaches_the_share_service_and_no_lab():
 @pytest.mark.parametrize("gallery, topic", [({}, "govlab"), ({"topic": "seoul-ai"}, "seoul-ai")])
 def test_the_gallery_topic_reaches_the_share_service(gallery, topic):
     # The service creates projects for password sign-in: the gallery must find them by its topic.
-    ld = loaded({"sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}}, "gallery": gallery},
-                sharing_token="glpat-secret-1")
+    ld = loaded(
+        {"sharing": {"gitlab_url": "https://gl", "token": {"env": "T"}}, "gallery": gallery},
+        sharing_token="glpat-secret-1",
+    )
     (svc,) = [s for s in build_hub_config(ld, RUNTIME)["JupyterHub"]["services"] if s["name"] == "govlab-share"]
     got = from_env({**svc["environment"], "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:8094"})
     assert got.share.gallery_topic == topic
 
 
-@pytest.mark.parametrize("data", [
-    {},  # no sharing
-    {"sharing": {"gitlab_url": "https://gl"}},  # no token, password sign-in: nothing to hold
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},  # no sharing
+        {"sharing": {"gitlab_url": "https://gl"}},  # no token, password sign-in: nothing to hold
+    ],
+)
 def test_no_service_when_it_has_nothing_to_do(data):
     hub = build_hub_config(loaded(data), RUNTIME)["JupyterHub"]
     assert not [s for s in hub.get("services", []) if s["name"] == "govlab-share"]
@@ -229,8 +268,12 @@ def test_the_service_config_names_what_is_missing():
 @pytest.mark.parametrize("url", ["http://0.0.0.0:8094", "https://127.0.0.1:8094", "127.0.0.1:8094", "http://h:1/x"])
 def test_service_bind_url_must_be_a_reachable_http_address(url):
     with pytest.raises(settings.SettingsError if hasattr(settings, "SettingsError") else Exception) as e:
-        settings.parse({"auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}},
-                        "sharing": {"service_bind_url": url}})
+        settings.parse(
+            {
+                "auth": {"shared_password": {"user_password": {"env": "P"}, "trusted_trial": True}},
+                "sharing": {"service_bind_url": url},
+            }
+        )
     assert "sharing.service_bind_url" in str(e.value)
 
 
@@ -239,15 +282,21 @@ def test_the_server_refuses_a_body_over_the_limit_before_any_handler(tmp_path):
     import asyncio
     import socket
 
+    from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
     from govlab.shareservice.__main__ import make_server
     from govlab.shareservice.app import ShareService
     from govlab.shareservice.config import ServiceConfig
     from govlab_share.config import GovlabShare
-    from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-    cfg = ServiceConfig(share=GovlabShare(gitlab_url="https://gl", max_bundle_bytes=1024),
-                        owners_path=str(tmp_path / "owners.json"), publish=True, user_tokens=False,
-                        hub_api_url="http://127.0.0.1:9", token="glpat-x")
+    cfg = ServiceConfig(
+        share=GovlabShare(gitlab_url="https://gl", max_bundle_bytes=1024),
+        owners_path=str(tmp_path / "owners.json"),
+        publish=True,
+        user_tokens=False,
+        hub_api_url="http://127.0.0.1:9",
+        token="glpat-x",
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -267,8 +316,14 @@ def test_the_server_refuses_a_body_over_the_limit_before_any_handler(tmp_path):
             # while reading, whatever the token.
             big = b"x" * (cfg.max_body_bytes + 1)
             try:
-                r = await client.fetch(url, method="POST", body=big, raise_error=False,
-                                       headers={"Authorization": "token t"}, request_timeout=30)
+                r = await client.fetch(
+                    url,
+                    method="POST",
+                    body=big,
+                    raise_error=False,
+                    headers={"Authorization": "token t"},
+                    request_timeout=30,
+                )
                 large = r.code
             except Exception as e:  # the server closed the connection
                 large = type(e).__name__

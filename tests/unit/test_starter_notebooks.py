@@ -76,9 +76,7 @@ def _execute(name: str, tmp_path: Path, monkeypatch, solved: bool):
     """Run a copy of the notebook; return (executed notebook, indices of check cells)."""
     monkeypatch.delenv("DATA_GO_KR_SERVICE_KEY", raising=False)
     work = tmp_path / "starter_notebooks"
-    shutil.copytree(
-        NB_DIR, work, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints", "__pycache__")
-    )
+    shutil.copytree(NB_DIR, work, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints", "__pycache__"))
     nb = nbformat.read(work / name, as_version=4)
     if solved:
         for cell in nb.cells:
@@ -200,7 +198,9 @@ def test_notebook_runs_with_solutions(name, tmp_path, monkeypatch):
     if name.startswith("04_"):
         assert (work / "output" / "출장비_정산서_예시.xlsx").is_file()
         widget_views = [
-            o for c in nb.cells for o in c.get("outputs", [])
+            o
+            for c in nb.cells
+            for o in c.get("outputs", [])
             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
         ]
         assert widget_views, "the settlement form was not built"

@@ -62,8 +62,13 @@ def test_an_officials_file_of_the_same_name_wins(tmp_path):
 
 def test_builtin_pick_is_the_new_user_set(tmp_path):
     files = welcome.starter_files(welcome.BUILTIN_DIR, welcome.BUILTIN_PICK)
-    assert {"01_주피터랩과_AI_도우미.ipynb", "02_공공데이터_pandas.ipynb", "05_작업_공유하기.ipynb",
-            "govlab_check.py", "data/민원응대기록_가상.csv"} <= set(files)
+    assert {
+        "01_주피터랩과_AI_도우미.ipynb",
+        "02_공공데이터_pandas.ipynb",
+        "05_작업_공유하기.ipynb",
+        "govlab_check.py",
+        "data/민원응대기록_가상.csv",
+    } <= set(files)
     assert not any(f.startswith(("03_", "04_")) for f in files)
 
 
@@ -97,8 +102,11 @@ def test_the_image_entry_point_honours_the_switch(tmp_path, monkeypatch):
 
 
 def load(tmp_path: Path, **extra) -> settings.LoadedSettings:
-    data = {"auth": {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}},
-            "local": {"trusted_group": True}, **extra}
+    data = {
+        "auth": {"shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}},
+        "local": {"trusted_group": True},
+        **extra,
+    }
     path = tmp_path / "govlab.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     return settings.load(path, environ=ENV)
@@ -131,8 +139,12 @@ def test_settings_errors_name_the_key(tmp_path, extra, key, words):
 
 def parsed(tmp_path: Path, data: dict) -> settings.LoadedSettings:
     data = {"auth": {"shared_password": {"user_password": {"env": "P"}}}, **data}
-    return settings.LoadedSettings(settings=settings.parse(data), secrets=settings.Secrets(user_password="u"),
-                                   source=tmp_path / "govlab.yaml", state_dir=tmp_path / "state")
+    return settings.LoadedSettings(
+        settings=settings.parse(data),
+        secrets=settings.Secrets(user_password="u"),
+        source=tmp_path / "govlab.yaml",
+        state_dir=tmp_path / "state",
+    )
 
 
 class FakeSpawner:  # only the traits the hooks set; the hooks are govlab's own code
@@ -151,13 +163,18 @@ def test_one_mechanism_per_mode(tmp_path):
     assert not any("welcome" in h.__qualname__ for h in pre_spawn_hooks(parsed(tmp_path, docker)))
     assert welcome.ENV_SWITCH not in container_environment(parsed(tmp_path, docker), runtime)
     # Docker with the operator's folder: mounted read-only where the entry point looks.
-    hooks = [h for h in pre_spawn_hooks(parsed(tmp_path, {**docker, "welcome": {"folder": "mine"}}))
-             if "welcome" in h.__qualname__]
+    hooks = [
+        h
+        for h in pre_spawn_hooks(parsed(tmp_path, {**docker, "welcome": {"folder": "mine"}}))
+        if "welcome" in h.__qualname__
+    ]
     spawner = FakeSpawner()
     hooks[0](spawner)
     assert spawner.volumes == {str(tmp_path / "mine"): {"bind": welcome.IMAGE_MOUNT, "mode": "ro"}}
     # Off: no hook in local mode, and every container lab's environment says so.
-    assert not any("welcome" in h.__qualname__ for h in pre_spawn_hooks(parsed(tmp_path, {"welcome": {"enabled": False}})))
+    assert not any(
+        "welcome" in h.__qualname__ for h in pre_spawn_hooks(parsed(tmp_path, {"welcome": {"enabled": False}}))
+    )
     off = container_environment(parsed(tmp_path, {**docker, "welcome": {"enabled": False}}), runtime)
     assert off[welcome.ENV_SWITCH] == "off"
 

@@ -18,7 +18,7 @@ from govlab.settings import SettingsError
 from govlab.workshop import seats
 from govlab.workshop.handout import copy_missing, nbgitpuller_link, starter_hook
 from govlab.workshop.hubapi import hub_root
-from govlab.workshop.ops import server_state, status_table, SeatStatus
+from govlab.workshop.ops import SeatStatus, server_state, status_table
 from govlab.workshop.roster import roster_html
 from tests.support import aio
 
@@ -80,7 +80,10 @@ def test_workshop_settings_errors_name_the_key(tmp_path, workshops, key, words):
 def test_seats_must_not_be_admins(tmp_path):
     auth = {
         "admin_users": ["a-02"],
-        "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"}},
+        "shared_password": {
+            "user_password": {"env": "GOVLAB_USER_PASSWORD"},
+            "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+        },
     }
     with pytest.raises(SettingsError, match="seats must not be admins"):
         load(tmp_path, [COHORT], auth=auth)
@@ -142,7 +145,10 @@ def test_no_workshops_keeps_the_plain_shared_password_hub(tmp_path):
 
 
 def test_allowed_users_include_seats_and_trainers(tmp_path):
-    auth = {"allowed_users": ["lee"], "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True}}
+    auth = {
+        "allowed_users": ["lee"],
+        "shared_password": {"user_password": {"env": "GOVLAB_USER_PASSWORD"}, "trusted_trial": True},
+    }
     config = build_hub_config(load(tmp_path, [COHORT], auth=auth), RUNTIME)
     assert config["Authenticator"]["allowed_users"] == {"lee", "kim", "a-01", "a-02", "a-03"}
 
@@ -183,7 +189,7 @@ def test_roster_has_address_and_every_password_but_no_hash(tmp_path):
     for seat, pw in passwords.items():
         assert f"data-seat='{seat}'" in html and pw in html
         assert record[seat]["hash"] not in html and record[seat]["salt"] not in html
-    assert "<th>비밀번호 <span class=\"en\">/ password</span></th>" in html  # Korean first
+    assert '<th>비밀번호 <span class="en">/ password</span></th>' in html  # Korean first
     assert "@media print" in html
 
 
@@ -269,9 +275,7 @@ def test_nbgitpuller_link():
 
 
 # -- trainer-side helpers -------------------------------------------------------------
-@pytest.mark.parametrize(
-    "url", ["http://h:8000", "http://h:8000/", "http://h:8000/hub", "http://h:8000/hub/api/"]
-)
+@pytest.mark.parametrize("url", ["http://h:8000", "http://h:8000/", "http://h:8000/hub", "http://h:8000/hub/api/"])
 def test_hub_root(url):
     assert hub_root(url) == "http://h:8000"
 

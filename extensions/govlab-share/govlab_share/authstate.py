@@ -29,7 +29,8 @@ async def fetch_auth_state(hub_api_url: str, user: str, hub_token: str, timeout:
     request = HTTPRequest(
         f"{hub_api_url.rstrip('/')}/users/{quote(user, safe='')}",
         headers={"Authorization": f"token {hub_token}", "Accept": "application/json"},
-        request_timeout=timeout, connect_timeout=timeout,
+        request_timeout=timeout,
+        connect_timeout=timeout,
     )
     try:
         response = await AsyncHTTPClient().fetch(request)

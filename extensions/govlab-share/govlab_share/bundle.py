@@ -156,7 +156,8 @@ def _chat_names(chat_paths: list[str]) -> list[str]:
 def _outside_folder(path: str, folder: str) -> ShareError:
     where = f"'{folder}'" if folder else "작업 폴더 / the work folder"
     return ShareError(
-        "bad_path", 403,
+        "bad_path",
+        403,
         f"노트북이 있는 폴더({where}) 안의 파일만 함께 공유할 수 있습니다: {path}. "
         "파일을 노트북 폴더로 옮긴 뒤 다시 추가하세요.",
         f"Only files inside the notebook's folder ({folder or 'the root'}) can be shared "
@@ -239,13 +240,16 @@ def build_bundle(
         files[md_file] = render_transcript(
             doc, title=PurePosixPath(crel).stem, source_path=crel, bundle_path=chat_file, tz=tz
         ).encode("utf-8")
-        chats.append(
-            {"source": crel, "file": chat_file, "transcript": md_file, "messages": count_messages(doc)}
-        )
+        chats.append({"source": crel, "file": chat_file, "transcript": md_file, "messages": count_messages(doc)})
     extra_files, extra = read_extra_files(root, rel, list(extra_paths), set(files), max_bytes)
     files.update(extra_files)
-    return Bundle(notebook=nb_name, files=files, chats=chats, extra=extra,
-                  thumbnail=THUMBNAIL_PATH if THUMBNAIL_PATH in files else "")
+    return Bundle(
+        notebook=nb_name,
+        files=files,
+        chats=chats,
+        extra=extra,
+        thumbnail=THUMBNAIL_PATH if THUMBNAIL_PATH in files else "",
+    )
 
 
 def total_size(files: dict[str, bytes]) -> int:

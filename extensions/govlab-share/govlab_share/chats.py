@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .paths import is_hidden_part
@@ -105,9 +105,7 @@ def is_linked(doc: dict, notebook_path: str, cell_ids: set[str]) -> bool:
 
 
 def count_messages(doc: dict) -> int:
-    return sum(
-        1 for m in doc.get("messages") or [] if isinstance(m, dict) and not m.get("deleted")
-    )
+    return sum(1 for m in doc.get("messages") or [] if isinstance(m, dict) and not m.get("deleted"))
 
 
 def first_user_message(doc: dict, limit: int = PREVIEW_CHARS) -> str:
@@ -146,7 +144,7 @@ def list_chats(root: str | os.PathLike, notebook_path: str, cell_ids: set[str]) 
                 linked=is_linked(doc, notebook_path, cell_ids),
                 messages=count_messages(doc),
                 preview=first_user_message(doc),
-                updated=datetime.fromtimestamp(st.st_mtime, timezone.utc).isoformat(timespec="seconds"),
+                updated=datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
             )
         )
     chats.sort(key=lambda c: c.updated, reverse=True)

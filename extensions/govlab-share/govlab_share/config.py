@@ -34,9 +34,9 @@ class GovlabShare(Configurable):
         "(e.g. 'govlab/shared'). Empty: the user's own namespace.",
     ).tag(config=True)
 
-    default_visibility = Unicode(
-        "private", help="Visibility preselected in the dialog: private|internal|public."
-    ).tag(config=True)
+    default_visibility = Unicode("private", help="Visibility preselected in the dialog: private|internal|public.").tag(
+        config=True
+    )
 
     token_source = Unicode(
         "hub",
@@ -57,13 +57,10 @@ class GovlabShare(Configurable):
 
     token_env = Unicode(
         "GOVLAB_GITLAB_TOKEN",
-        help="Environment variable holding a GitLab personal access token "
-        "(used when token_source='env').",
+        help="Environment variable holding a GitLab personal access token (used when token_source='env').",
     ).tag(config=True)
 
-    agency = Unicode("", help="Agency (기관) name written into the task document.").tag(
-        config=True
-    )
+    agency = Unicode("", help="Agency (기관) name written into the task document.").tag(config=True)
 
     hub_public_url = Unicode(
         "",
@@ -93,68 +90,53 @@ class GovlabShare(Configurable):
 
     ai_model = Unicode(
         "",
-        help="Model id shown in the README as the AI model used. Empty: read "
-        "jupyter-ai's config (model_provider_id).",
+        help="Model id shown in the README as the AI model used. Empty: read jupyter-ai's config (model_provider_id).",
     ).tag(config=True)
 
-    request_timeout = Float(
-        20.0, help="Timeout in seconds of one HTTP request to GitLab or the hub."
-    ).tag(config=True)
+    request_timeout = Float(20.0, help="Timeout in seconds of one HTTP request to GitLab or the hub.").tag(config=True)
 
-    max_retries = Integer(
-        3, help="Retries after a timeout, connection error, 5xx or 429 from GitLab."
-    ).tag(config=True)
+    max_retries = Integer(3, help="Retries after a timeout, connection error, 5xx or 429 from GitLab.").tag(config=True)
 
     max_retry_after = Float(
         30.0,
-        help="Longest Retry-After (s) obeyed on a 429; a longer wait gives up "
-        "with gitlab_rate_limited at once.",
+        help="Longest Retry-After (s) obeyed on a 429; a longer wait gives up with gitlab_rate_limited at once.",
     ).tag(config=True)
 
-    max_bundle_bytes = Integer(
-        50 * 1024 * 1024, help="Largest total size of the shared files, in bytes."
-    ).tag(config=True)
+    max_bundle_bytes = Integer(50 * 1024 * 1024, help="Largest total size of the shared files, in bytes.").tag(
+        config=True
+    )
 
     scan_budget = Float(
         60.0,
-        help="Longest time (s) the pre-share scan may take; past it the share is refused "
-        "and nothing is sent.",
+        help="Longest time (s) the pre-share scan may take; past it the share is refused and nothing is sent.",
     ).tag(config=True)
 
     branch = Unicode("main", help="Branch the share commit goes to.").tag(config=True)
 
     timezone = Unicode(
         "Asia/Seoul",
-        help="IANA time zone for dates in the README and transcripts. "
-        "Empty: the server's local zone.",
+        help="IANA time zone for dates in the README and transcripts. Empty: the server's local zone.",
     ).tag(config=True)
 
     history_file = Unicode(
         "",
-        help="Path of the local share record. Empty: "
-        "<jupyter_data_dir>/govlab/shares.json.",
+        help="Path of the local share record. Empty: <jupyter_data_dir>/govlab/shares.json.",
     ).tag(config=True)
 
     @validate("gitlab_url", "hub_public_url", "gallery_url", "service_url")
     def _valid_url(self, proposal):
         value = proposal["value"].strip().rstrip("/")
         if value and not re.match(r"^https?://[^/\s]+", value):
-            raise TraitError(
-                f"GovlabShare.{proposal['trait'].name} must be an http(s) URL, got {value!r}"
-            )
+            raise TraitError(f"GovlabShare.{proposal['trait'].name} must be an http(s) URL, got {value!r}")
         if value.endswith("/api/v4"):
-            raise TraitError(
-                f"GovlabShare.{proposal['trait'].name} must be the base URL without /api/v4"
-            )
+            raise TraitError(f"GovlabShare.{proposal['trait'].name} must be the base URL without /api/v4")
         return value
 
     @validate("namespace")
     def _valid_namespace(self, proposal):
         value = proposal["value"].strip().strip("/")
         if value and not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.\-]*(/[A-Za-z0-9_.][A-Za-z0-9_.\-]*)*", value):
-            raise TraitError(
-                f"GovlabShare.namespace must be a GitLab group full path like 'org/sub', got {value!r}"
-            )
+            raise TraitError(f"GovlabShare.namespace must be a GitLab group full path like 'org/sub', got {value!r}")
         return value
 
     @validate("gallery_topic")
@@ -169,8 +151,7 @@ class GovlabShare(Configurable):
     def _valid_visibility(self, proposal):
         if proposal["value"] not in VISIBILITIES:
             raise TraitError(
-                f"GovlabShare.default_visibility must be one of {', '.join(VISIBILITIES)}, "
-                f"got {proposal['value']!r}"
+                f"GovlabShare.default_visibility must be one of {', '.join(VISIBILITIES)}, got {proposal['value']!r}"
             )
         return proposal["value"]
 
@@ -178,49 +159,45 @@ class GovlabShare(Configurable):
     def _valid_token_source(self, proposal):
         if proposal["value"] not in TOKEN_SOURCES:
             raise TraitError(
-                f"GovlabShare.token_source must be one of {', '.join(TOKEN_SOURCES)}, "
-                f"got {proposal['value']!r}"
+                f"GovlabShare.token_source must be one of {', '.join(TOKEN_SOURCES)}, got {proposal['value']!r}"
             )
         return proposal["value"]
 
     @validate("token_env")
     def _valid_token_env(self, proposal):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", proposal["value"]):
-            raise TraitError(
-                f"GovlabShare.token_env must be an environment variable name, got {proposal['value']!r}"
-            )
+            raise TraitError(f"GovlabShare.token_env must be an environment variable name, got {proposal['value']!r}")
         return proposal["value"]
 
     @validate("request_timeout", "max_retry_after", "scan_budget")
     def _valid_positive(self, proposal):
         if proposal["value"] <= 0:
-            raise TraitError(
-                f"GovlabShare.{proposal['trait'].name} must be > 0 seconds, got {proposal['value']!r}"
-            )
+            raise TraitError(f"GovlabShare.{proposal['trait'].name} must be > 0 seconds, got {proposal['value']!r}")
         return proposal["value"]
 
     @validate("max_retries")
     def _valid_retries(self, proposal):
         if not 0 <= proposal["value"] <= 20:
-            raise TraitError(
-                f"GovlabShare.max_retries must be between 0 and 20, got {proposal['value']!r}"
-            )
+            raise TraitError(f"GovlabShare.max_retries must be between 0 and 20, got {proposal['value']!r}")
         return proposal["value"]
 
     @validate("max_bundle_bytes")
     def _valid_bundle_bytes(self, proposal):
         if proposal["value"] < 1024:
-            raise TraitError(
-                f"GovlabShare.max_bundle_bytes must be at least 1024, got {proposal['value']!r}"
-            )
+            raise TraitError(f"GovlabShare.max_bundle_bytes must be at least 1024, got {proposal['value']!r}")
         return proposal["value"]
 
     @validate("branch")
     def _valid_branch(self, proposal):
         value = proposal["value"]
         # A conservative subset of git's ref-name rules.
-        if not value or not re.fullmatch(r"[A-Za-z0-9._/\-]+", value) or ".." in value \
-                or value.startswith(("/", "-")) or value.endswith(("/", ".lock")):
+        if (
+            not value
+            or not re.fullmatch(r"[A-Za-z0-9._/\-]+", value)
+            or ".." in value
+            or value.startswith(("/", "-"))
+            or value.endswith(("/", ".lock"))
+        ):
             raise TraitError(f"GovlabShare.branch is not a valid branch name: {value!r}")
         return value
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
@@ -26,16 +26,24 @@ def entry_url(gallery_url: str, project: str) -> str:
     return f"{gallery_url.rstrip('/')}/p/{quote(project, safe='/')}"
 
 
-async def notify(url: str, project: str, environ: Mapping[str, str], log: logging.Logger | None = None,
-                 timeout: float = NOTIFY_TIMEOUT) -> bool:
+async def notify(
+    url: str,
+    project: str,
+    environ: Mapping[str, str],
+    log: logging.Logger | None = None,
+    timeout: float = NOTIFY_TIMEOUT,
+) -> bool:
     """POST {"project": ...} to the gallery with this lab's hub API token; True when listed."""
     token = environ.get("JUPYTERHUB_API_TOKEN", "")
     if not url or not project or not token:
         return False
     request = HTTPRequest(
-        url, method="POST", body=json.dumps({"project": project}),
+        url,
+        method="POST",
+        body=json.dumps({"project": project}),
         headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-        connect_timeout=timeout, request_timeout=timeout,
+        connect_timeout=timeout,
+        request_timeout=timeout,
     )
     try:
         response = await asyncio.wait_for(AsyncHTTPClient().fetch(request, raise_error=False), timeout)
@@ -44,8 +52,12 @@ async def notify(url: str, project: str, environ: Mapping[str, str], log: loggin
             log.info("govlab_share: gallery not told about %s: %s", project, e)
         return False
     if response.code != 200 and log:
-        log.info("govlab_share: gallery answered %s for %s: %s", response.code, project,
-                 (response.body or b"")[:200].decode("utf-8", "replace"))
+        log.info(
+            "govlab_share: gallery answered %s for %s: %s",
+            response.code,
+            project,
+            (response.body or b"")[:200].decode("utf-8", "replace"),
+        )
     return response.code == 200
 
 

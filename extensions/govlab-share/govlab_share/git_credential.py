@@ -52,8 +52,7 @@ def answer(operation: str, request: str, environ=None) -> str:
     if fields.get("protocol") not in ("http", "https"):
         return ""
     environ = os.environ if environ is None else environ
-    config = SimpleNamespace(token_source="hub", request_timeout=TIMEOUT,
-                             service_url=environ.get(SERVICE_URL_ENV, ""))
+    config = SimpleNamespace(token_source="hub", request_timeout=TIMEOUT, service_url=environ.get(SERVICE_URL_ENV, ""))
     try:
         token = asyncio.run(get_token(config, environ))
     except ShareError:

@@ -114,8 +114,7 @@ def is_transient(exc: BaseException) -> bool:
     """A failure after which a request may or may not have been applied."""
     if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
         return True
-    return isinstance(exc, GitlabError) and not isinstance(exc, RateLimited) and \
-        (exc.response_code or 0) >= 500
+    return isinstance(exc, GitlabError) and not isinstance(exc, RateLimited) and (exc.response_code or 0) >= 500
 
 
 def map_error(exc: BaseException, *, what: str = "") -> ShareError:
@@ -124,14 +123,16 @@ def map_error(exc: BaseException, *, what: str = "") -> ShareError:
         return exc
     if isinstance(exc, requests.exceptions.Timeout):
         return ShareError(
-            "gitlab_unavailable", 504,
+            "gitlab_unavailable",
+            504,
             "GitLab이 제시간에 응답하지 않습니다. 잠시 후 다시 시도하세요.",
             "GitLab did not answer in time; try again later.",
             details=[what] if what else [],
         )
     if isinstance(exc, (requests.exceptions.ConnectionError, gitlab.exceptions.RedirectError)):
         return ShareError(
-            "gitlab_unavailable", 502,
+            "gitlab_unavailable",
+            502,
             "GitLab에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
             "Cannot connect to GitLab; try again later.",
             details=[what] if what else [],
@@ -140,7 +141,8 @@ def map_error(exc: BaseException, *, what: str = "") -> ShareError:
         wait = exc.retry_after
         headers = {"Retry-After": str(int(wait + 0.999))} if wait is not None else {}
         return ShareError(
-            "gitlab_rate_limited", 429,
+            "gitlab_rate_limited",
+            429,
             "GitLab 요청 한도를 넘었습니다. 잠시 후 다시 시도하세요.",
             "GitLab rate limit reached; try again later.",
             details=[f"retry_after: {wait:.0f}s"] if wait is not None else [],
@@ -151,7 +153,8 @@ def map_error(exc: BaseException, *, what: str = "") -> ShareError:
         details = _flatten(exc.error_message)
         if code == 401:
             return ShareError(
-                "gitlab_unauthorized", 401,
+                "gitlab_unauthorized",
+                401,
                 "GitLab 로그인이 만료되었거나 권한이 취소되었습니다. 다시 로그인하세요.",
                 "The GitLab token is expired or revoked: sign in again.",
                 details=details,
@@ -161,7 +164,8 @@ def map_error(exc: BaseException, *, what: str = "") -> ShareError:
         )  # GitLab says 400 "namespace is not valid" when you may not create in a group
         if code == 403 or namespace_refused:
             return ShareError(
-                "gitlab_forbidden", 403,
+                "gitlab_forbidden",
+                403,
                 "GitLab에서 이 그룹이나 프로젝트에 쓸 권한이 없습니다.",
                 "No permission on this GitLab group or project.",
                 details=details,
@@ -169,24 +173,27 @@ def map_error(exc: BaseException, *, what: str = "") -> ShareError:
         if code == 413:
             return too_large(None, None, details)
         if code == 400:
-            changed = [d[len(CHANGED_PREFIX):].strip() for d in details if d.startswith(CHANGED_PREFIX)]
+            changed = [d[len(CHANGED_PREFIX) :].strip() for d in details if d.startswith(CHANGED_PREFIX)]
             if changed:
                 return remote_changed(changed)
             return ShareError(
-                "gitlab_rejected", 400,
+                "gitlab_rejected",
+                400,
                 "GitLab이 요청을 거부했습니다.",
                 "GitLab rejected the request.",
                 details=details,
             )
         if code >= 500:
             return ShareError(
-                "gitlab_unavailable", 502,
+                "gitlab_unavailable",
+                502,
                 "GitLab 서버 오류가 계속됩니다. 잠시 후 다시 시도하세요.",
                 "GitLab keeps failing with server errors; try again later.",
                 details=[f"{code}"] + details,
             )
         return ShareError(
-            "gitlab_rejected", 400,
+            "gitlab_rejected",
+            400,
             "GitLab이 요청을 거부했습니다.",
             "GitLab rejected the request.",
             details=[f"{code}"] + details,
@@ -198,7 +205,8 @@ def too_large(size, limit, details=None) -> ShareError:
     if size is not None:
         details = [f"{size} bytes > {limit} bytes"]
     return ShareError(
-        "too_large", 413,
+        "too_large",
+        413,
         "공유할 파일이 너무 큽니다. 출력을 빼거나 대화를 줄여 보세요.",
         "The shared files are too large; drop outputs or chats.",
         details=details,
@@ -207,7 +215,8 @@ def too_large(size, limit, details=None) -> ShareError:
 
 def remote_changed(paths: list[str]) -> ShareError:
     return ShareError(
-        "remote_changed", 409,
+        "remote_changed",
+        409,
         "지난 공유 이후 GitLab의 파일이 바뀌었습니다. 덮어쓰려면 강제로 다시 공유하세요.",
         "Files on GitLab changed since the last share; resend with force to overwrite.",
         details=sorted(paths),

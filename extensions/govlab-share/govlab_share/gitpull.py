@@ -57,25 +57,38 @@ REASONS = {
     "repo_missing": ("링크에 저장소 주소가 없습니다.", "The link names no repository."),
     "repo_invalid": ("저장소 주소가 올바르지 않습니다.", "The repository address is not valid."),
     "repo_scheme": ("http(s) 주소의 저장소만 가져올 수 있습니다.", "Only http(s) repository addresses can be pulled."),
-    "repo_credentials": ("주소에 계정이나 비밀번호가 들어 있는 링크는 열지 않습니다.",
-                         "Links with a user name or password in the address are not followed."),
-    "repo_host": ("허용되지 않은 곳의 저장소입니다. 이 실험실은 기관 GitLab과 관리자가 허용한 곳에서만 가져옵니다.",
-                  "The repository is on a host that is not allowed. This lab pulls only from the "
-                  "agency's GitLab and the hosts your administrator allowed."),
-    "target_absolute": ("가져올 폴더가 절대 경로입니다. 작업 폴더 안의 폴더만 쓸 수 있습니다.",
-                        "The folder is an absolute path; only folders inside your work folder can be used."),
-    "target_parent": ("가져올 폴더에 '..'이 있습니다. 작업 폴더 밖으로 나갈 수 없습니다.",
-                      "The folder contains '..'; a pull cannot leave your work folder."),
-    "target_hidden": ("가져올 폴더가 숨김 폴더(.으로 시작)입니다. 설정 폴더에는 가져올 수 없습니다.",
-                      "The folder is hidden (starts with '.'); settings folders cannot be written."),
-    "target_outside": ("가져올 폴더가 작업 폴더 밖이나 숨김 폴더로 이어집니다(바로가기 링크).",
-                       "The folder leads outside your work folder or into a hidden one (a symlink)."),
+    "repo_credentials": (
+        "주소에 계정이나 비밀번호가 들어 있는 링크는 열지 않습니다.",
+        "Links with a user name or password in the address are not followed.",
+    ),
+    "repo_host": (
+        "허용되지 않은 곳의 저장소입니다. 이 실험실은 기관 GitLab과 관리자가 허용한 곳에서만 가져옵니다.",
+        "The repository is on a host that is not allowed. This lab pulls only from the "
+        "agency's GitLab and the hosts your administrator allowed.",
+    ),
+    "target_absolute": (
+        "가져올 폴더가 절대 경로입니다. 작업 폴더 안의 폴더만 쓸 수 있습니다.",
+        "The folder is an absolute path; only folders inside your work folder can be used.",
+    ),
+    "target_parent": (
+        "가져올 폴더에 '..'이 있습니다. 작업 폴더 밖으로 나갈 수 없습니다.",
+        "The folder contains '..'; a pull cannot leave your work folder.",
+    ),
+    "target_hidden": (
+        "가져올 폴더가 숨김 폴더(.으로 시작)입니다. 설정 폴더에는 가져올 수 없습니다.",
+        "The folder is hidden (starts with '.'); settings folders cannot be written.",
+    ),
+    "target_outside": (
+        "가져올 폴더가 작업 폴더 밖이나 숨김 폴더로 이어집니다(바로가기 링크).",
+        "The folder leads outside your work folder or into a hidden one (a symlink).",
+    ),
     "target_invalid": ("가져올 폴더 이름이 올바르지 않습니다.", "The folder name is not valid."),
     "branch_invalid": ("브랜치 이름이 올바르지 않습니다.", "The branch name is not valid."),
-    "urlpath_invalid": ("가져온 뒤 열 페이지가 이 실험실 밖을 가리킵니다.",
-                        "The page to open afterwards points outside this lab."),
-    "nonce": ("가져오기 확인이 만료되었거나 이미 사용되었습니다.",
-              "The confirmation has expired or was already used."),
+    "urlpath_invalid": (
+        "가져온 뒤 열 페이지가 이 실험실 밖을 가리킵니다.",
+        "The page to open afterwards points outside this lab.",
+    ),
+    "nonce": ("가져오기 확인이 만료되었거나 이미 사용되었습니다.", "The confirmation has expired or was already used."),
 }
 NEXT_STEP = (
     "링크를 보낸 사람에게 확인하세요. 꼭 필요한 저장소라면 관리자에게 허용을 요청하세요.",
@@ -100,7 +113,7 @@ def _page(title_ko: str, title_en: str, body: str) -> str:
         '<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">'
         f"<title>{e(title_ko)} / {e(title_en)}</title>"
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_STYLE}</style></head>'
-        f"<body><h1>{e(title_ko)} <span class=\"en\">/ {e(title_en)}</span></h1>{body}</body></html>"
+        f'<body><h1>{e(title_ko)} <span class="en">/ {e(title_en)}</span></h1>{body}</body></html>'
     )
 
 
@@ -140,7 +153,7 @@ class _Base(JupyterHandler):
         body = (
             f'<div class="refused" data-gitpull="refused" data-reason="{e(why.code)}"><p>{e(ko)}<br>'
             f'<span class="en">{e(en)}</span></p>{detail}</div>'
-            f"<p>아무것도 가져오지 않았습니다. {e(NEXT_STEP[0])}<br><span class=\"en\">Nothing was pulled. "
+            f'<p>아무것도 가져오지 않았습니다. {e(NEXT_STEP[0])}<br><span class="en">Nothing was pulled. '
             f"{e(NEXT_STEP[1])}</span></p>"
             f'<p><a href="{e(url_path_join(self.base_url, "lab"))}">실험실로 돌아가기 / Back to the lab</a></p>'
         )
@@ -163,17 +176,23 @@ class ConfirmHandler(_Base):
         exists = (resolve_target(self.state["root_dir"], req.targetpath)).exists()
         notice = (
             '<p class="notice" data-gitpull="exists">이 폴더가 이미 있습니다. 내가 고친 내용은 그대로 두고 새 내용만 '
-            "합칩니다.<br><span class=\"en\">This folder exists: your own changes are kept and only new "
-            "content is merged.</span></p>" if exists else ""
+            '합칩니다.<br><span class="en">This folder exists: your own changes are kept and only new '
+            "content is merged.</span></p>"
+            if exists
+            else ""
         )
         hidden = "".join(
             f'<input type="hidden" name="{n}" value="{e(v)}">'
-            for n, v in (("repo", req.repo), ("branch", req.branch), ("targetpath", req.targetpath),
-                         ("urlpath", req.urlpath))
+            for n, v in (
+                ("repo", req.repo),
+                ("branch", req.branch),
+                ("targetpath", req.targetpath),
+                ("urlpath", req.urlpath),
+            )
         )
         body = (
             "<p>아래 저장소를 내 실험실로 가져옵니다. 내용을 확인한 뒤 <b>가져오기</b>를 누르세요. "
-            "모르는 곳에서 온 링크라면 <b>취소</b>를 누르세요.<br><span class=\"en\">This copies the repository "
+            '모르는 곳에서 온 링크라면 <b>취소</b>를 누르세요.<br><span class="en">This copies the repository '
             "below into your lab. Check it, then press Pull; if you do not know where the link came from, "
             "press Cancel.</span></p>"
             "<dl>"
@@ -204,8 +223,9 @@ class ConfirmHandler(_Base):
         data = {
             # _xsrf: JupyterHub refuses cookie-authenticated fetches (an EventSource is one)
             # without it; as nbgitpuller's own page does.
-            "api": url_path_join(self.base_url, "git-pull", "api") + "?" + urlencode(
-                {"nonce": nonce, "_xsrf": _text(self.xsrf_token)}),
+            "api": url_path_join(self.base_url, "git-pull", "api")
+            + "?"
+            + urlencode({"nonce": nonce, "_xsrf": _text(self.xsrf_token)}),
             "next": url_path_join(self.base_url, req.urlpath),
         }
         body = (
@@ -284,7 +304,9 @@ class PullAPIHandler(_Base):
         self.set_header("Cache-Control", "no-cache")
         lock: asyncio.Lock = self.state["lock"]
         if lock.locked():
-            await self.emit({"phase": "syncing", "output": "다른 가져오기가 끝나기를 기다립니다 / Waiting for another pull\n"})
+            await self.emit(
+                {"phase": "syncing", "output": "다른 가져오기가 끝나기를 기다립니다 / Waiting for another pull\n"}
+            )
         async with lock:
             await self.pull(req, str(target))
 
@@ -340,8 +362,10 @@ class PullAPIHandler(_Base):
             "phase": "error",
             "reason": why.code,
             "title": f"{why.title_ko} / {why.title_en}",
-            "what_ko": why.what_ko, "what_en": why.what_en,
-            "next_ko": why.next_ko, "next_en": why.next_en,
+            "what_ko": why.what_ko,
+            "what_en": why.what_en,
+            "next_ko": why.next_ko,
+            "next_en": why.next_en,
             "back": back,
             "back_label": back_label,
             "details": detail_lines(text),

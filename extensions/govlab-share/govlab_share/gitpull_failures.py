@@ -31,7 +31,8 @@ class Failure:
 FAILURES = {
     "network": Failure(
         "network",
-        "GitLab 서버에 연결할 수 없습니다", "Cannot reach the GitLab server",
+        "GitLab 서버에 연결할 수 없습니다",
+        "Cannot reach the GitLab server",
         "네트워크 문제이거나 GitLab 서버가 점검 중입니다. 아무것도 바뀌지 않았습니다.",
         "The network is down or GitLab is under maintenance. Nothing was changed.",
         "잠시 뒤 갤러리에서 다시 여세요. 계속 안 되면 관리자에게 알려 주세요.",
@@ -39,7 +40,8 @@ FAILURES = {
     ),
     "no_access": Failure(
         "no_access",
-        "이 프로젝트를 볼 권한이 없습니다", "You have no access to this project",
+        "이 프로젝트를 볼 권한이 없습니다",
+        "You have no access to this project",
         "비공개(또는 기관 내부) 프로젝트이거나 로그인 정보가 전달되지 않았습니다. GitLab은 권한이 없으면 "
         "프로젝트가 있는지도 알려 주지 않습니다.",
         "The project is private (or internal), or no sign-in reached GitLab. Without access GitLab does "
@@ -51,7 +53,8 @@ FAILURES = {
     ),
     "not_found": Failure(
         "not_found",
-        "프로젝트를 찾을 수 없습니다", "The project was not found",
+        "프로젝트를 찾을 수 없습니다",
+        "The project was not found",
         "삭제되었거나 이름·주소가 바뀌었을 수 있습니다.",
         "It may have been deleted, renamed or moved.",
         "갤러리에서 최신 목록을 다시 확인하거나, 링크를 보낸 사람에게 새 링크를 요청하세요.",
@@ -59,7 +62,8 @@ FAILURES = {
     ),
     "branch_missing": Failure(
         "branch_missing",
-        "링크의 브랜치가 없습니다", "The link's branch does not exist",
+        "링크의 브랜치가 없습니다",
+        "The link's branch does not exist",
         "저장소는 있지만 링크가 가리키는 브랜치가 없습니다.",
         "The repository exists, but not the branch the link names.",
         "갤러리에서 다시 열거나, 링크를 보낸 사람에게 새 링크를 요청하세요.",
@@ -67,7 +71,8 @@ FAILURES = {
     ),
     "unknown": Failure(
         "unknown",
-        "가져오지 못했습니다", "The pull failed",
+        "가져오지 못했습니다",
+        "The pull failed",
         "가져오는 중에 예상하지 못한 문제가 생겼습니다.",
         "Something unexpected went wrong during the pull.",
         "다시 시도하세요. 계속 안 되면 아래 '자세히'의 내용을 복사해 관리자에게 보내세요.",
@@ -78,16 +83,31 @@ FAILURES = {
 # First match wins: a refused connection is "network" even though git also says
 # "unable to access"; an HTTP 401/403 is "no_access" before any "not found".
 _RULES = (
-    ("network", re.compile(
-        r"Could not resolve host|Connection refused|Failed to connect|Couldn't connect to server"
-        r"|timed out|Operation timed out|Connection reset|Connection timed out|Network is unreachable"
-        r"|No route to host|SSL_connect|server certificate verification failed", re.I)),
-    ("no_access", re.compile(
-        r"Authentication failed|could not read (?:Username|Password)|terminal prompts disabled"
-        r"|HTTP Basic: Access denied|returned error: 40[13]\b|\b40[13] (?:Unauthorized|Forbidden)", re.I)),
-    ("not_found", re.compile(
-        r"Repository not found|repository '[^'\n]{0,2000}' not found|returned error: 404\b"
-        r"|404 (?:Project )?Not Found|could not be found", re.I)),
+    (
+        "network",
+        re.compile(
+            r"Could not resolve host|Connection refused|Failed to connect|Couldn't connect to server"
+            r"|timed out|Operation timed out|Connection reset|Connection timed out|Network is unreachable"
+            r"|No route to host|SSL_connect|server certificate verification failed",
+            re.I,
+        ),
+    ),
+    (
+        "no_access",
+        re.compile(
+            r"Authentication failed|could not read (?:Username|Password)|terminal prompts disabled"
+            r"|HTTP Basic: Access denied|returned error: 40[13]\b|\b40[13] (?:Unauthorized|Forbidden)",
+            re.I,
+        ),
+    ),
+    (
+        "not_found",
+        re.compile(
+            r"Repository not found|repository '[^'\n]{0,2000}' not found|returned error: 404\b"
+            r"|404 (?:Project )?Not Found|could not be found",
+            re.I,
+        ),
+    ),
 )
 
 # Credentials in URLs, tokens and authorization headers never reach the page.
@@ -121,5 +141,5 @@ def detail_lines(text: str) -> list[str]:
     """The last lines of git's output, secrets stripped, each bounded."""
     # Whole lines only, redacted before cutting: a cut must not leave half a secret
     # unmatched (a window over the text's tail could start inside one).
-    lines = [ln for ln in text.splitlines()[-4 * MAX_LINES:] if ln.strip()][-MAX_LINES:]
+    lines = [ln for ln in text.splitlines()[-4 * MAX_LINES :] if ln.strip()][-MAX_LINES:]
     return [redact(ln)[:MAX_LINE] if len(ln) <= MAX_TEXT else LONG_LINE for ln in lines]

@@ -102,8 +102,9 @@ def pull_link(hub_url: str, repo: str, branch: str, folder: str = "", open_path:
     """
     folder = folder or default_folder(repo)
     urlpath = "/".join(p for p in ("lab/tree", folder, open_path.strip("/")) if p)
-    query = urlencode({"repo": repo, "branch": branch, "targetpath": folder, "urlpath": urlpath},
-                      quote_via=quote, safe="/")
+    query = urlencode(
+        {"repo": repo, "branch": branch, "targetpath": folder, "urlpath": urlpath}, quote_via=quote, safe="/"
+    )
     return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
@@ -161,8 +162,11 @@ def urlpath_ok(urlpath: str) -> str:
     # Browsers treat %2e%2e as `..`: check the decoded path as well.
     path = urlpath.split("?", 1)[0]
     for candidate in (path, unquote(path)):
-        if "//" in candidate or "\\" in candidate or any(
-                p in ("..", ".") or p.startswith(".") for p in PurePosixPath(candidate).parts):
+        if (
+            "//" in candidate
+            or "\\" in candidate
+            or any(p in ("..", ".") or p.startswith(".") for p in PurePosixPath(candidate).parts)
+        ):
             raise Refused("urlpath_invalid", urlpath[:100])
     return urlpath
 

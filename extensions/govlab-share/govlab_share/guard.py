@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .errors import ShareError
 from .scan import Finding, scan_files
@@ -26,9 +26,7 @@ from .scan._runner import ScanFailed, ScanTimeout, run_scan
 
 _FIXED_NAMES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN", "OPENAI_API_KEY")
 # Environment variable names that say they hold a credential.
-_CRED_ENV_NAME = re.compile(
-    r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|_KEY$", re.IGNORECASE
-)
+_CRED_ENV_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|_KEY$", re.IGNORECASE)
 _MIN_KNOWN = 8
 # A URL without user:password@ (an endpoint, a callback) is configuration, not a key.
 _PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,20}://[^@\s]{0,2000}")
@@ -37,7 +35,7 @@ _PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,20}://[^@\s]{0,2000}")
 def _is_credential_value(value: str) -> bool:
     if len(value) < _MIN_KNOWN or value.isdigit():
         return False
-    if value[0] in "/~." or value[:3] in ("[\"", "['"):  # paths; JSON lists (scopes)
+    if value[0] in "/~." or value[:3] in ('["', "['"):  # paths; JSON lists (scopes)
         return False
     return not _PLAIN_URL.fullmatch(value)
 
@@ -63,8 +61,7 @@ def blocked(findings: Sequence[Finding]) -> ShareError:
         422,
         f"공유할 파일에서 비밀키나 개인정보로 보이는 내용이 {n}건 발견되어 "
         "공유를 멈췄습니다. 해당 부분을 지우고 다시 시도하세요.",
-        f"The scan found {n} secret(s) or personal data; "
-        "remove them and share again.",
+        f"The scan found {n} secret(s) or personal data; remove them and share again.",
         findings=[f.to_dict() for f in findings],
     )
 
@@ -76,7 +73,7 @@ def timed_out(budget: float) -> ShareError:
         f"공유 전 검사가 {budget:g}초 안에 끝나지 않아 공유를 멈췄습니다. 아무것도 보내지 "
         "않았습니다. '출력 유지'를 해제하거나 큰 출력을 지운 뒤 다시 시도하세요.",
         f"The scan took longer than {budget:g} s, so nothing was sent. Untick "
-        "\"keep outputs\" (출력 유지) or remove large outputs and try again.",
+        '"keep outputs" (출력 유지) or remove large outputs and try again.',
     )
 
 

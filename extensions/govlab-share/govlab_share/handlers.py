@@ -106,7 +106,7 @@ def _parse_body(raw: bytes) -> dict:
     try:
         body = json.loads(raw or b"")
     except ValueError:
-        raise bad_request("요청 본문이 올바른 JSON이 아닙니다.", "The request body is not valid JSON.")
+        raise bad_request("요청 본문이 올바른 JSON이 아닙니다.", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise bad_request("요청 본문은 JSON 객체여야 합니다.", "The request body must be a JSON object.")
     errors = []
@@ -169,9 +169,9 @@ def chats_removed(record: dict | None, chats: list[str], remove: list[str]) -> S
         return None
     names = ", ".join(PurePosixPath(c).stem for c in dropped)
     return ShareError(
-        "chats_removed", 409,
-        f"지난번에 공유한 대화가 빠졌습니다: {names}. 저장소에서 삭제하려면 확인하고, "
-        "남기려면 대화를 다시 선택하세요.",
+        "chats_removed",
+        409,
+        f"지난번에 공유한 대화가 빠졌습니다: {names}. 저장소에서 삭제하려면 확인하고, 남기려면 대화를 다시 선택하세요.",
         f"Chats shared last time are left out: {names}. Confirm to remove them from the "
         "repository, or tick them again to keep them.",
         details=dropped,
@@ -212,7 +212,8 @@ class _ShareBase(_Base):
         problem = self.cfg.problem(self.settings[SETTINGS_KEY]["environ"])
         if problem:
             raise ShareError(
-                "not_configured", 503,
+                "not_configured",
+                503,
                 "GitLab 공유가 설정되지 않았습니다. 관리자에게 문의하세요.",
                 "GitLab sharing is not configured; ask the operator.",
                 details=[problem],
@@ -239,9 +240,14 @@ class _ShareBase(_Base):
             raise refused
         owner, author = self.user_names()
         bundle = await self.run(
-            bundle_mod.build_bundle, self.root, rel, body["chats"],
-            keep_outputs=body["keep_outputs"], tz=cfg.tzinfo(),
-            extra_paths=body["files"], max_bytes=cfg.max_bundle_bytes,
+            bundle_mod.build_bundle,
+            self.root,
+            rel,
+            body["chats"],
+            keep_outputs=body["keep_outputs"],
+            tz=cfg.tzinfo(),
+            extra_paths=body["files"],
+            max_bytes=cfg.max_bundle_bytes,
         )
         expected = self._expected_project(rel, owner, record)
         meta = DocMeta(
@@ -339,8 +345,12 @@ class ShareHandler(_ShareBase):
         else:
             token = await get_token(cfg, self.settings[SETTINGS_KEY]["environ"])
             req = ShareRequest(
-                notebook_path=rel, owner=owner, title=body["title"],
-                description=body["description"], visibility=body["visibility"], force=body["force"],
+                notebook_path=rel,
+                owner=owner,
+                title=body["title"],
+                description=body["description"],
+                visibility=body["visibility"],
+                force=body["force"],
             )
             target = await self.run(publish.open_project, cfg, token, req, record)
             del token
@@ -355,16 +365,20 @@ class ShareHandler(_ShareBase):
         past = list((record or {}).get("history") or []) if same else []
         past.append({"commit": result["commit"], "shared_at": shared_at, "web_url": result["commit_url"]})
         fields.update(
-            shared_at=shared_at, title=body["title"], history=past,
+            shared_at=shared_at,
+            title=body["title"],
+            history=past,
             # The form as sent: the next share of this notebook starts from it.
-            description=body["description"], visibility=body["visibility"],
+            description=body["description"],
+            visibility=body["visibility"],
             keep_outputs=body["keep_outputs"],
             chats=[c["source"] for c in prepared.bundle.chats],
             extra_files=[e["source"] for e in prepared.bundle.extra],
         )
         await self.run(history.put, rel, fields)
         result["gallery_url"] = await gallery_notify.after_share(  # bounded, never fails the share
-            self.cfg, self.settings[SETTINGS_KEY]["environ"], result["project"], self.log)
+            self.cfg, self.settings[SETTINGS_KEY]["environ"], result["project"], self.log
+        )
         self.log.info("govlab_share: %s shared to %s (%s)", rel, result["project"], result["commit"][:12])
         result["notices"] = prepared.notices
         return result
@@ -372,11 +386,15 @@ class ShareHandler(_ShareBase):
     async def _publish_via_service(self, rel: str, body: dict, record: dict | None, files: dict[str, bytes]):
         cfg = self.cfg
         payload = {
-            "notebook_path": rel, "title": body["title"], "description": body["description"],
-            "visibility": body["visibility"], "force": body["force"],
+            "notebook_path": rel,
+            "title": body["title"],
+            "description": body["description"],
+            "visibility": body["visibility"],
+            "force": body["force"],
             # What the service needs of our record (it checks the project is ours).
             "record": {k: record.get(k) for k in ("project_id", "path_with_namespace", "files", "last_commit")}
-            if record else None,
+            if record
+            else None,
         }
         timeout = share_client.publish_timeout(cfg, upload_budget(cfg))
         return await share_client.publish(cfg, self.settings[SETTINGS_KEY]["environ"], payload, files, timeout)

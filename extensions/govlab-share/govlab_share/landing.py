@@ -73,8 +73,7 @@ def _find_ours(project, branch: str, share_id: str, old_head: str | None) -> dic
         if not parent_is(head, old_head):
             log.info("govlab_share: our commit landed on top of another one")
         return head
-    recent = project.commits.list(ref_name=branch, per_page=RECENT, get_all=False,
-                                  max_retries=CHECK_RETRIES)
+    recent = project.commits.list(ref_name=branch, per_page=RECENT, get_all=False, max_retries=CHECK_RETRIES)
     for commit in recent:
         attrs = commit.asdict() if hasattr(commit, "asdict") else dict(commit)
         if attrs.get("id") == old_head:
@@ -87,7 +86,8 @@ def _find_ours(project, branch: str, share_id: str, old_head: str | None) -> dic
 def _unknown(exc: BaseException) -> OutcomeUnknown:
     mapped = map_error(exc)
     return OutcomeUnknown(
-        "gitlab_unavailable", 504 if mapped.status == 504 else 502,
+        "gitlab_unavailable",
+        504 if mapped.status == 504 else 502,
         "GitLab에 반영되었는지 확인할 수 없습니다. GitLab이 응답하지 않아 공유가 완료되었는지 "
         "알 수 없습니다. 잠시 후 다시 공유하면 이어서 처리되며, 같은 파일이 두 번 올라가지 않습니다.",
         "Could not confirm whether GitLab applied the share: GitLab is not answering. "
@@ -99,10 +99,10 @@ def _unknown(exc: BaseException) -> OutcomeUnknown:
 
 def _not_landed(exc: BaseException) -> ShareError:
     err = map_error(exc)
-    err.message = ("GitLab 오류로 공유하지 못했습니다. GitLab에는 아무것도 바뀌지 않았습니다. "
-                   "잠시 후 다시 공유하세요.")
-    err.message_en = ("GitLab failed, so the share did not happen and nothing changed on "
-                      "GitLab. Share again in a moment.")
+    err.message = "GitLab 오류로 공유하지 못했습니다. GitLab에는 아무것도 바뀌지 않았습니다. 잠시 후 다시 공유하세요."
+    err.message_en = (
+        "GitLab failed, so the share did not happen and nothing changed on GitLab. Share again in a moment."
+    )
     return err
 
 
@@ -118,8 +118,11 @@ def create_commit(project, payload: dict, share_id: str, old_head: str | None) -
             if not is_transient(e):
                 raise
             failure = e
-        log.warning("govlab_share: commit to project %s failed (%s); checking whether it landed",
-                    project.id, type(failure).__name__)
+        log.warning(
+            "govlab_share: commit to project %s failed (%s); checking whether it landed",
+            project.id,
+            type(failure).__name__,
+        )
         try:
             ours = _find_ours(project, payload["branch"], share_id, old_head)
         except Exception as e:  # noqa: BLE001 - still down: we cannot know

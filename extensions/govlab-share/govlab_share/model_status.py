@@ -73,7 +73,7 @@ class ModelStatusChecker:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_config(cls, config, environ=os.environ) -> "ModelStatusChecker":
+    def from_config(cls, config, environ=os.environ) -> ModelStatusChecker:
         section = dict(config.get(CONFIG_SECTION) or {})
         model = str(section.get("model") or "")
         base_url = str(section.get("base_url") or "")

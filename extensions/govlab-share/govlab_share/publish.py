@@ -26,6 +26,7 @@ from .gitlab_client import Client, is_transient, map_error, remote_changed
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class ProjectInfo:
     id: int
@@ -117,7 +118,8 @@ def _namespace_id(gl, namespace: str) -> int:
     except GitlabError as e:
         if e.response_code == 404:
             raise ShareError(
-                "gitlab_forbidden", 403,
+                "gitlab_forbidden",
+                403,
                 f"GitLab 그룹 '{namespace}'을(를) 찾을 수 없거나 권한이 없습니다.",
                 f"GitLab group '{namespace}' does not exist or you have no access.",
                 details=[str(e.error_message)],
@@ -174,8 +176,9 @@ def _create_once(gl, data: dict, full_path: str):
         except Exception as e:  # noqa: BLE001 - sorted below
             if not is_transient(e) or attempt == 2:
                 raise
-            log.warning("govlab_share: creating %s failed (%s); checking whether it exists",
-                        full_path, type(e).__name__)
+            log.warning(
+                "govlab_share: creating %s failed (%s); checking whether it exists", full_path, type(e).__name__
+            )
         project = get_project(gl, full_path)
         if project is not None:
             log.info("govlab_share: project %s was created despite the failure", full_path)
@@ -190,8 +193,7 @@ def _discard(project) -> None:
         project.delete()  # DELETE /projects/:id (202; GitLab may schedule it)
         log.info("govlab_share: removed the empty project %s", project.path_with_namespace)
     except Exception as e:  # noqa: BLE001 - best-effort
-        log.warning("govlab_share: could not remove the empty project %s: %s",
-                    project.path_with_namespace, e)
+        log.warning("govlab_share: could not remove the empty project %s: %s", project.path_with_namespace, e)
 
 
 def _remote_tree(project, branch: str) -> dict[str, str]:
@@ -258,16 +260,17 @@ def _update_settings(project, req: ShareRequest, topic: str) -> list[dict]:
         project.save()
         return []
     except Exception as e:  # noqa: BLE001 - best-effort, reported below
-        log.warning("govlab_share: could not update visibility/topic of %s: %s",
-                    project.path_with_namespace, e)
+        log.warning("govlab_share: could not update visibility/topic of %s: %s", project.path_with_namespace, e)
     if not changed_visibility:
         return []
-    return [{
-        "message": f"공유는 되었지만 공개 범위를 '{req.visibility}'(으)로 바꾸지 못해 "
-                   f"'{old_visibility}' 그대로입니다. 프로젝트의 Maintainer에게 변경을 요청하세요.",
-        "message_en": f"Shared, but the visibility could not be changed to '{req.visibility}'; "
-                      f"it stays '{old_visibility}'. Ask a Maintainer of the project to change it.",
-    }]
+    return [
+        {
+            "message": f"공유는 되었지만 공개 범위를 '{req.visibility}'(으)로 바꾸지 못해 "
+            f"'{old_visibility}' 그대로입니다. 프로젝트의 Maintainer에게 변경을 요청하세요.",
+            "message_en": f"Shared, but the visibility could not be changed to '{req.visibility}'; "
+            f"it stays '{old_visibility}'. Ask a Maintainer of the project to change it.",
+        }
+    ]
 
 
 def open_project(config, token, req: ShareRequest, record: dict | None) -> Target:
@@ -287,8 +290,9 @@ def abandon(target: Target) -> None:
         _discard(target.project)
 
 
-def commit(config, target: Target, req: ShareRequest, record: dict | None,
-           files: dict[str, bytes]) -> tuple[dict, dict]:
+def commit(
+    config, target: Target, req: ShareRequest, record: dict | None, files: dict[str, bytes]
+) -> tuple[dict, dict]:
     """ONE commit of `files` (rendered for `target.info`, size-checked and scanned by the
     caller); returns (response body, new record fields). Raises ShareError."""
     try:
@@ -345,8 +349,10 @@ def _commit(config, target: Target, req: ShareRequest, record: dict | None, file
         share_id,
     )
     commit = landing.create_commit(
-        project, {"branch": config.branch, "commit_message": message, "actions": actions},
-        share_id, head["id"] if head else None,
+        project,
+        {"branch": config.branch, "commit_message": message, "actions": actions},
+        share_id,
+        head["id"] if head else None,
     )
 
     # GitLab stores the bytes as sent, so the blob ids are known locally: no second

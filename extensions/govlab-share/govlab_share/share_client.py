@@ -34,17 +34,18 @@ def _headers(environ) -> dict[str, str]:
 
 def _unreachable(detail: str) -> ShareError:
     return ShareError(
-        "gitlab_unavailable", 502,
+        "gitlab_unavailable",
+        502,
         "허브의 공유 서비스에 연결할 수 없습니다. 잠시 후 다시 시도하고, 계속되면 관리자에게 문의하세요.",
-        "Cannot reach the hub's share service; try again in a moment, and ask the operator "
-        "if it persists.",
+        "Cannot reach the hub's share service; try again in a moment, and ask the operator if it persists.",
         details=[detail],
     )
 
 
 def _unknown(timeout: float) -> ShareError:
     return ShareError(
-        "gitlab_unavailable", 504,
+        "gitlab_unavailable",
+        504,
         f"공유 서비스가 {timeout:g}초 안에 답하지 않아 공유가 되었는지 알 수 없습니다. GitLab에서 "
         "프로젝트를 확인한 뒤 필요하면 다시 공유하세요. 다시 공유해도 이전 내용은 지워지지 않습니다.",
         f"The share service did not answer within {timeout:g} s, so whether the share "
@@ -66,7 +67,10 @@ def _from_answer(code: int, body: bytes | None, headers=None) -> ShareError:
     if headers is not None and headers.get("Retry-After"):
         keep["Retry-After"] = headers["Retry-After"]
     return ShareError(
-        err["code"][:64], code, str(err.get("message") or "")[:4000], str(err.get("message_en") or "")[:4000],
+        err["code"][:64],
+        code,
+        str(err.get("message") or "")[:4000],
+        str(err.get("message_en") or "")[:4000],
         details=[str(d)[:1000] for d in (err.get("details") or [])][:100],
         findings=[f for f in (err.get("findings") or []) if isinstance(f, dict)],
         headers=keep,
@@ -80,8 +84,9 @@ async def _fetch(request: HTTPRequest, timeout: float):
         if e.code == 599:
             raise _unknown(timeout) if request.method == "POST" else _unreachable("timeout") from None
         response = e.response
-        raise _from_answer(e.code, response.body if response else None,
-                           response.headers if response else None) from None
+        raise _from_answer(
+            e.code, response.body if response else None, response.headers if response else None
+        ) from None
     except OSError as e:  # refused, DNS: nothing was sent
         raise _unreachable(type(e).__name__) from None
 
@@ -90,10 +95,12 @@ async def publish(cfg, environ, payload: dict, files: dict[str, bytes], timeout:
     """POST api/publish once; (response body, record fields) as publish() returns them."""
     body = dict(payload, files={p: base64.b64encode(d).decode("ascii") for p, d in files.items()})
     request = HTTPRequest(
-        f"{cfg.service_url}/api/publish", method="POST",
+        f"{cfg.service_url}/api/publish",
+        method="POST",
         headers={**_headers(environ), "Content-Type": "application/json"},
         body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-        request_timeout=timeout, connect_timeout=min(timeout, cfg.request_timeout),
+        request_timeout=timeout,
+        connect_timeout=min(timeout, cfg.request_timeout),
     )
     response = await _fetch(request, timeout)
     try:
@@ -106,8 +113,10 @@ async def publish(cfg, environ, payload: dict, files: dict[str, bytes], timeout:
 async def token(cfg, environ) -> dict:
     """GET api/token: {"access_token", "expires_at"} of the signed-in official."""
     request = HTTPRequest(
-        f"{cfg.service_url}/api/token", headers=_headers(environ),
-        request_timeout=cfg.request_timeout, connect_timeout=cfg.request_timeout,
+        f"{cfg.service_url}/api/token",
+        headers=_headers(environ),
+        request_timeout=cfg.request_timeout,
+        connect_timeout=cfg.request_timeout,
     )
     response = await _fetch(request, cfg.request_timeout)
     try:

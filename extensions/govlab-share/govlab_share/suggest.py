@@ -73,5 +73,4 @@ def in_folder(path: str, folder: str) -> bool:
 
 def repo_path(path: str, folder: str) -> str:
     """Where an extra file lands in the repository: relative to the notebook's folder."""
-    return path[len(folder) + 1:] if folder else path
-
+    return path[len(folder) + 1 :] if folder else path

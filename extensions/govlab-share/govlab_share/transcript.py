@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .chats import count_messages, message_attachments
 
@@ -25,9 +25,7 @@ def _sender_name(users: dict, sender: str) -> tuple[str, bool]:
 
 def _when(ts, tz) -> str:
     try:
-        return datetime.fromtimestamp(float(ts), timezone.utc).astimezone(tz).isoformat(
-            timespec="seconds"
-        )
+        return datetime.fromtimestamp(float(ts), UTC).astimezone(tz).isoformat(timespec="seconds")
     except (TypeError, ValueError, OverflowError, OSError):
         return "?"
 

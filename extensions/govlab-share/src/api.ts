@@ -180,8 +180,7 @@ async function request<T>(
       message: trans().__('Could not reach the server.'),
       message_en: `Could not reach the server: ${String(err)}`
     });
-  }
-  finally {
+  } finally {
     if (timer !== null) {
       window.clearTimeout(timer);
     }
@@ -215,7 +214,11 @@ async function request<T>(
 export function fetchStatus(
   settings?: ServerConnection.ISettings
 ): Promise<{ configured: boolean }> {
-  return request<{ configured: boolean }>('status', { method: 'GET' }, settings);
+  return request<{ configured: boolean }>(
+    'status',
+    { method: 'GET' },
+    settings
+  );
 }
 
 /** GET /govlab-share/context?path=... */

@@ -30,12 +30,28 @@ const BOX_CLASS = 'jp-govlab-approval';
 const ANSWER_MAX = 40;
 const MENTION = /^@[^\s]{1,80}\s{1,10}/;
 const MINUTES = /within (\d{1,4}) min/;
-const ALLOW_WORDS = new Set(
-  ['허용', '승인', '실행', '예', '네', 'allow', 'approve', 'yes', 'ok']
-);
-const DENY_WORDS = new Set(
-  ['거부', '거절', '취소', '아니오', '아니요', 'deny', 'refuse', 'no', 'cancel']
-);
+const ALLOW_WORDS = new Set([
+  '허용',
+  '승인',
+  '실행',
+  '예',
+  '네',
+  'allow',
+  'approve',
+  'yes',
+  'ok'
+]);
+const DENY_WORDS = new Set([
+  '거부',
+  '거절',
+  '취소',
+  '아니오',
+  '아니요',
+  'deny',
+  'refuse',
+  'no',
+  'cancel'
+]);
 const EXPIRY_CHECK_MS = 15_000;
 
 type State = 'pending' | 'allow' | 'deny' | 'expired' | 'sending';
@@ -68,13 +84,18 @@ export function parseAnswer(body: string): 'allow' | 'deny' | null {
   return DENY_WORDS.has(text) ? 'deny' : null;
 }
 
-function content(message: IChatMessageLike & { content?: IChatMessageLike }): IChatMessageLike {
+function content(
+  message: IChatMessageLike & { content?: IChatMessageLike }
+): IChatMessageLike {
   return message.content ?? message;
 }
 
 function fromBot(message: IChatMessageLike): boolean {
   const sender = message.sender ?? {};
-  return Boolean(sender.bot) || (sender.username ?? '').startsWith('jupyter-ai-personas');
+  return (
+    Boolean(sender.bot) ||
+    (sender.username ?? '').startsWith('jupyter-ai-personas')
+  );
 }
 
 function isRequest(message: IChatMessageLike): boolean {
@@ -104,7 +125,9 @@ export function requestState(
     }
   }
   const request = messages[index];
-  const minutes = Number((String(request.body).match(MINUTES) ?? [])[1] ?? DEFAULT_MINUTES);
+  const minutes = Number(
+    (String(request.body).match(MINUTES) ?? [])[1] ?? DEFAULT_MINUTES
+  );
   const time = typeof request.time === 'number' ? request.time : nowSeconds;
   return nowSeconds > time + minutes * 60 ? 'expired' : 'pending';
 }
@@ -119,7 +142,10 @@ function isChatModel(candidate: unknown): candidate is IChatModelLike {
 }
 
 /** The chat model of the chat widget whose node holds `element` (main area or side panel). */
-function findModel(app: JupyterFrontEnd, element: Element): IChatModelLike | null {
+function findModel(
+  app: JupyterFrontEnd,
+  element: Element
+): IChatModelLike | null {
   let found: { model: IChatModelLike; size: number } | null = null;
   const visit = (widget: Widget, depth: number) => {
     if (depth > 8 || !widget.node.contains(element)) {
@@ -168,7 +194,11 @@ function button(
 }
 
 /** The box under a request, drawn for `state` (redrawn only when the state changes). */
-function render(box: HTMLElement, state: State, send: (answer: string) => void): void {
+function render(
+  box: HTMLElement,
+  state: State,
+  send: (answer: string) => void
+): void {
   if (box.dataset.state === state) {
     return;
   }
@@ -200,9 +230,15 @@ function render(box: HTMLElement, state: State, send: (answer: string) => void):
 
 function scan(app: JupyterFrontEnd, sending: WeakSet<object>): void {
   const now = Date.now() / 1000;
-  for (const list of Array.from(document.querySelectorAll('.jp-chat-messages-container'))) {
-    const containers = Array.from(list.querySelectorAll('.jp-chat-message-container[data-index]'));
-    if (!containers.some(c => (c.textContent ?? '').includes('Approval needed'))) {
+  for (const list of Array.from(
+    document.querySelectorAll('.jp-chat-messages-container')
+  )) {
+    const containers = Array.from(
+      list.querySelectorAll('.jp-chat-message-container[data-index]')
+    );
+    if (
+      !containers.some(c => (c.textContent ?? '').includes('Approval needed'))
+    ) {
       list.querySelectorAll(`.${BOX_CLASS}`).forEach(b => b.remove());
       continue;
     }
@@ -220,12 +256,20 @@ function scan(app: JupyterFrontEnd, sending: WeakSet<object>): void {
     for (const container of containers) {
       const index = Number(container.getAttribute('data-index'));
       const message = container.closest('.jp-chat-message');
-      if (!message || !Number.isInteger(index) || !messages[index] || !isRequest(messages[index])) {
-        message?.querySelectorAll(`:scope > .${BOX_CLASS}`).forEach(b => b.remove());
+      if (
+        !message ||
+        !Number.isInteger(index) ||
+        !messages[index] ||
+        !isRequest(messages[index])
+      ) {
+        message
+          ?.querySelectorAll(`:scope > .${BOX_CLASS}`)
+          .forEach(b => b.remove());
         continue;
       }
       const request = model.messages[index];
-      let state = index === last ? requestState(messages, index, now) : 'expired';
+      let state =
+        index === last ? requestState(messages, index, now) : 'expired';
       if (state === 'pending' && sending.has(request)) {
         state = 'sending';
       }
@@ -247,7 +291,7 @@ function scan(app: JupyterFrontEnd, sending: WeakSet<object>): void {
 
 export const approvalButtonsPlugin: JupyterFrontEndPlugin<void> = {
   id: '@govlab/share:approval-buttons',
-  description: 'Allow / Deny buttons under the assistant\'s approval requests.',
+  description: "Allow / Deny buttons under the assistant's approval requests.",
   autoStart: true,
   activate: (app: JupyterFrontEnd) => {
     const sending = new WeakSet<object>(); // requests answered by a click, until the answer shows
@@ -265,11 +309,17 @@ export const approvalButtonsPlugin: JupyterFrontEndPlugin<void> = {
     void app.restored.then(() => {
       new MutationObserver(mutations => {
         // Our own boxes changing is no reason to scan again.
-        if (mutations.every(m => (m.target as Element).closest?.(`.${BOX_CLASS}`))) {
+        if (
+          mutations.every(m => (m.target as Element).closest?.(`.${BOX_CLASS}`))
+        ) {
           return;
         }
         schedule();
-      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+      }).observe(document.body, {
+        childList: true,
+        subtree: true,
+        characterData: true
+      });
       window.setInterval(schedule, EXPIRY_CHECK_MS); // a request expires without any change
       schedule();
     });

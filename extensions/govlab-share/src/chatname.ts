@@ -42,7 +42,10 @@ export function localDate(now: Date = new Date()): string {
 }
 
 /** "<notebook> 대화 <date>", or "대화 <date>" without a notebook. */
-export function chatBaseName(notebookPath: string | null, date: string): string {
+export function chatBaseName(
+  notebookPath: string | null,
+  date: string
+): string {
   const stem = notebookPath
     ? PathExt.basename(notebookPath, PathExt.extname(notebookPath)).trim()
     : '';
@@ -73,13 +76,16 @@ async function uniqueName(
   return `${base} ${Date.now()}`; // 100 chats on one day: still unique
 }
 
-async function chatDirectory(settings: ISettingRegistry | null): Promise<string> {
+async function chatDirectory(
+  settings: ISettingRegistry | null
+): Promise<string> {
   if (!settings) {
     return '';
   }
   try {
-    const value = (await settings.get(CHAT_FACTORY_SETTINGS, 'defaultDirectory'))
-      .composite;
+    const value = (
+      await settings.get(CHAT_FACTORY_SETTINGS, 'defaultDirectory')
+    ).composite;
     return typeof value === 'string' ? value : '';
   } catch {
     return ''; // jupyterlab-chat's default: the server root
@@ -87,12 +93,17 @@ async function chatDirectory(settings: ISettingRegistry | null): Promise<string>
 }
 
 /** The launcher card of jupyterlab-chat's `createAndOpen` (matched by its own label). */
-function chatLauncherCard(app: JupyterFrontEnd, target: Element): Element | null {
+function chatLauncherCard(
+  app: JupyterFrontEnd,
+  target: Element
+): Element | null {
   const card = target.closest?.(LAUNCHER_CARD);
   if (!card) {
     return null;
   }
-  const label = card.querySelector('.jp-LauncherCard-label')?.textContent?.trim();
+  const label = card
+    .querySelector('.jp-LauncherCard-label')
+    ?.textContent?.trim();
   const title = card.getAttribute('title');
   const chat = app.commands.hasCommand(CHAT_CREATE_AND_OPEN);
   return chat &&
@@ -109,11 +120,19 @@ function chatLauncherCard(app: JupyterFrontEnd, target: Element): Element | null
  */
 function chatPaletteItem(event: Event, target: Element): Element | null {
   if (event instanceof KeyboardEvent) {
-    if (event.key !== 'Enter' || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) {
+    if (
+      event.key !== 'Enter' ||
+      event.altKey ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.shiftKey
+    ) {
       return null;
     }
     const palette = target.closest('.lm-CommandPalette');
-    const active = palette?.querySelector('.lm-CommandPalette-item.lm-mod-active');
+    const active = palette?.querySelector(
+      '.lm-CommandPalette-item.lm-mod-active'
+    );
     return active?.matches(PALETTE_CHAT_ITEM) ? active : null;
   }
   if (event instanceof MouseEvent && event.button !== 0) {
@@ -165,7 +184,9 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         const item = browser?.selectedItems().next().value;
         const path =
-          item && item.type === 'directory' ? item.path : (browser?.model.path ?? '');
+          item && item.type === 'directory'
+            ? item.path
+            : (browser?.model.path ?? '');
         return app.commands.execute(NEW_CHAT_COMMAND, { area: 'main', path });
       }
     });
@@ -186,11 +207,15 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
       }
       const paletteItem = chatPaletteItem(event, target);
       const panelButton = paletteItem ? null : target.closest(NEW_CHAT_BUTTON);
-      const card = paletteItem || panelButton ? null : chatLauncherCard(app, target);
+      const card =
+        paletteItem || panelButton ? null : chatLauncherCard(app, target);
       if (!paletteItem && !panelButton && !card) {
         return;
       }
-      if (event instanceof KeyboardEvent && !['Enter', ' '].includes(event.key)) {
+      if (
+        event instanceof KeyboardEvent &&
+        !['Enter', ' '].includes(event.key)
+      ) {
         return;
       }
       event.preventDefault();
@@ -217,7 +242,9 @@ export const chatNamePlugin: JupyterFrontEndPlugin<void> = {
         w.node.contains(card)
       );
       const args: Record<string, string> =
-        typeof cwd === 'string' ? { area: 'main', path: cwd } : { area: 'main' };
+        typeof cwd === 'string'
+          ? { area: 'main', path: cwd }
+          : { area: 'main' };
       run(args, widget => {
         if (widget instanceof Widget && launcher && !launcher.isDisposed) {
           launcher.dispose();

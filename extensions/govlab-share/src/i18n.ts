@@ -26,13 +26,17 @@ export type Lang = 'ko' | 'en';
 function table(trans: TranslationBundle) {
   return {
     shareLabel: trans.__('Share to GitLab'),
-    shareCaption: trans.__('Share the notebook, its AI chats and a task document to GitLab'),
+    shareCaption: trans.__(
+      'Share the notebook, its AI chats and a task document to GitLab'
+    ),
     // A product name: the same in every language.
     shareCategory: 'GovLab',
     dialogTitle: trans.__('Share to GitLab'),
     title: trans.__('Title'),
     description: trans.__('Task description'),
-    descriptionPlaceholder: trans.__('Briefly describe the task this notebook solves'),
+    descriptionPlaceholder: trans.__(
+      'Briefly describe the task this notebook solves'
+    ),
     visibility: trans.__('Visibility'),
     visibilityHint: {
       private: trans.__('Private (you and invited members)'),
@@ -44,11 +48,15 @@ function table(trans: TranslationBundle) {
     linkedBadge: trans.__('Linked to this notebook'),
     messagesCount: (n: number) => trans._n('%1 message', '%1 messages', n),
     keepOutputs: trans.__('Include outputs'),
-    keepOutputsHint: trans.__('When off, cell outputs are stripped and only code is shared.'),
+    keepOutputsHint: trans.__(
+      'When off, cell outputs are stripped and only code is shared.'
+    ),
     scanNote: trans.__(
       'Before anything is sent, the whole bundle is scanned for secrets (tokens, API keys) and personal data (resident registration numbers, phone numbers, ...). If anything is found, nothing is sent.'
     ),
-    savedNote: trans.__('The share uses the saved file; unsaved changes are saved first.'),
+    savedNote: trans.__(
+      'The share uses the saved file; unsaved changes are saved first.'
+    ),
     previousNote: trans.__(
       'This notebook was shared before. The same GitLab project will be updated:'
     ),
@@ -59,7 +67,9 @@ function table(trans: TranslationBundle) {
     titleRequired: trans.__('Please enter a title.'),
     progressTitle: trans.__('Sharing to GitLab'),
     progressStages: trans.__('Scanning / uploading…'),
-    progressHint: trans.__('Scanning for secrets and personal data, then one commit to GitLab.'),
+    progressHint: trans.__(
+      'Scanning for secrets and personal data, then one commit to GitLab.'
+    ),
     resultTitle: trans.__('Shared'),
     resultUpdatedTitle: trans.__('Share updated'),
     resultText: trans.__('Send this link to your colleagues.'),
@@ -67,7 +77,8 @@ function table(trans: TranslationBundle) {
     copyLink: trans.__('Copy link'),
     copied: trans.__('Copied'),
     commitLink: trans.__('View this commit'),
-    filesShared: (n: number) => trans._n('%1 file shared', '%1 files shared', n),
+    filesShared: (n: number) =>
+      trans._n('%1 file shared', '%1 files shared', n),
     errorTitle: trans.__('Could not share'),
     notConfiguredTitle: trans.__('Sharing to GitLab is not available'),
     notConfiguredTooltip: trans.__(
@@ -95,12 +106,16 @@ function table(trans: TranslationBundle) {
     extraFilesHint: trans.__(
       "Data files the notebook reads or .py modules it imports can go along (only files in the notebook's folder). They are scanned too."
     ),
-    noExtraFiles: trans.__('No files the notebook loads were found. You can add a path below.'),
+    noExtraFiles: trans.__(
+      'No files the notebook loads were found. You can add a path below.'
+    ),
     reasonImport: trans.__('imported by the notebook'),
     reasonRead: trans.__('read by the notebook'),
     reasonPrevious: trans.__('shared last time'),
     reasonAdded: trans.__('added by you'),
-    addFilePlaceholder: trans.__('e.g. analysis/data/complaints.csv (path in your work folder)'),
+    addFilePlaceholder: trans.__(
+      'e.g. analysis/data/complaints.csv (path in your work folder)'
+    ),
     addFile: trans.__('Add'),
     chatMissing: trans.__('not in your work folder'),
     removeTitle: trans.__('Remove chats shared before?'),
@@ -120,7 +135,9 @@ function table(trans: TranslationBundle) {
       failed: trans.__('failed')
     } as Record<string, string>,
     elapsed: (s: number, budget: number) =>
-      budget > 0 ? trans.__('%1 s of at most %2 s', s, budget) : trans.__('%1 s', s),
+      budget > 0
+        ? trans.__('%1 s of at most %2 s', s, budget)
+        : trans.__('%1 s', s),
     failedStep: (step: string) => trans.__('Failed step: %1', step),
     blockingList: trans.__('Items that blocked the share'),
     noticeList: trans.__('For your information (not blocking)'),

@@ -29,11 +29,13 @@ export const LABELS: Record<string, string> = {
   Context: '문맥 / Context',
   'Session cost': '세션 비용 / Session cost',
   'Session cost (est.)': '세션 비용(추정) / Session cost (est.)',
-  'Estimated at API list prices': 'API 공시 가격 기준 추정 / Estimated at API list prices',
+  'Estimated at API list prices':
+    'API 공시 가격 기준 추정 / Estimated at API list prices',
   Usage: '사용량 / Usage',
   // stop button, persona picker and its menu
   'Stop generating': '답변 중지 / Stop generating',
-  'Choose which persona to message': '메시지를 받을 도우미 선택 / Choose which persona to message',
+  'Choose which persona to message':
+    '메시지를 받을 도우미 선택 / Choose which persona to message',
   'Loading personas': '도우미를 불러오는 중 / Loading personas',
   'No one': '보내지 않음 / No one',
   'More controls': '설정 더 보기 / More controls'
@@ -47,8 +49,14 @@ const PATTERNS: Array<[RegExp, (...m: string[]) => string]> = [
     new RegExp(`^${NUM} of ${NUM} tokens$`),
     (a, b) => `${a} / ${b} 토큰 / ${a} of ${b} tokens`
   ],
-  [new RegExp(`^${NUM} of ${NUM} \\((\\d{1,3})%\\)$`), (a, b, p) => `${a} / ${b} (${p}%)`],
-  [new RegExp('^Context (\\d{1,3})% used$'), p => `문맥 ${p}% 사용 / Context ${p}% used`]
+  [
+    new RegExp(`^${NUM} of ${NUM} \\((\\d{1,3})%\\)$`),
+    (a, b, p) => `${a} / ${b} (${p}%)`
+  ],
+  [
+    new RegExp('^Context (\\d{1,3})% used$'),
+    p => `문맥 ${p}% 사용 / Context ${p}% used`
+  ]
 ];
 // The chip's tooltip: one "Label: value" per line.
 const LINE_PREFIXES: Array<[string, string]> = [
@@ -71,17 +79,23 @@ export function koreanLabel(value: string): string | null {
       return make(...m.slice(1));
     }
   }
-  if (value.includes('\n') || LINE_PREFIXES.some(([en]) => value.startsWith(en))) {
+  if (
+    value.includes('\n') ||
+    LINE_PREFIXES.some(([en]) => value.startsWith(en))
+  ) {
     let changed = false;
     const lines = value.split('\n').map(line => {
       for (const [en, ko] of LINE_PREFIXES) {
         if (line.startsWith(en)) {
           changed = true;
-          return ko + line
-            .slice(en.length)
-            .replace(/ of /, ' / ')
-            .replace(/ tokens /, ' 토큰 ')
-            .replace(/ used$/, ' 사용');
+          return (
+            ko +
+            line
+              .slice(en.length)
+              .replace(/ of /, ' / ')
+              .replace(/ tokens /, ' 토큰 ')
+              .replace(/ used$/, ' 사용')
+          );
         }
       }
       return line;
@@ -101,7 +115,10 @@ const SCOPES = [
 const ATTRIBUTES = ['title', 'aria-label'];
 
 function translate(root: Element): void {
-  for (const el of [root, ...Array.from(root.querySelectorAll('[title], [aria-label]'))]) {
+  for (const el of [
+    root,
+    ...Array.from(root.querySelectorAll('[title], [aria-label]'))
+  ]) {
     for (const attr of ATTRIBUTES) {
       const value = el.getAttribute(attr);
       const korean = value ? koreanLabel(value) : null;
@@ -126,7 +143,8 @@ function scan(): void {
 
 export const jupyterAiLabelsPlugin: JupyterFrontEndPlugin<void> = {
   id: '@govlab/share:jupyter-ai-labels',
-  description: 'Korean labels for the English strings of jupyter-ai\'s persona controls.',
+  description:
+    "Korean labels for the English strings of jupyter-ai's persona controls.",
   autoStart: true,
   activate: (app: JupyterFrontEnd) => {
     let scheduled = false;

@@ -56,7 +56,9 @@ export class ModelStatusWidget extends Widget {
     }
     this.node.dataset.state = status.state;
     this._text.textContent = status.label;
-    this.node.title = status.detail ? `${status.hint} (${status.detail})` : status.hint;
+    this.node.title = status.detail
+      ? `${status.hint} (${status.detail})`
+      : status.hint;
   }
 
   async refresh(): Promise<void> {

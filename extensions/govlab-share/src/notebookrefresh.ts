@@ -21,15 +21,25 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 const CHAT_MESSAGES = '.jp-chat-messages-container';
 const THROTTLE_MS = 1000;
 
-async function refresh(app: JupyterFrontEnd, panel: NotebookPanel): Promise<void> {
+async function refresh(
+  app: JupyterFrontEnd,
+  panel: NotebookPanel
+): Promise<void> {
   const context = panel.context;
   if (!context.isReady || context.isDisposed || context.model.dirty) {
     return;
   }
   const known = context.contentsModel?.last_modified;
-  const onDisk = await app.serviceManager.contents.get(context.path, { content: false });
+  const onDisk = await app.serviceManager.contents.get(context.path, {
+    content: false
+  });
   // Checked again after the wait: the official may have typed meanwhile.
-  if (known && onDisk.last_modified !== known && !context.model.dirty && !context.isDisposed) {
+  if (
+    known &&
+    onDisk.last_modified !== known &&
+    !context.model.dirty &&
+    !context.isDisposed
+  ) {
     await context.revert();
   }
 }
@@ -47,22 +57,33 @@ export const notebookRefreshPlugin: JupyterFrontEndPlugin<void> = {
       last = Date.now();
       notebooks.forEach(panel => {
         refresh(app, panel).catch(reason =>
-          console.warn('govlab: could not reload a notebook changed on disk', reason)
+          console.warn(
+            'govlab: could not reload a notebook changed on disk',
+            reason
+          )
         );
       });
     };
     const schedule = () => {
       if (timer === null) {
-        timer = window.setTimeout(check, Math.max(0, last + THROTTLE_MS - Date.now()));
+        timer = window.setTimeout(
+          check,
+          Math.max(0, last + THROTTLE_MS - Date.now())
+        );
       }
     };
     void app.restored.then(() => {
       new MutationObserver(mutations => {
-        const element = (n: Node) => (n instanceof Element ? n : n.parentElement);
+        const element = (n: Node) =>
+          n instanceof Element ? n : n.parentElement;
         if (mutations.some(m => element(m.target)?.closest(CHAT_MESSAGES))) {
           schedule();
         }
-      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+      }).observe(document.body, {
+        childList: true,
+        subtree: true,
+        characterData: true
+      });
     });
   }
 };

@@ -28,7 +28,8 @@ export const PERSONAS_EVENT =
 const PICKER = '.jp-jai-personaControls-persona-btn';
 /** The page attribute the stylesheet reads (data-govlab-single-persona). */
 const MARK = 'govlabSinglePersona';
-const LABEL = '메시지는 이 도우미가 받습니다 / Your messages go to this assistant';
+const LABEL =
+  '메시지는 이 도우미가 받습니다 / Your messages go to this assistant';
 
 function single(): boolean {
   return document.body.dataset[MARK] === 'true';
@@ -39,7 +40,9 @@ function quiet(): void {
   if (!single()) {
     return;
   }
-  for (const button of Array.from(document.querySelectorAll<HTMLElement>(PICKER))) {
+  for (const button of Array.from(
+    document.querySelectorAll<HTMLElement>(PICKER)
+  )) {
     if (button.getAttribute('tabindex') !== '-1') {
       button.setAttribute('tabindex', '-1');
     }
@@ -54,7 +57,8 @@ function quiet(): void {
 
 export const singlePersonaPlugin: JupyterFrontEndPlugin<void> = {
   id: '@govlab/share:single-persona',
-  description: 'jupyter-ai\'s persona picker is a plain label while only one persona is offered.',
+  description:
+    "jupyter-ai's persona picker is a plain label while only one persona is offered.",
   autoStart: true,
   activate: (app: JupyterFrontEnd) => {
     const counts = new Map<string, number>(); // chat id -> personas offered in it
@@ -65,7 +69,11 @@ export const singlePersonaPlugin: JupyterFrontEndPlugin<void> = {
       const chatId = event.chat_id;
       const personas = event.personas;
       // jupyter-ai keeps the previous list when an event brings an empty one: so do we.
-      if (typeof chatId !== 'string' || !Array.isArray(personas) || !personas.length) {
+      if (
+        typeof chatId !== 'string' ||
+        !Array.isArray(personas) ||
+        !personas.length
+      ) {
         return;
       }
       counts.set(chatId, personas.length);
@@ -76,10 +84,15 @@ export const singlePersonaPlugin: JupyterFrontEndPlugin<void> = {
         quiet();
       } else {
         // A chat with several personas appeared: the buttons are pickers again.
-        for (const button of Array.from(document.querySelectorAll<HTMLElement>(PICKER))) {
+        for (const button of Array.from(
+          document.querySelectorAll<HTMLElement>(PICKER)
+        )) {
           button.setAttribute('tabindex', '0');
           button.removeAttribute('aria-disabled');
-          button.setAttribute('title', LABELS['Choose which persona to message']);
+          button.setAttribute(
+            'title',
+            LABELS['Choose which persona to message']
+          );
         }
       }
     });

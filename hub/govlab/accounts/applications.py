@@ -39,7 +39,7 @@ def record(db, username: str, full_name: str, agency: str) -> Application:
         username=username,
         full_name=full_name,
         agency=agency,
-        applied_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+        applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
     db.merge(row)
     db.commit()

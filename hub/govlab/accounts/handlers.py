@@ -165,7 +165,6 @@ class AuthorizeHandler(BaseHandler):
         self.log.info("Admin %s: %s %s", self.current_user.name, action, name)
         self.finish(await self._page(notice=notice.format(name=name)))
 
-
     async def _end_sessions(self, name: str) -> None:
         """A revoked official is signed out now (a new cookie id invalidates their hub
         cookies) and their labs stop, rather than working on until a cookie expires."""

@@ -41,7 +41,7 @@ _NEW_MESSAGE = {"client_msg_received", "server_msg_sent"}
 
 # One open request per chat: parallel tool calls ask one after the other, so one answer
 # never approves a second, unseen call.
-_LOCKS: "weakref.WeakKeyDictionary[Any, asyncio.Lock]" = weakref.WeakKeyDictionary()
+_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def parse_answer(body: str) -> Decision | None:
@@ -89,8 +89,9 @@ def _is_official(sender: str, persona_id: str) -> bool:
     return bool(sender) and sender != persona_id and not sender.startswith(_PERSONA_PREFIX)
 
 
-async def ask(persona: Any, what_ko: str, what_en: str, code: str, *, language: str = "",
-              timeout: float = DEFAULT_TIMEOUT) -> Decision:
+async def ask(
+    persona: Any, what_ko: str, what_en: str, code: str, *, language: str = "", timeout: float = DEFAULT_TIMEOUT
+) -> Decision:
     """Post the request in the persona's chat and wait for 허용 / 거부 (bounded)."""
     chat = persona.chat
     lock = _LOCKS.setdefault(chat, asyncio.Lock())
@@ -98,8 +99,9 @@ async def ask(persona: Any, what_ko: str, what_en: str, code: str, *, language: 
         return await _ask_one(persona, chat, what_ko, what_en, code, language, timeout)
 
 
-async def _ask_one(persona: Any, chat: Any, what_ko: str, what_en: str, code: str,
-                   language: str, timeout: float) -> Decision:
+async def _ask_one(
+    persona: Any, chat: Any, what_ko: str, what_en: str, code: str, language: str, timeout: float
+) -> Decision:
     loop = asyncio.get_running_loop()
     decided: asyncio.Future[Decision] = loop.create_future()
 
@@ -120,7 +122,7 @@ async def _ask_one(persona: Any, chat: Any, what_ko: str, what_en: str, code: st
     try:
         persona.send_message(request_text(what_ko, what_en, code, language, timeout))
         return await asyncio.wait_for(decided, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return "timeout"
     finally:
         chat.unobserve_messages(observer)

@@ -13,12 +13,52 @@ import os
 from dataclasses import dataclass, field
 
 # Formats that are never text, whatever their first bytes look like.
-BINARY_SUFFIXES = frozenset({
-    ".xlsx", ".xlsm", ".xls", ".ods", ".hwp", ".hwpx", ".docx", ".doc", ".pptx", ".ppt", ".pdf",
-    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".ico",
-    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".tar", ".parquet", ".feather", ".pkl", ".pickle",
-    ".npy", ".npz", ".h5", ".hdf5", ".db", ".sqlite", ".sqlite3", ".exe", ".dll", ".so", ".whl",
-})
+BINARY_SUFFIXES = frozenset(
+    {
+        ".xlsx",
+        ".xlsm",
+        ".xls",
+        ".ods",
+        ".hwp",
+        ".hwpx",
+        ".docx",
+        ".doc",
+        ".pptx",
+        ".ppt",
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".webp",
+        ".tif",
+        ".tiff",
+        ".ico",
+        ".zip",
+        ".gz",
+        ".tgz",
+        ".bz2",
+        ".xz",
+        ".7z",
+        ".tar",
+        ".parquet",
+        ".feather",
+        ".pkl",
+        ".pickle",
+        ".npy",
+        ".npz",
+        ".h5",
+        ".hdf5",
+        ".db",
+        ".sqlite",
+        ".sqlite3",
+        ".exe",
+        ".dll",
+        ".so",
+        ".whl",
+    }
+)
 # Bytes looked at to tell text from binary (a NUL byte in them means binary).
 SNIFF_BYTES = 8192
 
@@ -31,7 +71,7 @@ class Attachments:
 
 
 def kind(path: str) -> str:
-    """"text", "binary" or "not-utf8" (e.g. a CP949 CSV from data.go.kr)."""
+    """ "text", "binary" or "not-utf8" (e.g. a CP949 CSV from data.go.kr)."""
     if os.path.splitext(path)[1].lower() in BINARY_SUFFIXES:
         return "binary"
     with open(path, "rb") as f:
@@ -66,8 +106,10 @@ def collect(persona, message) -> Attachments:
         except (OSError, UnicodeDecodeError):
             what = "not-utf8"
         (out.skipped if what == "binary" else out.not_utf8).append(rel)
-        parts.append(f"File: {rel} (not read: {'a binary file' if what == 'binary' else 'not UTF-8 text'}; "
-                     "its content was not sent to you)")
+        parts.append(
+            f"File: {rel} (not read: {'a binary file' if what == 'binary' else 'not UTF-8 text'}; "
+            "its content was not sent to you)"
+        )
     out.context = "\n\n".join(parts) if parts else None
     return out
 
@@ -82,7 +124,7 @@ def notice(found: Attachments) -> str | None:
         lines += [
             f"첨부한 {names} 파일은 텍스트가 아니어서(엑셀, 이미지 등) AI 도우미가 읽지 않았습니다. "
             "파일 내용은 AI 모델에 보내지 않았고, 파일 이름만 알렸습니다. 엑셀 파일이라면 "
-            "\"pd.read_excel로 이 파일을 읽는 코드를 짜줘\"처럼 요청해 보세요.",
+            '"pd.read_excel로 이 파일을 읽는 코드를 짜줘"처럼 요청해 보세요.',
             f"The attached {names} is not a text file (a spreadsheet, an image...): the assistant "
             "did not read it and sent only its name to the AI model, not its content. For a "
             "spreadsheet, ask for code that reads it (e.g. with pd.read_excel).",

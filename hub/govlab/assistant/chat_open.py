@@ -48,16 +48,12 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
                     backup = chat_file.rescue_before_open(str(self._root_dir), path)
                 except OSError as e:
                     # No copy made, file untouched: jupyterlab-chat reads it as before.
-                    self.log.error("govlab: chat file %s is unreadable and could not be copied aside: %s",
-                                   path, e)
+                    self.log.error("govlab: chat file %s is unreadable and could not be copied aside: %s", path, e)
                 else:
                     if backup:
-                        self.log.warning("govlab: chat file %s was unreadable; its bytes are kept in %s",
-                                         path, backup)
+                        self.log.warning("govlab: chat file %s was unreadable; its bytes are kept in %s", path, backup)
             return super().open(*args, **kwargs)
 
     base_url = server_app.web_app.settings.get("base_url", "/")
-    server_app.web_app.add_handlers(
-        ".*$", [(url_path_join(base_url, "api/chat/ws", "(.+)"), RescuingChatHandler)]
-    )
+    server_app.web_app.add_handlers(".*$", [(url_path_join(base_url, "api/chat/ws", "(.+)"), RescuingChatHandler)])
     server_app.log.info("govlab: unreadable chat files are kept aside before they open")

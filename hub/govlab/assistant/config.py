@@ -8,8 +8,9 @@ environment (OPENAI_API_KEY).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 # The jupyter_server config section the hub writes and the lab reads.
 CONFIG_SECTION = "GovlabAssistant"
@@ -45,7 +46,7 @@ class AssistantConfig:
         return asdict(self)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> "AssistantConfig":
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> AssistantConfig:
         """From a config section; unknown or bad values fall back to the safe default.
 
         The hub has validated the settings already; this only guards the lab against a
@@ -73,7 +74,7 @@ class AssistantConfig:
         )
 
     @classmethod
-    def from_traitlets(cls, config: Any) -> "AssistantConfig":
+    def from_traitlets(cls, config: Any) -> AssistantConfig:
         """From a traitlets Config (a persona's or an extension's `self.config`)."""
         section = config.get(CONFIG_SECTION) if config is not None else None
         return cls.from_mapping(dict(section) if section else None)

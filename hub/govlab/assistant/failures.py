@@ -26,14 +26,12 @@ MESSAGES = {
     "auth": (
         "AI 모델 서버가 접속 키를 거부했습니다.",
         "The AI model server refused the access key.",
-        "관리자에게 알려 주세요 (설정 llm.api_key 확인). / "
-        "Tell your administrator (check the llm.api_key setting).",
+        "관리자에게 알려 주세요 (설정 llm.api_key 확인). / Tell your administrator (check the llm.api_key setting).",
     ),
     "not_found": (
         "설정된 AI 모델을 모델 서버에서 찾을 수 없습니다.",
         "The model server does not know the configured model.",
-        "관리자에게 알려 주세요 (설정 llm.model 확인). / "
-        "Tell your administrator (check the llm.model setting).",
+        "관리자에게 알려 주세요 (설정 llm.model 확인). / Tell your administrator (check the llm.model setting).",
     ),
     "rate_limit": (
         "AI 모델 서버에 요청이 너무 많습니다.",
@@ -77,7 +75,12 @@ def _status(error: BaseException) -> int | None:
 def classify(error: BaseException, streamed: bool = False) -> str:
     names = {type(e).__name__ for e in _chain(error)}
     text = " ".join(str(e)[:300] for e in _chain(error)).lower()
-    if isinstance(error, (asyncio.TimeoutError, TimeoutError)) or names & {"Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout"}:
+    if isinstance(error, (asyncio.TimeoutError, TimeoutError)) or names & {
+        "Timeout",
+        "APITimeoutError",
+        "ReadTimeout",
+        "ConnectTimeout",
+    }:
         return "timeout"
     if streamed or "MidStreamFallbackError" in names or "RemoteProtocolError" in names:
         # Anything after the first token is a reply that stopped mid-way.

@@ -89,7 +89,7 @@ async def check_async(parts: list[Part], bound: float = SCAN_BOUND) -> GuardResu
     """`check` off the event loop; past `bound` seconds the result says timed_out."""
     try:
         return await asyncio.wait_for(asyncio.to_thread(check, parts), bound)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return GuardResult(timed_out=True)
 
 
@@ -116,10 +116,8 @@ def notice(result: GuardResult, limit: int = 10) -> str:
             "send only the part you need."
         )
     lines = [
-        "**개인정보 또는 비밀 값이 있어 메시지를 AI 모델에 보내지 않았습니다.** "
-        "아무것도 전송되지 않았습니다.",
-        "**The message was not sent to the AI model:** it contains personal data or a secret. "
-        "Nothing was sent.",
+        "**개인정보 또는 비밀 값이 있어 메시지를 AI 모델에 보내지 않았습니다.** 아무것도 전송되지 않았습니다.",
+        "**The message was not sent to the AI model:** it contains personal data or a secret. Nothing was sent.",
         "",
     ]
     for item in result.found[:limit]:

@@ -34,16 +34,23 @@ from traitlets import Dict, List, Unicode
 from traitlets.config import Config
 
 # The upstream versions this shim was checked against (= requirements/constraints.txt).
-CHECKED_VERSIONS = {"jupyter_ai_jupyternaut": "0.1.0", "jupyter_ai_litellm": "0.1.0",
-                    "jupyter_ai_persona_manager": "0.2.2"}
+CHECKED_VERSIONS = {
+    "jupyter_ai_jupyternaut": "0.1.0",
+    "jupyter_ai_litellm": "0.1.0",
+    "jupyter_ai_persona_manager": "0.2.2",
+}
 JUPYTERNAUT = "jupyter_ai_jupyternaut"
 # Where the heavy classes live (each import pulls litellm in).
 PERSONA_MODULE = "jupyter_ai_jupyternaut.jupyternaut.jupyternaut"
 LAZY_ROUTES = {
-    "api/jupyternaut/litellm-models/?": ("jupyter_ai_jupyternaut.models.litellm_models_rest_api",
-                                         "LiteLLMModelsRestAPI"),
-    "api/jupyternaut/model-parameters/?": ("jupyter_ai_jupyternaut.models.parameters_rest_api",
-                                           "ModelParametersRestAPI"),
+    "api/jupyternaut/litellm-models/?": (
+        "jupyter_ai_jupyternaut.models.litellm_models_rest_api",
+        "LiteLLMModelsRestAPI",
+    ),
+    "api/jupyternaut/model-parameters/?": (
+        "jupyter_ai_jupyternaut.models.parameters_rest_api",
+        "ModelParametersRestAPI",
+    ),
     r"api/ai/models/chat(?:\?.*)?": ("jupyter_ai_litellm.chat_models_rest_api", "ChatModelsRestAPI"),
 }
 # Upstream extensions this one replaces (off in every lab: govlab.labconfig).
@@ -127,15 +134,15 @@ class JupyternautExtension(ExtensionApp):
     blocked_providers = List(Unicode(), default_value=None, allow_none=True, config=True)
     allowed_models = List(Unicode(), default_value=None, allow_none=True, config=True)
     blocked_models = List(Unicode(), default_value=None, allow_none=True, config=True)
-    model_parameters = Dict(key_trait=Unicode(), value_trait=Dict(), default_value={}, allow_none=True,
-                            config=True)
+    model_parameters = Dict(key_trait=Unicode(), value_trait=Dict(), default_value={}, allow_none=True, config=True)
     error_logs_dir = Unicode(default_value=None, allow_none=True, config=True)
     initial_chat_model = Unicode(default_value=None, allow_none=True, config=True)
     initial_language_model = Unicode(default_value=None, allow_none=True, config=True)
     default_embeddings_model = Unicode(default_value=None, allow_none=True, config=True)
     default_completions_model = Unicode(default_value=None, allow_none=True, config=True)
-    default_api_keys = Dict(key_trait=Unicode(), value_trait=Unicode(), default_value=None, allow_none=True,
-                            config=True)
+    default_api_keys = Dict(
+        key_trait=Unicode(), value_trait=Unicode(), default_value=None, allow_none=True, config=True
+    )
 
     @property
     def event_loop(self):
@@ -173,8 +180,19 @@ class JupyternautExtension(ExtensionApp):
         c = Config()
         c.ContentsManager.allow_hidden = True
         c.ContentsManager.hide_globs = [
-            "__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", ".ipynb_checkpoints", ".git", ".venv",
-            "venv", "node_modules", ".pytest_cache", ".mypy_cache", "*.egg-info",
+            "__pycache__",
+            "*.pyc",
+            "*.pyo",
+            ".DS_Store",
+            "*~",
+            ".ipynb_checkpoints",
+            ".git",
+            ".venv",
+            "venv",
+            "node_modules",
+            ".pytest_cache",
+            ".mypy_cache",
+            "*.egg-info",
         ]
         server_app.update_config(c)
         super()._link_jupyter_server_extension(server_app)

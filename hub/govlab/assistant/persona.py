@@ -230,7 +230,7 @@ class GovlabPersona(JupyternautPersona):
                         piece = block.get("text", "") if block.get("type") == "text-delta" else ""
                     else:
                         text = _extract_message_text(data)
-                        piece = text[len(emitted):] if text.startswith(emitted) else text
+                        piece = text[len(emitted) :] if text.startswith(emitted) else text
                         emitted = text if text.startswith(emitted) else emitted + text
                     if piece:
                         streamed = True

@@ -23,9 +23,7 @@ from .config import PERSONA_ID
 # The heavy module behind the govlab persona (langchain, litellm): imported on a chat's
 # first use, in a worker thread, never at lab start (issue 14, govlab.assistant.lazy_stack).
 PERSONA_MODULE = "govlab.assistant.persona"
-READY_NOTICE = (
-    "AI 준비 중… 잠시 후 답변합니다. / Getting the assistant ready… it answers in a moment."
-)
+READY_NOTICE = "AI 준비 중… 잠시 후 답변합니다. / Getting the assistant ready… it answers in a moment."
 LOAD_FAILED = (
     "AI 도우미를 불러오지 못했습니다. 관리자에게 알려 주세요. / "
     "The assistant could not be loaded: tell your administrator."
@@ -67,11 +65,13 @@ class GovlabPersonaManager(PersonaManager):
             self.event_loop.create_task(self._load_stack())
         if failure is not None:
             # No copy: writing the notice would replace the only bytes left, so nothing is written.
-            self.log.error("govlab: chat file %s is not valid JSON and could not be copied aside: %s",
-                           chat.get_path(), failure)
+            self.log.error(
+                "govlab: chat file %s is not valid JSON and could not be copied aside: %s", chat.get_path(), failure
+            )
         elif backup:
-            self.log.warning("govlab: chat file %s is not valid JSON; its bytes are kept in %s",
-                             chat.get_path(), backup)
+            self.log.warning(
+                "govlab: chat file %s is not valid JSON; its bytes are kept in %s", chat.get_path(), backup
+            )
             self._tell(chat_file.notice(chat.get_path(), backup))
 
     def _tell(self, body: str) -> None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
@@ -120,9 +121,7 @@ def _governed(template: Any, run: Callable[..., Awaitable[Any]], gov: _Governor)
             return _error_text(exc)
         return await gov.finish(name, result)
 
-    return StructuredTool(
-        name=name, description=base.description, args_schema=base.args_schema, coroutine=call
-    )
+    return StructuredTool(name=name, description=base.description, args_schema=base.args_schema, coroutine=call)
 
 
 def _run_cell(gov: _Governor) -> Callable[..., Awaitable[Any]]:
@@ -132,7 +131,8 @@ def _run_cell(gov: _Governor) -> Callable[..., Awaitable[Any]]:
         refusal = await gov.allowed(
             f"노트북 `{file_path}`의 셀을 실행하려고 합니다.",
             f"The assistant wants to run a cell of `{file_path}`.",
-            code, "python",
+            code,
+            "python",
         )
         if refusal:
             return refusal

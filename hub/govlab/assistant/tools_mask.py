@@ -37,7 +37,7 @@ def _overlay(line: str, excerpt: str) -> str | None:
     """
     body = excerpt
     if body.startswith(_ELLIPSIS):
-        body = body[len(_ELLIPSIS):]
+        body = body[len(_ELLIPSIS) :]
     if body.endswith(_ELLIPSIS):
         body = body[: -len(_ELLIPSIS)]
     if not body or "*" not in body:
@@ -57,7 +57,9 @@ def _overlay(line: str, excerpt: str) -> str | None:
 def mask_text(text: str) -> tuple[str, int]:
     """(masked text, number of findings masked). Blocking findings only."""
     if len(text) > MAX_CHARS:
-        text = text[:MAX_CHARS] + f"\n[govlab: 결과가 길어 {MAX_CHARS}자에서 잘랐습니다 / cut at {MAX_CHARS} characters]"
+        text = (
+            text[:MAX_CHARS] + f"\n[govlab: 결과가 길어 {MAX_CHARS}자에서 잘랐습니다 / cut at {MAX_CHARS} characters]"
+        )
     masked = 0
     for _ in range(MAX_ROUNDS):
         findings = [f for f in scan_text(text) if f.blocking]
@@ -79,5 +81,5 @@ async def mask_result(text: str) -> tuple[str, int]:
     """`mask_text` off the event loop, within SCAN_SECONDS (withheld otherwise)."""
     try:
         return await asyncio.wait_for(asyncio.to_thread(mask_text, text), SCAN_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return WITHHELD, 1

@@ -12,7 +12,6 @@ The functions' docstrings and signatures are what the model sees.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -138,7 +137,11 @@ async def add_cell(
     """
     path = resolve(file_path)
     nb = _read(path)
-    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell, "raw": nbformat.v4.new_raw_cell}
+    makers = {
+        "code": nbformat.v4.new_code_cell,
+        "markdown": nbformat.v4.new_markdown_cell,
+        "raw": nbformat.v4.new_raw_cell,
+    }
     if cell_type not in makers:
         raise ValueError(f"cell_type must be code, markdown or raw, not {cell_type!r}")
     cell = makers[cell_type](source=content or "")
@@ -255,7 +258,7 @@ async def execute_cell(file_path: str, cell_id: str, code: str) -> dict:
             code, output_hook=keep, timeout=RUN_TIMEOUT, allow_stdin=False, store_history=True
         )
         status, count = reply["content"].get("status"), reply["content"].get("execution_count")
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         # Stop the runaway cell so the notebook's kernel is usable again.
         await _serverapp().kernel_manager.interrupt_kernel(kid)
         status, count = "timeout", None

@@ -22,8 +22,13 @@ async def serve() -> None:
     server = HTTPServer(app, xheaders=True, max_body_size=MAX_BODY)
     server.listen(cfg.port, cfg.host)
     logging.getLogger("govlab.gallery").info(
-        "gallery on http://%s:%d%s (GitLab %s, namespaces %s)", cfg.host, cfg.port, cfg.prefix,
-        cfg.gitlab_url, list(cfg.namespaces) or "all")
+        "gallery on http://%s:%d%s (GitLab %s, namespaces %s)",
+        cfg.host,
+        cfg.port,
+        cfg.prefix,
+        cfg.gitlab_url,
+        list(cfg.namespaces) or "all",
+    )
     gallery.catalog.tick()  # start loading before the first visitor
     ticker = PeriodicCallback(gallery.catalog.tick, 1000)
     ticker.start()

@@ -19,9 +19,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import tornado.web
-from govlab_share.gitpull_rules import pull_link
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
+
+from govlab_share.gitpull_rules import pull_link
 
 from .. import messages
 from . import hubtoken, listing
@@ -85,16 +86,18 @@ def content_security_policy(gitlab_url: str) -> str:
     (README images); framed by nobody, as the hub's pages."""
     gitlab = urlsplit(gitlab_url)
     images = f" {gitlab.scheme}://{gitlab.netloc}" if gitlab.scheme in ("http", "https") and gitlab.netloc else ""
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'none'",
-        "style-src 'self'",
-        f"img-src 'self' data:{images}",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'none'",
+            "style-src 'self'",
+            f"img-src 'self' data:{images}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class SecureHeaders:
@@ -140,8 +143,7 @@ class BaseHandler(SecureHeaders, HubOAuthenticated, tornado.web.RequestHandler):
         hub_token = self.hub_auth.get_token(self)
         if not hub_token:
             return None
-        return await hubtoken.gitlab_token(self.cfg.hub_api_url, self.user_name, hub_token,
-                                           self.cfg.request_timeout)
+        return await hubtoken.gitlab_token(self.cfg.hub_api_url, self.user_name, hub_token, self.cfg.request_timeout)
 
     async def refresh_one(self, path: str) -> Entry | None:
         """Re-read one project for this official, bounded; None when not theirs to see."""
@@ -163,7 +165,7 @@ class BaseHandler(SecureHeaders, HubOAuthenticated, tornado.web.RequestHandler):
                 # Just shared, linked by path (the share dialog's link): read that one project.
                 try:
                     await asyncio.wait_for(self.refresh_one(ref), self.cfg.first_wait * 2)
-                except (Refused, GitLabUnavailable, asyncio.TimeoutError):
+                except (TimeoutError, Refused, GitLabUnavailable):
                     return None
             elif attempt == 1:
                 # Just shared? Ask GitLab again (bounded), then give up.
@@ -175,14 +177,23 @@ class BaseHandler(SecureHeaders, HubOAuthenticated, tornado.web.RequestHandler):
         return None
 
     def render_page(self, template: str, **kw) -> None:
-        self.render(template, url=self.url, user=self.user_name, curator=self.is_curator,
-                    hub_home=url_path_join(self.settings["hub_prefix"], "home"), **kw)
+        self.render(
+            template,
+            url=self.url,
+            user=self.user_name,
+            curator=self.is_curator,
+            hub_home=url_path_join(self.settings["hub_prefix"], "home"),
+            **kw,
+        )
 
     def write_error(self, status_code: int, **kwargs) -> None:
         ko, en = messages.GALLERY_ERRORS.get(status_code, messages.GALLERY_ERROR)
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(self.render_string("error.html", status=status_code, ko=ko, en=en,
-                                       url=lambda *p: url_path_join(self.cfg.prefix, *p)))
+        self.finish(
+            self.render_string(
+                "error.html", status=status_code, ko=ko, en=en, url=lambda *p: url_path_join(self.cfg.prefix, *p)
+            )
+        )
 
 
 class ListHandler(BaseHandler):
@@ -205,9 +216,18 @@ class ListHandler(BaseHandler):
         def page_url(n: int) -> str:
             return self.url("") + "?" + urlencode({**{k: v for k, v in base.items() if v}, "page": n})
 
-        self.render_page("list.html", cards=shown, total=len(found), page=min(max(1, page), pages),
-                         pages=pages, page_url=page_url, agencies=agencies, topics=topics,
-                         notice=notice(lists), **base)
+        self.render_page(
+            "list.html",
+            cards=shown,
+            total=len(found),
+            page=min(max(1, page), pages),
+            pages=pages,
+            page_url=page_url,
+            agencies=agencies,
+            topics=topics,
+            notice=notice(lists),
+            **base,
+        )
 
 
 class EntriesHandler(BaseHandler):
@@ -216,15 +236,25 @@ class EntriesHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self):
         all_cards, lists = await self.visible_cards()
-        found = listing.select(all_cards, q=self.get_argument("q", ""),
-                               agency=self.get_argument("agency", ""),
-                               topic=self.get_argument("topic", ""),
-                               period=self.get_argument("period", ""))
+        found = listing.select(
+            all_cards,
+            q=self.get_argument("q", ""),
+            agency=self.get_argument("agency", ""),
+            topic=self.get_argument("topic", ""),
+            period=self.get_argument("period", ""),
+        )
         n = notice(lists)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps({"entries": [c.to_json() for c in found],
-                                "stale": bool(n and n["kind"] in ("stale", "down")),
-                                "notice": n}, ensure_ascii=False))
+        self.finish(
+            json.dumps(
+                {
+                    "entries": [c.to_json() for c in found],
+                    "stale": bool(n and n["kind"] in ("stale", "down")),
+                    "notice": n,
+                },
+                ensure_ascii=False,
+            )
+        )
 
 
 def api_answer(handler: tornado.web.RequestHandler, status: int, text: messages.Text, **extra) -> None:
@@ -266,13 +296,19 @@ class RefreshHandler(BaseHandler):
             entry = await self.refresh_one(path)
         except Refused:
             return api_answer(self, 403, messages.GALLERY_NOT_LISTED_GROUP)
-        except (GitLabUnavailable, asyncio.TimeoutError):
+        except (TimeoutError, GitLabUnavailable):
             return api_answer(self, 502, messages.GALLERY_GITLAB_DOWN)
         if entry is None:
             return api_answer(self, 404, messages.GALLERY_NOT_SHARED)
-        api_answer(self, 200, messages.GALLERY_LISTED, id=entry.id,
-                   project=entry.path_with_namespace, visibility=entry.visibility,
-                   url=self.url("p", entry.path_with_namespace))
+        api_answer(
+            self,
+            200,
+            messages.GALLERY_LISTED,
+            id=entry.id,
+            project=entry.path_with_namespace,
+            visibility=entry.visibility,
+            url=self.url("p", entry.path_with_namespace),
+        )
 
 
 class DetailHandler(BaseHandler):
@@ -290,10 +326,19 @@ class DetailHandler(BaseHandler):
             if isinstance(path, str) and path.endswith(".md"):
                 data = await catalog.blob(e, self.user_name, path)
                 if data is not None:
-                    transcripts.append({"path": path, "html": markdown_html(
-                        data.decode("utf-8", "replace"), e.web_url, e.default_branch)})
-        self.render_page("detail.html", card=card, files=files, transcripts=transcripts,
-                         readme_html=markdown_html(d.readme, e.web_url, e.default_branch) if d.readme else "")
+                    transcripts.append(
+                        {
+                            "path": path,
+                            "html": markdown_html(data.decode("utf-8", "replace"), e.web_url, e.default_branch),
+                        }
+                    )
+        self.render_page(
+            "detail.html",
+            card=card,
+            files=files,
+            transcripts=transcripts,
+            readme_html=markdown_html(d.readme, e.web_url, e.default_branch) if d.readme else "",
+        )
 
 
 def pull_url(hub_base: str, entry: Entry, details: Details) -> str:
@@ -338,8 +383,9 @@ class FeaturedHandler(BaseHandler):
     async def post(self, ref):
         if not self.is_curator:
             self.set_status(403)
-            return self.finish(self.render_string(
-                "error.html", status=403, url=self.url, **messages.GALLERY_CURATORS_ONLY._asdict()))
+            return self.finish(
+                self.render_string("error.html", status=403, url=self.url, **messages.GALLERY_CURATORS_ONLY._asdict())
+            )
         card = await self.find(ref)
         if card is None:
             raise tornado.web.HTTPError(404)

@@ -13,8 +13,8 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Awaitable, Callable
 
 from . import catalog
 from .catalog import Details, Entry, GitLabUnavailable
@@ -31,9 +31,14 @@ def backoff(failures: int, cap: float) -> float:
 class Refresher:
     """One list from GitLab (the shared catalog, or one official's private projects)."""
 
-    def __init__(self, fetch: Fetch, every: float, run: Callable[[Callable], Awaitable],
-                 after: Callable[[list[Entry]], Awaitable] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        fetch: Fetch,
+        every: float,
+        run: Callable[[Callable], Awaitable],
+        after: Callable[[list[Entry]], Awaitable] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.fetch = fetch
         self.every = every
         self._run_blocking = run
@@ -186,9 +191,13 @@ class Catalog:
         return catalog.LISTED_VISIBILITIES + (("private",) if self.cfg.owner_private else ())
 
     def _fetch_shared(self) -> list[Entry]:
-        return catalog.list_shared(self.client(self.cfg.token), self.cfg.topic, self.cfg.namespaces,
-                                   visibilities=self.shared_visibilities,
-                                   on_page=self._from_thread(self.shared.partial))
+        return catalog.list_shared(
+            self.client(self.cfg.token),
+            self.cfg.topic,
+            self.cfg.namespaces,
+            visibilities=self.shared_visibilities,
+            on_page=self._from_thread(self.shared.partial),
+        )
 
     def may_see(self, entry: Entry, user: str) -> bool:
         """Public and internal: everyone; private in the shared list: its manifest's owner."""
@@ -210,10 +219,12 @@ class Catalog:
         self.user_tokens[user] = token
         ref = self.private.get(user)
         if ref is None:
+
             def fetch(user=user):
                 gl = self.client(self.user_tokens[user], oauth=True)
-                return catalog.list_shared(gl, self.cfg.topic, self.cfg.namespaces,
-                                           visibilities=("private",), membership=True)
+                return catalog.list_shared(
+                    gl, self.cfg.topic, self.cfg.namespaces, visibilities=("private",), membership=True
+                )
 
             async def after(entries, user=user):
                 await self._read_details(entries, self.client(self.user_tokens[user], oauth=True))
@@ -297,8 +308,9 @@ class Catalog:
                 self.files.clear()
             try:
                 self.files[key] = await asyncio.wait_for(
-                    self.run(catalog.tree, self.client_for(entry, user), entry), self.cfg.request_timeout)
-            except (GitLabUnavailable, asyncio.TimeoutError):
+                    self.run(catalog.tree, self.client_for(entry, user), entry), self.cfg.request_timeout
+                )
+            except (TimeoutError, GitLabUnavailable):
                 return None
         return self.files[key]
 
@@ -310,8 +322,9 @@ class Catalog:
         try:
             data = await asyncio.wait_for(
                 self.run(catalog.raw_file, self.client_for(entry, user), entry.id, path, entry.default_branch),
-                self.cfg.request_timeout)
-        except (GitLabUnavailable, asyncio.TimeoutError):
+                self.cfg.request_timeout,
+            )
+        except (TimeoutError, GitLabUnavailable):
             return None
         if data is not None:
             self.blobs[key] = data

@@ -9,8 +9,8 @@ notebook and thumbnail. Both are read once per project version (last_activity_at
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import quote
 
 import gitlab
@@ -67,8 +67,7 @@ def client(url: str, token: str = "", timeout: float = 10.0, *, oauth: bool = Fa
     """A python-gitlab client; an empty token reads anonymously (public projects only)."""
     auth = {"oauth_token": token} if oauth and token else {"private_token": token or None}
     # Our cache retries with backoff; python-gitlab itself must not retry 5xx.
-    return gitlab.Gitlab(url, timeout=timeout, retry_transient_errors=False,
-                         user_agent="govlab-gallery", **auth)
+    return gitlab.Gitlab(url, timeout=timeout, retry_transient_errors=False, user_agent="govlab-gallery", **auth)
 
 
 def _unavailable(e: Exception) -> GitLabUnavailable:
@@ -110,10 +109,15 @@ def is_shared(attrs: dict, topic: str, namespaces: tuple[str, ...]) -> bool:
     return topic.lower() in topics and in_namespaces(attrs.get("path_with_namespace", ""), namespaces)
 
 
-def list_shared(gl: gitlab.Gitlab, topic: str, namespaces: tuple[str, ...], *,
-                visibilities: tuple[str, ...] = LISTED_VISIBILITIES,
-                membership: bool = False,
-                on_page: Callable[[list[Entry]], None] | None = None) -> list[Entry]:
+def list_shared(
+    gl: gitlab.Gitlab,
+    topic: str,
+    namespaces: tuple[str, ...],
+    *,
+    visibilities: tuple[str, ...] = LISTED_VISIBILITIES,
+    membership: bool = False,
+    on_page: Callable[[list[Entry]], None] | None = None,
+) -> list[Entry]:
     """Every project with the topic in the namespaces, of the given visibilities.
 
     `on_page` gets the entries so far after each page of 100 (a first load can show
@@ -157,8 +161,9 @@ def project(gl: gitlab.Gitlab, path: str) -> dict | None:
 
 def raw_file(gl: gitlab.Gitlab, project_id: int, path: str, ref: str) -> bytes | None:
     """A file's bytes on `ref`, None when it does not exist."""
-    resp = _get_or_none(gl, f"/projects/{project_id}/repository/files/{quote(path, safe='')}/raw",
-                        query_data={"ref": ref}, raw=True)
+    resp = _get_or_none(
+        gl, f"/projects/{project_id}/repository/files/{quote(path, safe='')}/raw", query_data={"ref": ref}, raw=True
+    )
     return None if resp is None else resp.content
 
 

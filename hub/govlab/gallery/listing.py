@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from . import search
 from .catalog import Details, Entry
@@ -46,20 +46,37 @@ class Card:
         key = (self.entry.name, self.entry.description, tuple(self.entry.tags))
         cached = self.details.search_index
         if cached is None or cached[0] != key:
-            cached = self.details.search_index = (key, search.Indexed.of(
-                title=self.title, tags=" ".join(self.entry.tags), agency=self.agency,
-                author=self.author, description=self.description, readme=self.details.readme,
-            ))
+            cached = self.details.search_index = (
+                key,
+                search.Indexed.of(
+                    title=self.title,
+                    tags=" ".join(self.entry.tags),
+                    agency=self.agency,
+                    author=self.author,
+                    description=self.description,
+                    readme=self.details.readme,
+                ),
+            )
         return cached[1]
 
     def to_json(self) -> dict:
         e, d = self.entry, self.details
         return {
-            "id": e.id, "project": e.path_with_namespace, "title": self.title,
-            "description": self.description, "agency": self.agency, "author": self.author,
-            "date": self.date, "ai_model": d.ai_model, "tags": e.tags, "visibility": e.visibility,
-            "web_url": e.web_url, "notebook": d.notebook, "has_thumbnail": bool(d.thumbnail),
-            "featured": self.featured, "opens": self.opens,
+            "id": e.id,
+            "project": e.path_with_namespace,
+            "title": self.title,
+            "description": self.description,
+            "agency": self.agency,
+            "author": self.author,
+            "date": self.date,
+            "ai_model": d.ai_model,
+            "tags": e.tags,
+            "visibility": e.visibility,
+            "web_url": e.web_url,
+            "notebook": d.notebook,
+            "has_thumbnail": bool(d.thumbnail),
+            "featured": self.featured,
+            "opens": self.opens,
         }
 
 
@@ -68,18 +85,26 @@ def _parse_date(text: str) -> datetime | None:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def cards(entries: list[Entry], details: dict[int, Details], featured: dict[int, dict],
-          opens: dict[int, int]) -> list[Card]:
+def cards(
+    entries: list[Entry], details: dict[int, Details], featured: dict[int, dict], opens: dict[int, int]
+) -> list[Card]:
     return [Card(e, details.get(e.id) or Details(""), e.id in featured, opens.get(e.id, 0)) for e in entries]
 
 
-def select(all_cards: list[Card], *, q: str = "", agency: str = "", topic: str = "",
-           period: str = "", now: datetime | None = None) -> list[Card]:
+def select(
+    all_cards: list[Card],
+    *,
+    q: str = "",
+    agency: str = "",
+    topic: str = "",
+    period: str = "",
+    now: datetime | None = None,
+) -> list[Card]:
     """Matching cards: featured first, then best match, then newest."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     words = search.query_words(q)
     out = []
     for c in all_cards:
@@ -111,4 +136,4 @@ def facets(all_cards: list[Card]) -> tuple[list[str], list[str]]:
 def page_of(items: list, page: int, size: int) -> tuple[list, int]:
     pages = max(1, -(-len(items) // size))
     page = min(max(1, page), pages)
-    return items[(page - 1) * size: page * size], pages
+    return items[(page - 1) * size : page * size], pages

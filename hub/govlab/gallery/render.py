@@ -33,6 +33,5 @@ class _RepoRenderer(mistune.HTMLRenderer):
 
 
 def markdown_html(text: str, web_url: str, branch: str = "main") -> str:
-    md = mistune.create_markdown(renderer=_RepoRenderer(web_url, branch),
-                                 plugins=["table", "strikethrough", "url"])
+    md = mistune.create_markdown(renderer=_RepoRenderer(web_url, branch), plugins=["table", "strikethrough", "url"])
     return md(text or "")

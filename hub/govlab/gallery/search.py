@@ -14,8 +14,29 @@ import unicodedata
 from dataclasses import dataclass
 
 # Common particles, longest first, stripped only from query words of 3+ characters.
-PARTICLES = ("에서는", "에서", "으로", "에게", "까지", "부터", "이나", "하고",
-             "을", "를", "이", "가", "은", "는", "의", "에", "로", "와", "과", "도", "만")
+PARTICLES = (
+    "에서는",
+    "에서",
+    "으로",
+    "에게",
+    "까지",
+    "부터",
+    "이나",
+    "하고",
+    "을",
+    "를",
+    "이",
+    "가",
+    "은",
+    "는",
+    "의",
+    "에",
+    "로",
+    "와",
+    "과",
+    "도",
+    "만",
+)
 FIELD_WEIGHTS = (("title", 5), ("tags", 3), ("agency", 2), ("author", 2), ("description", 2), ("readme", 1))
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -46,7 +67,7 @@ class Indexed:
     fields: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, **texts: str) -> "Indexed":
+    def of(cls, **texts: str) -> Indexed:
         return cls(tuple((name, normalize(texts.get(name, ""))) for name, _ in FIELD_WEIGHTS))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import statedir
 
@@ -55,7 +55,7 @@ class Store:
             if on:
                 self._db.execute(
                     "INSERT OR REPLACE INTO featured VALUES (?, ?, ?)",
-                    (project_id, by, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                    (project_id, by, datetime.now(UTC).isoformat(timespec="seconds")),
                 )
             else:
                 self._db.execute("DELETE FROM featured WHERE project_id = ?", (project_id,))

@@ -70,9 +70,7 @@ def parse(data: Any, source: str = "<settings>") -> Settings:
         raise SettingsError(source, _pydantic_problems(err)) from None
 
 
-def load(
-    path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
-) -> LoadedSettings:
+def load(path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> LoadedSettings:
     """Load, validate and resolve a settings file. Raises SettingsError."""
     environ = os.environ if environ is None else environ
     if path is None:

@@ -26,7 +26,7 @@ def branding_problems(branding: BrandingSettings, base_dir: Path) -> list[Proble
         return [
             (
                 "hub.branding.logo",
-                f"file {path} does not exist: fix the path (relative to the settings file) or remove the key"
+                f"file {path} does not exist: fix the path (relative to the settings file) or remove the key",
             )
         ]
     size = path.stat().st_size
@@ -76,7 +76,7 @@ def _lab_port_problems(settings: Settings) -> list[Problem]:
         (
             "local.lab_ports",
             f"{low}-{high} holds {key}'s port {port}: a lab could take it. Move the range "
-            f"(e.g. \"20000-32767\") or change {key}",
+            f'(e.g. "20000-32767") or change {key}',
         )
         for key, port in hub_ports(settings).items()
         if low <= port <= high
@@ -103,18 +103,26 @@ def welcome_problems(settings: Settings, base_dir: Path) -> list[Problem]:
     if not (welcome.enabled and welcome.folder):
         return []
     if settings.mode in ("swarm", *CHART_MODES):
-        return [("welcome.folder", f"a folder on the hub's disk cannot reach {settings.mode} labs: remove the key "
-                 "(the lab image's built-in starters are handed out) or build your starters into the lab image")]
+        return [
+            (
+                "welcome.folder",
+                f"a folder on the hub's disk cannot reach {settings.mode} labs: remove the key "
+                "(the lab image's built-in starters are handed out) or build your starters into the lab image",
+            )
+        ]
     path = welcome.folder_path(base_dir)
     if not path.is_dir():
-        return [("welcome.folder", f"folder {path} does not exist: fix the path (relative to the settings file), "
-                 "or remove the key for the built-in starters")]
+        return [
+            (
+                "welcome.folder",
+                f"folder {path} does not exist: fix the path (relative to the settings file), "
+                "or remove the key for the built-in starters",
+            )
+        ]
     return []
 
 
-def check_consistency(
-    settings: Settings, secrets: Secrets, source: str, environ: Mapping[str, str] = {}
-) -> None:
+def check_consistency(settings: Settings, secrets: Secrets, source: str, environ: Mapping[str, str] = {}) -> None:
     """Rules that span sections."""
     problems = []
     chart = settings.mode in CHART_MODES
@@ -147,9 +155,7 @@ def check_consistency(
             and secrets.admin_password
             and secrets.user_password.get_secret_value() == secrets.admin_password.get_secret_value()
         ):
-            problems.append(
-                ("auth.shared_password.admin_password", "must differ from user_password")
-            )
+            problems.append(("auth.shared_password.admin_password", "must differ from user_password"))
         if secrets.user_password and not settings.auth.shared_password.trusted_trial:
             problems.append(
                 (
@@ -248,17 +254,14 @@ def _workshop_problems(settings: Settings) -> list[Problem]:
                 problems.append(
                     (
                         f"{key}.seat_prefix",
-                        f"seat {seat} is also a seat of cohort '{seat_owner[seat]}': use another seat_prefix"
+                        f"seat {seat} is also a seat of cohort '{seat_owner[seat]}': use another seat_prefix",
                     )
                 )
                 break
             seat_owner[seat] = w.name
         if admins & set(seats):
             problems.append(
-                (
-                    f"{key}.seat_prefix",
-                    f"seats {sorted(admins & set(seats))} are admin users: seats must not be admins"
-                )
+                (f"{key}.seat_prefix", f"seats {sorted(admins & set(seats))} are admin users: seats must not be admins")
             )
         clash = set(w.trainers) & set(seats)
         if clash:
@@ -274,7 +277,7 @@ def _workshop_problems(settings: Settings) -> list[Problem]:
                     (
                         f"workshops.{i}.seats",
                         "generated seats sign in with passwords: with GitLab sign-in list existing accounts in "
-                        "`members` instead"
+                        "`members` instead",
                     )
                 )
     return problems
@@ -286,23 +289,17 @@ def _kubernetes_problems(settings: Settings) -> list[Problem]:
     hub = settings.hub
     if not hub.public_url:
         problems.append(
-            (
-                "hub.public_url",
-                "kubernetes mode needs the address officials use, e.g. https://lab.example.go.kr"
-            )
+            ("hub.public_url", "kubernetes mode needs the address officials use, e.g. https://lab.example.go.kr")
         )
     if hub.db_url.startswith("sqlite"):
         problems.append(
-            (
-                "hub.db_url",
-                "the chart keeps SQLite on its own volume: leave db_url empty, or use postgresql://"
-            )
+            ("hub.db_url", "the chart keeps SQLite on its own volume: leave db_url empty, or use postgresql://")
         )
     if settings.auth.method == "accounts":
         problems.append(
             (
                 "auth.method",
-                "accounts needs govlab's pages in the hub, which the chart's hub image does not have: use gitlab"
+                "accounts needs govlab's pages in the hub, which the chart's hub image does not have: use gitlab",
             )
         )
     if hub.external_proxy:
@@ -311,14 +308,14 @@ def _kubernetes_problems(settings: Settings) -> list[Problem]:
         problems.append(
             (
                 "hub.extra_config_dir",
-                "the hub runs in the cluster: put extra config in the chart's hub.extraFiles instead"
+                "the hub runs in the cluster: put extra config in the chart's hub.extraFiles instead",
             )
         )
     if settings.gallery.enabled:
         problems.append(
             (
                 "gallery.enabled",
-                "the gallery service needs the govlab hub image, not yet wired for kubernetes: set it to false"
+                "the gallery service needs the govlab hub image, not yet wired for kubernetes: set it to false",
             )
         )
     if settings.sharing.token is not None:
@@ -328,7 +325,7 @@ def _kubernetes_problems(settings: Settings) -> list[Problem]:
                 "sharing.token",
                 "no lab may hold a shared GitLab token, and the share service needs the govlab hub image, not yet "
                 "wired for kubernetes: remove the key and use auth.method: gitlab (each official shares with their "
-                "own GitLab sign-in)"
+                "own GitLab sign-in)",
             )
         )
     for i, w in enumerate(settings.workshops):
@@ -337,36 +334,28 @@ def _kubernetes_problems(settings: Settings) -> list[Problem]:
                 (
                     f"workshops.{i}.seats",
                     "generated seats keep their passwords in the hub's state directory, which the chart's hub does "
-                    "not have: list accounts in `members`"
+                    "not have: list accounts in `members`",
                 )
             )
         if w.starter:
             problems.append(
                 (
                     f"workshops.{i}.starter",
-                    "starter folders are copied by a local hub: use `materials_repo` (nbgitpuller links) on "
-                    "kubernetes"
+                    "starter folders are copied by a local hub: use `materials_repo` (nbgitpuller links) on kubernetes",
                 )
             )
     k8s = settings.kubernetes
     guarantee = k8s.memory_guarantee
     if guarantee and memory_bytes(guarantee) > memory_bytes(settings.limits.memory):
         problems.append(
-            (
-                "kubernetes.memory_guarantee",
-                f"{guarantee} is more than limits.memory ({settings.limits.memory})"
-            )
+            ("kubernetes.memory_guarantee", f"{guarantee} is more than limits.memory ({settings.limits.memory})")
         )
     if k8s.cpu_guarantee and k8s.cpu_guarantee > settings.limits.cpu:
         problems.append(
-            (
-                "kubernetes.cpu_guarantee",
-                f"{k8s.cpu_guarantee} is more than limits.cpu ({settings.limits.cpu})"
-            )
+            ("kubernetes.cpu_guarantee", f"{k8s.cpu_guarantee} is more than limits.cpu ({settings.limits.cpu})")
         )
     if k8s.tls_secret and not k8s.ingress_class:
         problems.append(("kubernetes.tls_secret", "is used by the Ingress: set ingress_class too"))
     if k8s.ingress_class and not hub.public_url.startswith("https://"):
         problems.append(("hub.public_url", "the Ingress serves hub.public_url's host: make it https://"))
     return problems
-

@@ -64,9 +64,7 @@ class BrandingSettings(Section):
         "govlab AI 실험실",
         description="Product name in the header and the browser tab (one line, 60 characters at most).",
     )
-    agency: str = Field(
-        "", description="The agency's name shown beside it, e.g. 행정안전부 (80 characters at most)."
-    )
+    agency: str = Field("", description="The agency's name shown beside it, e.g. 행정안전부 (80 characters at most).")
     logo: str = Field(
         "",
         description="A picture file (.png .svg .jpg .jpeg .gif .webp, under 1 MB), relative to the settings file; "
@@ -147,9 +145,7 @@ class HubSettings(Section):
     hub_bind_url: HttpUrl = Field(
         "http://127.0.0.1:8081", description="Internal address of the hub's API, which the labs call."
     )
-    proxy_api_url: HttpUrl = Field(
-        "http://127.0.0.1:8001", description="Internal address of the proxy's control API."
-    )
+    proxy_api_url: HttpUrl = Field("http://127.0.0.1:8001", description="Internal address of the proxy's control API.")
     external_proxy: bool = Field(
         False,
         description="true: configurable-http-proxy is a service of its own (config/docker-compose.yml, "
@@ -253,8 +249,9 @@ class GitLabAuthSettings(Section):
     """auth.method: gitlab - sign in with the government GitLab (OAuth)."""
 
     url: str = Field(description="The GitLab's http(s) address.", examples=["https://gitlab.example.go.kr"])
-    client_id: str = Field(description="The OAuth application's id, from GitLab's Applications page.",
-                           examples=["0123abcd"])
+    client_id: str = Field(
+        description="The OAuth application's id, from GitLab's Applications page.", examples=["0123abcd"]
+    )
     client_secret: SecretRef = Field(
         description="The OAuth application's secret, as a secret reference.",
         examples=[{"file": "/run/secrets/gitlab_client_secret"}],
@@ -397,8 +394,7 @@ class LLMSettings(Section):
     def _timeout(cls, v: int) -> int:
         if not TIMEOUT_MIN <= v <= TIMEOUT_MAX:
             raise ValueError(
-                f"{v} is out of range: give seconds from {TIMEOUT_MIN} to {TIMEOUT_MAX} "
-                f"(default {TIMEOUT_DEFAULT})"
+                f"{v} is out of range: give seconds from {TIMEOUT_MIN} to {TIMEOUT_MAX} (default {TIMEOUT_DEFAULT})"
             )
         return v
 
@@ -406,9 +402,7 @@ class LLMSettings(Section):
     @classmethod
     def _litellm_id(cls, v: str) -> str:
         if v and "/" not in v:
-            raise ValueError(
-                f"'{v}' has no provider prefix: write a litellm id such as 'openai/{v}'"
-            )
+            raise ValueError(f"'{v}' has no provider prefix: write a litellm id such as 'openai/{v}'")
         return v
 
     @field_validator("base_url")
@@ -452,12 +446,10 @@ class CullingSettings(Section):
 
 
 class SharingSettings(Section):
-    """"GitLab에 공유": where the share extension pushes an official's work."""
+    """ "GitLab에 공유": where the share extension pushes an official's work."""
 
-    gitlab_url: str = Field("", description="The GitLab that \"GitLab에 공유\" pushes to; empty: sharing is off.")
-    namespace: str = Field(
-        "", description="A GitLab group such as the agency's; empty: each official's own namespace."
-    )
+    gitlab_url: str = Field("", description='The GitLab that "GitLab에 공유" pushes to; empty: sharing is off.')
+    namespace: str = Field("", description="A GitLab group such as the agency's; empty: each official's own namespace.")
     default_visibility: Literal["private", "internal", "public"] = Field(
         "private", description="The visibility the share dialog proposes for a new project."
     )
@@ -476,7 +468,7 @@ class SharingSettings(Section):
     pull_hosts: list[str] = Field(
         [],
         description="Besides gitlab_url and workshops' materials_repo hosts, the https base URLs that "
-        "\"내 실험실에서 열기\" / git-pull links may pull from (always after a confirmation page), "
+        '"내 실험실에서 열기" / git-pull links may pull from (always after a confirmation page), '
         "e.g. https://git.example.go.kr/edu.",
     )
 
@@ -495,7 +487,7 @@ class GallerySettings(Section):
     enabled: bool = Field(
         False,
         description="A hub service (/services/gallery/, in the hub's Services menu) listing the work shared to "
-        "GitLab, with Korean search and \"내 실험실에서 열기\". Needs sharing.gitlab_url.",
+        'GitLab, with Korean search and "내 실험실에서 열기". Needs sharing.gitlab_url.',
     )
     bind_url: GalleryServiceUrl = Field(
         "http://127.0.0.1:8093",
@@ -559,7 +551,7 @@ class LocalSettings(Section):
     )
     lab_ports: PortRange = Field(
         (20000, 32767),
-        description="Loopback ports the hub gives the labs (also docker/swarm with network: host): \"LOW-HIGH\" or "
+        description='Loopback ports the hub gives the labs (also docker/swarm with network: host): "LOW-HIGH" or '
         "[LOW, HIGH], 100+ ports, none of the hub's (README, \"Ports\"). The default stays below Linux's "
         "ephemeral range (32768-60999), so no outgoing connection takes a lab's port.",
     )
@@ -587,7 +579,7 @@ class DockerSettings(Section):
     network: str = Field(
         "govlab",
         description="A user-defined Docker network shared with the hub (each lab in its own network namespace), "
-        "or \"host\": labs listen on 127.0.0.1 of this machine at ports the hub assigns (one host, one trusted "
+        'or "host": labs listen on 127.0.0.1 of this machine at ports the hub assigns (one host, one trusted '
         "group).",
     )
     hub_connect_url: str = Field(
@@ -671,7 +663,9 @@ class KubernetesSettings(Section):
         "", description="Memory a lab is promised (limits.memory is what it may use); empty: half of limits.memory."
     )
     cpu_guarantee: float | None = Field(
-        None, gt=0, description="CPU cores a lab is promised (limits.cpu is what it may use); empty: none.",
+        None,
+        gt=0,
+        description="CPU cores a lab is promised (limits.cpu is what it may use); empty: none.",
         examples=[0.5],
     )
     hub_secret: str = Field(
@@ -745,7 +739,7 @@ class WelcomeSettings(Section):
     stay deleted); see docs/operators.md "Welcome folder"."""
 
     enabled: bool = Field(
-        True, description="Put a \"시작하기\" folder of starter notebooks in every official's home at first start."
+        True, description='Put a "시작하기" folder of starter notebooks in every official\'s home at first start.'
     )
     folder: str = Field(
         "", description="A folder of your own starters, relative to the settings file; empty: govlab's built-in ones."
@@ -766,7 +760,9 @@ class WorkshopSettings(Section):
         examples=["cohort-a"],
     )
     seats: int | None = Field(
-        None, ge=1, le=200,
+        None,
+        ge=1,
+        le=200,
         description="1..200 generated seats (one-time passwords, password sign-in): <seat_prefix>-01 ... "
         "<seat_prefix>-10 for 10; or instead `members`.",
         examples=[10],
@@ -786,18 +782,14 @@ class WorkshopSettings(Section):
         "settings file); learners' files are never overwritten.",
         examples=["../starter_notebooks"],
     )
-    materials_repo: str = Field(
-        "", description="Or a git repository of materials, handed out with nbgitpuller links."
-    )
+    materials_repo: str = Field("", description="Or a git repository of materials, handed out with nbgitpuller links.")
     materials_branch: str = Field("main", description="The branch of materials_repo.")
 
     @field_validator("name", "seat_prefix")
     @classmethod
     def _slug(cls, v: str) -> str:
         if v and not SLUG_RE.match(v):
-            raise ValueError(
-                "must be an ASCII slug: lowercase letters, digits and '-', at most 31 characters"
-            )
+            raise ValueError("must be an ASCII slug: lowercase letters, digits and '-', at most 31 characters")
         return v
 
     @field_validator("materials_repo")
@@ -844,22 +836,20 @@ class Settings(Section):
     )
     hub: HubSettings = Field(HubSettings(), description="The hub: addresses, database, state and its pages.")
     auth: AuthSettings = Field(AuthSettings(), description="How officials sign in, and who is an admin.")
-    llm: LLMSettings = Field(
-        LLMSettings(), description="The assistant's model and the govlab assistant (AI 도우미)."
-    )
+    llm: LLMSettings = Field(LLMSettings(), description="The assistant's model and the govlab assistant (AI 도우미).")
     limits: LimitSettings = Field(
         LimitSettings(), description="Per lab. Enforced by the container modes; local mode only reports them."
     )
     culling: CullingSettings = Field(
         CullingSettings(), description="jupyterhub-idle-culler stops labs idle for `timeout` seconds (files stay)."
     )
-    sharing: SharingSettings = Field(SharingSettings(), description="\"GitLab에 공유\": where shared work goes.")
+    sharing: SharingSettings = Field(SharingSettings(), description='"GitLab에 공유": where shared work goes.')
     gallery: GallerySettings = Field(GallerySettings(), description="The gallery of shared work (a hub service).")
     local: LocalSettings = Field(
         LocalSettings(),
         description="Mode local. Run `govlab start` as root: each official's lab then runs as their own system "
         "user (govlab-<name>, no password, no login shell) with a 0700 home under `homes` (docs/operators.md, "
-        "\"Local mode: who runs a lab\").",
+        '"Local mode: who runs a lab").',
     )
     docker: DockerSettings = Field(
         DockerSettings(),
@@ -879,7 +869,7 @@ class Settings(Section):
         WelcomeSettings(),
         description="A \"시작하기\" folder in every official's home at their lab's first start. Later starts add "
         "only files never handed out before (edits are kept, deleted files stay deleted); docs/operators.md, "
-        "\"Welcome folder\".",
+        '"Welcome folder".',
     )
 
     def workshop(self, name: str) -> WorkshopSettings | None:

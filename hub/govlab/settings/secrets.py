@@ -29,9 +29,7 @@ class SecretRef(Section):
     @model_validator(mode="after")
     def _one_source(self) -> SecretRef:
         if bool(self.env) == bool(self.file):
-            raise ValueError(
-                "give exactly one of `env: VARIABLE_NAME` or `file: /path/to/secret`"
-            )
+            raise ValueError("give exactly one of `env: VARIABLE_NAME` or `file: /path/to/secret`")
         return self
 
     def describe(self) -> str:
@@ -85,9 +83,7 @@ def _lookup(obj: Any, dotted: str) -> Any:
     return obj
 
 
-def resolve_secrets(
-    settings: Settings, environ: Mapping[str, str], base_dir: Path, source: str
-) -> Secrets:
+def resolve_secrets(settings: Settings, environ: Mapping[str, str], base_dir: Path, source: str) -> Secrets:
     """Read every referenced secret; a referenced but missing secret is an error."""
     problems = []
     values: dict[str, str] = {}
@@ -97,9 +93,7 @@ def resolve_secrets(
             continue
         value = ref.resolve(environ, base_dir)
         if value is None:
-            problems.append(
-                (key, f"{ref.describe()} is not set or empty: set it, or remove the key")
-            )
+            problems.append((key, f"{ref.describe()} is not set or empty: set it, or remove the key"))
         elif len(value) < min_len:
             problems.append((key, f"must be at least {min_len} characters long"))
         else:

@@ -58,7 +58,7 @@ def _service_url(example_port: int):
 
 
 def port_range(v: Any) -> tuple[int, int]:
-    """"LOW-HIGH" or [LOW, HIGH] -> (low, high), within 1024-65535, MIN_LAB_PORTS or more."""
+    """ "LOW-HIGH" or [LOW, HIGH] -> (low, high), within 1024-65535, MIN_LAB_PORTS or more."""
     example = '"20000-32767" or [20000, 32767]'
     if isinstance(v, str) and len(v) <= 40 and (m := _PORT_RANGE_RE.match(v)):
         low, high = int(m.group(1)), int(m.group(2))
@@ -71,7 +71,7 @@ def port_range(v: Any) -> tuple[int, int]:
     if high - low + 1 < MIN_LAB_PORTS:
         raise ValueError(
             f"holds {high - low + 1} ports: give at least {MIN_LAB_PORTS} (one per running lab, "
-            f"with room to spare), e.g. \"20000-32767\""
+            f'with room to spare), e.g. "20000-32767"'
         )
     return (low, high)
 

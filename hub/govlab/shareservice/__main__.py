@@ -28,8 +28,14 @@ async def serve() -> None:
     server = make_server(service)
     server.listen(cfg.port, cfg.host)
     logging.getLogger("govlab.shareservice").info(
-        "share service on http://%s:%d%s (GitLab %s; publish %s, user tokens %s)", cfg.host, cfg.port,
-        cfg.prefix, cfg.share.gitlab_url, cfg.publish, cfg.user_tokens)
+        "share service on http://%s:%d%s (GitLab %s; publish %s, user tokens %s)",
+        cfg.host,
+        cfg.port,
+        cfg.prefix,
+        cfg.share.gitlab_url,
+        cfg.publish,
+        cfg.user_tokens,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

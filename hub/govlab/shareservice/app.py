@@ -37,9 +37,12 @@ def _error(code: str, status: int, ko: str, en: str) -> ShareError:
 
 
 def sign_in_again() -> ShareError:
-    return _error("gitlab_unauthorized", 401,
-                  "GitLab 로그인 정보가 없거나 만료되었습니다. 로그아웃한 뒤 다시 로그인하세요.",
-                  "The GitLab sign-in is missing or expired: sign out and sign in again.")
+    return _error(
+        "gitlab_unauthorized",
+        401,
+        "GitLab 로그인 정보가 없거나 만료되었습니다. 로그아웃한 뒤 다시 로그인하세요.",
+        "The GitLab sign-in is missing or expired: sign out and sign in again.",
+    )
 
 
 class ShareService:
@@ -68,11 +71,17 @@ class _Base(HubAuthenticated, tornado.web.RequestHandler):
         self.user = None
         # The header only: no cookie, no ?token= in a URL that logs and proxies keep.
         header = self.request.headers.get("Authorization", "")
-        token = header[len("token "):].strip() if header.startswith("token ") else ""
+        token = header[len("token ") :].strip() if header.startswith("token ") else ""
         self.lab_token = token
         if not token:
-            return self.fail(_error("hub_token_required", 401, "허브 API 토큰이 필요합니다.",
-                                    "A hub API token is required (Authorization: token ...)."))
+            return self.fail(
+                _error(
+                    "hub_token_required",
+                    401,
+                    "허브 API 토큰이 필요합니다.",
+                    "A hub API token is required (Authorization: token ...).",
+                )
+            )
         # Asked of the hub at every request, never cached: a revoked token stops working
         # at once, and the hub renews the official's GitLab token when it is due (the
         # hub refreshes auth for the owner of a token it checks).
@@ -82,8 +91,14 @@ class _Base(HubAuthenticated, tornado.web.RequestHandler):
         except UserNotAllowed:
             model = None
         if not model or model.get("kind", "user") != "user":
-            return self.fail(_error("not_allowed", 403, "권한이 없습니다. 실험실을 다시 시작한 뒤 시도하세요.",
-                                    "Not allowed: restart your lab and try again."))
+            return self.fail(
+                _error(
+                    "not_allowed",
+                    403,
+                    "권한이 없습니다. 실험실을 다시 시작한 뒤 시도하세요.",
+                    "Not allowed: restart your lab and try again.",
+                )
+            )
         self.user = model["name"]
 
     def fail(self, err: ShareError) -> None:
@@ -98,8 +113,14 @@ class _Base(HubAuthenticated, tornado.web.RequestHandler):
         self.finish(json.dumps(body, ensure_ascii=False))
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        self.answer(_error("service_error", status_code, "공유 서비스에서 오류가 났습니다. 잠시 후 다시 시도하세요.",
-                           "The share service failed; try again in a moment.").to_dict())
+        self.answer(
+            _error(
+                "service_error",
+                status_code,
+                "공유 서비스에서 오류가 났습니다. 잠시 후 다시 시도하세요.",
+                "The share service failed; try again in a moment.",
+            ).to_dict()
+        )
 
 
 class PublishHandler(_Base):
@@ -111,7 +132,9 @@ class PublishHandler(_Base):
             try:
                 body = json.loads(self.request.body or b"")
             except ValueError:
-                raise bad_request("요청 본문이 올바른 JSON이 아닙니다.", "The request body is not valid JSON.")
+                raise bad_request(
+                    "요청 본문이 올바른 JSON이 아닙니다.", "The request body is not valid JSON."
+                ) from None
             req = request_mod.parse(body, cfg.share.max_bundle_bytes)
             lock = self.service.locks.setdefault((self.user, req.notebook_path), asyncio.Lock())
             async with lock:
@@ -130,8 +153,9 @@ class PublishHandler(_Base):
         # The lab scanned these bytes; scan them again here: a lab is user code's to change.
         await guard.check(req.files, known=known, budget=cfg.share.scan_budget)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(
-            publish_for, cfg.share, cfg.token, self.service.store, self.user, req, known))
+        return await loop.run_in_executor(
+            None, functools.partial(publish_for, cfg.share, cfg.token, self.service.store, self.user, req, known)
+        )
 
 
 class TokenHandler(_Base):
@@ -142,8 +166,12 @@ class TokenHandler(_Base):
         cfg = self.service.cfg
         try:
             if not cfg.user_tokens:
-                raise _error("not_configured", 503, "GitLab 로그인을 쓰지 않는 허브입니다.",
-                             "This hub does not use GitLab sign-in.")
+                raise _error(
+                    "not_configured",
+                    503,
+                    "GitLab 로그인을 쓰지 않는 허브입니다.",
+                    "This hub does not use GitLab sign-in.",
+                )
             body = await self._token()
         except ShareError as e:
             return self.fail(e)
@@ -155,8 +183,12 @@ class TokenHandler(_Base):
         try:
             state = await authstate.fetch_auth_state(cfg.hub_api_url, self.user, cfg.hub_token, timeout)
         except authstate.HubUnavailable as e:
-            raise _error("gitlab_unavailable", 502, "JupyterHub에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
-                         "Cannot reach JupyterHub; try again in a moment.") from e
+            raise _error(
+                "gitlab_unavailable",
+                502,
+                "JupyterHub에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
+                "Cannot reach JupyterHub; try again in a moment.",
+            ) from e
         token = authstate.access_token(state)
         if token is None:
             raise sign_in_again()

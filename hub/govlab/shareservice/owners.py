@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from govlab import statedir
@@ -59,7 +59,7 @@ class OwnershipStore:
             self._projects[str(project_id)] = {
                 "user": user,
                 "path": path_with_namespace,
-                "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             self._write()
             return True

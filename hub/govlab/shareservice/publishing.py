@@ -30,7 +30,8 @@ from .request import PublishRequest
 
 def not_yours(project: str) -> ShareError:
     return ShareError(
-        "not_owner", 403,
+        "not_owner",
+        403,
         f"프로젝트 {project}은(는) 본인이 공유한 프로젝트가 아니어서 고칠 수 없습니다. "
         "노트북을 다른 이름으로 저장한 뒤 새로 공유하세요.",
         f"Project {project} was not shared by you, so you cannot update it. Save the "
@@ -40,7 +41,8 @@ def not_yours(project: str) -> ShareError:
 
 def elsewhere(expected: str, actual: str) -> ShareError:
     return ShareError(
-        "project_moved", 409,
+        "project_moved",
+        409,
         f"프로젝트가 예상한 위치({expected})가 아니라 {actual}에 있습니다. 관리자에게 문의하세요.",
         f"The project is at {actual}, not at the expected {expected}; ask the operator.",
     )
@@ -58,8 +60,12 @@ def expected_project(cfg, notebook_path: str, user: str, record: dict | None) ->
 def _url_forms(info: ProjectInfo) -> list[str]:
     """How the README spells a project: web and clone URLs, the nbgitpuller link's
     encoded clone URL, the gallery's open link."""
-    return [info.http_url_to_repo, quote(info.http_url_to_repo, safe="/"), info.web_url,
-            "/open/" + quote(info.path_with_namespace, safe="/")]
+    return [
+        info.http_url_to_repo,
+        quote(info.http_url_to_repo, safe="/"),
+        info.web_url,
+        "/open/" + quote(info.path_with_namespace, safe="/"),
+    ]
 
 
 def map_project(files: dict[str, bytes], expected: ProjectInfo, actual: ProjectInfo) -> dict[str, bytes]:
@@ -90,8 +96,14 @@ def _json(data: bytes | None):
 
 
 def client(cfg, token: str) -> Client:
-    return Client(cfg.gitlab_url, token=GitLabToken(value=token, kind="private"), timeout=cfg.request_timeout, max_retries=cfg.max_retries,
-                  max_retry_after=cfg.max_retry_after, user_agent=f"govlab-share-service/{__version__}")
+    return Client(
+        cfg.gitlab_url,
+        token=GitLabToken(value=token, kind="private"),
+        timeout=cfg.request_timeout,
+        max_retries=cfg.max_retries,
+        max_retry_after=cfg.max_retry_after,
+        user_agent=f"govlab-share-service/{__version__}",
+    )
 
 
 def manifest_owner(project, branch: str) -> str | None:
@@ -107,8 +119,9 @@ def manifest_owner(project, branch: str) -> str | None:
     return owner if isinstance(owner, str) else None
 
 
-def publish_for(cfg, token: str, store: OwnershipStore, user: str, req: PublishRequest,
-                known: list[str]) -> tuple[dict, dict]:
+def publish_for(
+    cfg, token: str, store: OwnershipStore, user: str, req: PublishRequest, known: list[str]
+) -> tuple[dict, dict]:
     """Share `req` as `user` (the name from the lab's hub token). Raises ShareError."""
     try:
         return _publish_for(cfg, token, store, user, req, known)
@@ -155,8 +168,14 @@ def _publish_for(cfg, token, store, user, req, known):
             raise not_yours(existing.path_with_namespace)
         approved.add(existing.id)
     expected = expected_project(cfg, req.notebook_path, user, record)
-    share = ShareRequest(notebook_path=req.notebook_path, owner=user, title=req.title,
-                         description=req.description, visibility=req.visibility, force=req.force)
+    share = ShareRequest(
+        notebook_path=req.notebook_path,
+        owner=user,
+        title=req.title,
+        description=req.description,
+        visibility=req.visibility,
+        force=req.force,
+    )
     target = publish.open_project(cfg, GitLabToken(value=token, kind="private"), share, record)
     try:
         files = _files_for(cfg, target.info, req, user, store, approved, existing, full_path, expected, known)
@@ -166,8 +185,18 @@ def _publish_for(cfg, token, store, user, req, known):
     return publish.commit(cfg, target, share, record, files)
 
 
-def _files_for(cfg, info: ProjectInfo, req: PublishRequest, user: str, store: OwnershipStore, approved: set[int],
-               existing, full_path: str, expected: ProjectInfo, known: list[str]) -> dict[str, bytes]:
+def _files_for(
+    cfg,
+    info: ProjectInfo,
+    req: PublishRequest,
+    user: str,
+    store: OwnershipStore,
+    approved: set[int],
+    existing,
+    full_path: str,
+    expected: ProjectInfo,
+    known: list[str],
+) -> dict[str, bytes]:
     """The lab's files for the project open_project() gave, once it is known to be this
     official's; README and manifest pointed at it, sized and re-scanned when they change."""
     if info.id not in approved:

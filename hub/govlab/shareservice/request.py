@@ -158,14 +158,20 @@ def parse(body, max_bytes: int) -> PublishRequest:
     if errors:
         raise bad_request("요청 형식이 올바르지 않습니다.", "Malformed request.", errors[:50])
     return PublishRequest(
-        notebook_path=nb, title=title.strip(), description=description.strip(),
-        visibility=visibility, force=force, files=files, record=record,
+        notebook_path=nb,
+        title=title.strip(),
+        description=description.strip(),
+        visibility=visibility,
+        force=force,
+        files=files,
+        record=record,
     )
 
 
 def not_configured() -> ShareError:
     return ShareError(
-        "not_configured", 503,
+        "not_configured",
+        503,
         "공유 서비스에 GitLab 토큰이 설정되지 않았습니다. 관리자에게 문의하세요.",
         "The share service has no GitLab token configured; ask the operator.",
     )

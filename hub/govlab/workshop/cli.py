@@ -28,8 +28,7 @@ def _cohort(loaded: settings.LoadedSettings, name: str) -> settings.WorkshopSett
     if w is None:
         known = ", ".join(x.name for x in loaded.settings.workshops) or "(없음 / none)"
         print(
-            f"설정 파일에 코호트 '{name}'가 없습니다 / cohort '{name}' is not in {loaded.source} "
-            f"(workshops: {known})",
+            f"설정 파일에 코호트 '{name}'가 없습니다 / cohort '{name}' is not in {loaded.source} (workshops: {known})",
             file=sys.stderr,
         )
         raise SystemExit(2)
@@ -101,7 +100,9 @@ def cmd_handout(args, client, loaded) -> int:
     if not src and loaded:
         w = _cohort(loaded, args.cohort)
         if w.materials_repo:
-            print(f"nbgitpuller 링크 / link: {nbgitpuller_link(loaded.settings.hub.address, w.materials_repo, w.materials_branch)}")
+            print(
+                f"nbgitpuller 링크 / link: {nbgitpuller_link(loaded.settings.hub.address, w.materials_repo, w.materials_branch)}"
+            )
             return 0
         if w.starter:
             src = Path(w.starter).expanduser()
@@ -137,7 +138,9 @@ def cmd_end(args, client, loaded) -> int:
                 "to remove the seat passwords",
                 file=sys.stderr,
             )
-        print("settings의 workshops에서도 지우세요 (재시작 시 다시 생깁니다) / also remove the cohort from the settings")
+        print(
+            "settings의 workshops에서도 지우세요 (재시작 시 다시 생깁니다) / also remove the cohort from the settings"
+        )
     return 0
 
 
@@ -162,7 +165,10 @@ def register(sub) -> None:
         p.add_argument("cohort", help="cohort name (workshops[].name in the settings)")
         p.add_argument("--config", help="settings file (on the hub host)")
         if hub:
-            p.add_argument("--hub-url", help="hub address, e.g. https://lab.example.go.kr (default: GOVLAB_HUB_URL or the settings)")
+            p.add_argument(
+                "--hub-url",
+                help="hub address, e.g. https://lab.example.go.kr (default: GOVLAB_HUB_URL or the settings)",
+            )
             p.add_argument("--token", help="your hub API token (default: GOVLAB_HUB_TOKEN / JUPYTERHUB_API_TOKEN)")
 
     p = wsub.add_parser("create", help="(operator, on the hub host) generate seat passwords and the printable roster")
@@ -194,7 +200,7 @@ def register(sub) -> None:
     p = wsub.add_parser("end", help="stop servers; --export DIR collects first; --remove-seats deletes the seats")
     common(p)
     p.add_argument("--export", help="collect everyone's work into this folder first")
-    p.add_argument("--remove-seats", action="store_true", help="delete the seats' hub users (admin token) and passwords")
+    p.add_argument(
+        "--remove-seats", action="store_true", help="delete the seats' hub users (admin token) and passwords"
+    )
     p.set_defaults(func=_run(cmd_end))
-
-

@@ -46,7 +46,9 @@ class HubClient:
         try:
             r = self.session.request(method, url, timeout=kw.pop("timeout", self.timeout), **kw)
         except requests.RequestException as e:
-            raise HubApiError(f"허브에 연결할 수 없습니다 / cannot reach the hub at {self.root} ({what}): {e}") from None
+            raise HubApiError(
+                f"허브에 연결할 수 없습니다 / cannot reach the hub at {self.root} ({what}): {e}"
+            ) from None
         if r.status_code not in ok:
             raise HubApiError(self._explain(r, what), r.status_code)
         return r
@@ -57,7 +59,9 @@ class HubClient:
         except ValueError:
             detail = r.text[:200]
         if r.status_code == 401:
-            return f"토큰이 유효하지 않습니다 / the token is not valid ({what}): create a new one at {self.root}/hub/token"
+            return (
+                f"토큰이 유효하지 않습니다 / the token is not valid ({what}): create a new one at {self.root}/hub/token"
+            )
         return f"{what} 실패 / failed: HTTP {r.status_code} {detail}".strip()
 
     def api(self, method: str, path: str, what: str, ok=(200,), **kw) -> requests.Response:
@@ -86,12 +90,16 @@ class HubClient:
         return self.api("GET", f"/users/{quote(name)}", f"{name} 조회 / reading user {name}").json()
 
     def start_server(self, name: str) -> None:
-        r = self.api("POST", f"/users/{quote(name)}/server", f"{name} 서버 시작 / starting {name}'s server", ok=(201, 202, 400))
+        r = self.api(
+            "POST", f"/users/{quote(name)}/server", f"{name} 서버 시작 / starting {name}'s server", ok=(201, 202, 400)
+        )
         if r.status_code == 400 and "already" not in r.text.lower():
             raise HubApiError(self._explain(r, f"{name} 서버 시작 / starting {name}'s server"), 400)
 
     def stop_server(self, name: str) -> None:
-        self.api("DELETE", f"/users/{quote(name)}/server", f"{name} 서버 중지 / stopping {name}'s server", ok=(202, 204, 404))
+        self.api(
+            "DELETE", f"/users/{quote(name)}/server", f"{name} 서버 중지 / stopping {name}'s server", ok=(202, 204, 404)
+        )
 
     def delete_user(self, name: str) -> None:
         try:
@@ -104,7 +112,13 @@ class HubClient:
             raise
 
     def remove_from_group(self, cohort: str, names: list[str]) -> None:
-        self.api("DELETE", f"/groups/{quote(cohort)}/users", f"{cohort} 멤버 제외 / removing members", ok=(200, 204), json={"users": names})
+        self.api(
+            "DELETE",
+            f"/groups/{quote(cohort)}/users",
+            f"{cohort} 멤버 제외 / removing members",
+            ok=(200, 204),
+            json={"users": names},
+        )
 
     # -- a lab (contents API through the proxy) ---------------------------------
     def sessions(self, user: str) -> list[dict[str, Any]]:
@@ -114,22 +128,41 @@ class HubClient:
         return self.lab("GET", user, "/api/status", f"{user}의 랩 상태 / {user}'s lab status").json()
 
     def list_dir(self, user: str, path: str = "") -> list[dict[str, Any]]:
-        r = self.lab("GET", user, f"/api/contents/{quote(path)}", f"{user}:{path or '/'} 목록 / listing", params={"content": 1})
+        r = self.lab(
+            "GET", user, f"/api/contents/{quote(path)}", f"{user}:{path or '/'} 목록 / listing", params={"content": 1}
+        )
         return r.json().get("content") or []
 
     def exists(self, user: str, path: str) -> bool:
-        r = self.lab("GET", user, f"/api/contents/{quote(path)}", f"{user}:{path} 확인 / checking", ok=(200, 404), params={"content": 0})
+        r = self.lab(
+            "GET",
+            user,
+            f"/api/contents/{quote(path)}",
+            f"{user}:{path} 확인 / checking",
+            ok=(200, 404),
+            params={"content": 0},
+        )
         return r.status_code == 200
 
     def read_bytes(self, user: str, path: str) -> bytes:
         r = self.lab(
-            "GET", user, f"/api/contents/{quote(path)}", f"{user}:{path} 읽기 / reading",
+            "GET",
+            user,
+            f"/api/contents/{quote(path)}",
+            f"{user}:{path} 읽기 / reading",
             params={"type": "file", "format": "base64", "content": 1},
         )
         return base64.b64decode(r.json()["content"])
 
     def make_dir(self, user: str, path: str) -> None:
-        self.lab("PUT", user, f"/api/contents/{quote(path)}", f"{user}:{path} 폴더 만들기 / creating folder", ok=(200, 201), json={"type": "directory"})
+        self.lab(
+            "PUT",
+            user,
+            f"/api/contents/{quote(path)}",
+            f"{user}:{path} 폴더 만들기 / creating folder",
+            ok=(200, 201),
+            json={"type": "directory"},
+        )
 
     def write_bytes(self, user: str, path: str, data: bytes) -> None:
         body = {"type": "file", "format": "base64", "content": base64.b64encode(data).decode("ascii")}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .handout import starter_files
 from .hubapi import HubApiError, HubClient
@@ -26,7 +26,7 @@ def _parse_time(value: str | None) -> dt.datetime | None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -80,17 +80,28 @@ def status(client: HubClient, cohort: str) -> list[SeatStatus]:
 
 def status_table(rows: list[SeatStatus]) -> str:
     labels = {"running": "실행 중 running", "pending": "시작 중 pending", "stopped": "중지 stopped"}
-    head = ["좌석 seat", "접속 signed in", "서버 server", "마지막 활동 last activity", "유휴(분) idle min", "노트북 notebook"]
+    head = [
+        "좌석 seat",
+        "접속 signed in",
+        "서버 server",
+        "마지막 활동 last activity",
+        "유휴(분) idle min",
+        "노트북 notebook",
+    ]
     lines = [head]
     for r in rows:
         lines.append(
             [
                 r.seat,
-                {"online": "접속 중 online", "seen": "기록 있음 seen", "never": "없음 never"}.get(r.signed_in, r.signed_in),
+                {"online": "접속 중 online", "seen": "기록 있음 seen", "never": "없음 never"}.get(
+                    r.signed_in, r.signed_in
+                ),
                 labels.get(r.server, r.server),
                 r.last_activity.astimezone().strftime("%H:%M:%S") if r.last_activity else "-",
                 "-" if r.idle_minutes is None else str(r.idle_minutes),
-                (r.notebooks[0] + (f" (+{len(r.notebooks) - 1})" if len(r.notebooks) > 1 else "")) if r.notebooks else "-",
+                (r.notebooks[0] + (f" (+{len(r.notebooks) - 1})" if len(r.notebooks) > 1 else ""))
+                if r.notebooks
+                else "-",
             ]
         )
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
@@ -112,7 +123,9 @@ def wait_ready(client: HubClient, seat: str, timeout: float, poll: float = 1.0) 
         if seen and not server and not model.get("pending"):
             raise HubApiError(f"{seat} 서버가 시작되지 못했습니다 / {seat}'s server failed to start (see the hub log)")
         time.sleep(poll)
-    raise HubApiError(f"{seat} 서버가 {timeout:.0f}초 안에 준비되지 않았습니다 / {seat}'s server not ready in {timeout:.0f}s")
+    raise HubApiError(
+        f"{seat} 서버가 {timeout:.0f}초 안에 준비되지 않았습니다 / {seat}'s server not ready in {timeout:.0f}s"
+    )
 
 
 def prewarm(
@@ -138,11 +151,15 @@ def prewarm(
         report(f"  {seat}: 준비됨 / ready in {took:.1f}s")
         return seat, took
 
-    report(f"{cohort}: {len(seats)}개 서버 시작 (동시 {concurrency}) / starting {len(seats)} servers, {concurrency} at a time")
+    report(
+        f"{cohort}: {len(seats)}개 서버 시작 (동시 {concurrency}) / starting {len(seats)} servers, {concurrency} at a time"
+    )
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = dict(pool.map(one, seats))
     ok = sum(isinstance(v, float) for v in results.values())
-    report(f"{ok}/{len(seats)} 준비 완료, 총 {time.monotonic() - t0:.1f}초 / {ok} of {len(seats)} ready in {time.monotonic() - t0:.1f}s")
+    report(
+        f"{ok}/{len(seats)} 준비 완료, 총 {time.monotonic() - t0:.1f}초 / {ok} of {len(seats)} ready in {time.monotonic() - t0:.1f}s"
+    )
     return results
 
 
@@ -227,7 +244,9 @@ def collect(client: HubClient, cohort: str, dest: Path, report: Callable[[str], 
     for seat in running_seats(client, cohort, report):
         root = inside(dest, seat)
         if root is None:
-            report(f"  경고: 좌석 이름 {seat[:100]!r}은(는) 쓸 수 없어 건너뜀 / warning: seat name {seat[:100]!r} skipped")
+            report(
+                f"  경고: 좌석 이름 {seat[:100]!r}은(는) 쓸 수 없어 건너뜀 / warning: seat name {seat[:100]!r} skipped"
+            )
             continue
         saved = []
         for path in _walk(client, seat):

@@ -34,7 +34,9 @@ def roster_html(
     login = f"{address.rstrip('/')}/hub/login"
     rows = []
     for name, password in seats:
-        cred = escape(password) if password else "본인 계정 비밀번호 <span class='en'>/ your own account's password</span>"
+        cred = (
+            escape(password) if password else "본인 계정 비밀번호 <span class='en'>/ your own account's password</span>"
+        )
         rows.append(
             f"<tr class='seat-row' data-seat='{escape(name)}'><td class='seat'>{escape(name)}</td>"
             f"<td class='password'>{cred}</td><td></td></tr>"

@@ -56,7 +56,7 @@ def create_seats(state_dir: Path, cohort: str, seat_names: list[str]) -> dict[st
     passwords = {seat: generate_password() for seat in seat_names}
     record = {
         "cohort": cohort,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seats": {seat: hash_password(pw) for seat, pw in passwords.items()},
     }
     path = seat_file(state_dir, cohort)

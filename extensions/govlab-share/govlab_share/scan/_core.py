@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from . import _korean
 from ._extract import CHATS_DIR, MANIFEST_PATH, README_PATH, UNREAD, Unit, text_units, units_for
@@ -151,18 +151,31 @@ def _scan_units(path: str, units: list[Unit], known: Sequence[str] = ()) -> list
         found = engine.scan_lines(line for _, _, line in pending)
         for ui, a, line in pending:
             for h in found.get(line, ()):
-                per_unit[ui].append(_Hit(
-                    a + h.start, a + h.end, "secret:" + h.type,
-                    "medium" if h.generic else "high",
-                    _PRIO_GENERIC if h.generic else _PRIO_VENDOR,
-                ))
+                per_unit[ui].append(
+                    _Hit(
+                        a + h.start,
+                        a + h.end,
+                        "secret:" + h.type,
+                        "medium" if h.generic else "high",
+                        _PRIO_GENERIC if h.generic else _PRIO_VENDOR,
+                    )
+                )
 
     results = []
     for ui, unit in enumerate(units):
         if unit.where == UNREAD:  # encrypted or too large to unpack: cannot be let through
-            f = Finding(file=path, cell=None, where=unit.where, line=1, kind=UNSCANNED,
-                        kind_label=kind_label(UNSCANNED), excerpt="", confidence="high",
-                        location=unit.loc, location_en=unit.loc_en)
+            f = Finding(
+                file=path,
+                cell=None,
+                where=unit.where,
+                line=1,
+                kind=UNSCANNED,
+                kind_label=kind_label(UNSCANNED),
+                excerpt="",
+                confidence="high",
+                location=unit.loc,
+                location_en=unit.loc_en,
+            )
             results.append((f, (path, 0, 1, ui, 0, UNSCANNED), f"{path}\n{unit.loc}", False))
     for ui, hits in enumerate(per_unit):
         if not hits:
@@ -180,7 +193,7 @@ def _scan_units(path: str, units: list[Unit], known: Sequence[str] = ()) -> list
             a, b = li.bounds(idx)
             masked = masked_lines.get(idx)
             if masked is None:
-                near = all_spans[bisect.bisect_left(starts, a - longest): bisect.bisect_left(starts, b)]
+                near = all_spans[bisect.bisect_left(starts, a - longest) : bisect.bisect_left(starts, b)]
                 spans = [(max(s, a) - a, min(e, b) - a, k) for s, e, k in near if s < b and e > a]
                 masked = masked_lines[idx] = _mask(text[a:b], spans)
             lo, hi = max(0, h.start - a - _WINDOW), min(len(masked), h.end - a + _WINDOW)
@@ -202,7 +215,7 @@ def _scan_units(path: str, units: list[Unit], known: Sequence[str] = ()) -> list
             )
             # Document-level fields (notebook metadata, chat users) after the cells.
             order = unit.cell if unit.cell is not None else (0 if unit.per_line else _LAST)
-            results.append((f, (path, order, idx + 1, ui, h.start, h.kind), text[h.start:h.end], unit.names))
+            results.append((f, (path, order, idx + 1, ui, h.start, h.kind), text[h.start : h.end], unit.names))
     return results
 
 
@@ -260,8 +273,13 @@ def _grouped(triples) -> list[Finding]:
             if loc != safe(first.location) and loc not in also:
                 also.append(loc)
         first = dataclasses.replace(
-            first, file=safe(first.file), where=safe(first.where), location=safe(first.location),
-            location_en=safe(first.location_en), also=tuple(also))
+            first,
+            file=safe(first.file),
+            where=safe(first.where),
+            location=safe(first.location),
+            location_en=safe(first.location_en),
+            also=tuple(also),
+        )
         kept.append((members[0][1], first))
     return [f for _, f in sorted(kept, key=lambda p: p[0])]
 

@@ -53,12 +53,46 @@ _DATA_URI_DEPTH = 64
 
 
 # Never read as text, even when they happen to decode: see _binary for what is read.
-_BINARY_EXT = frozenset({
-    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".pdf", ".zip", ".gz",
-    ".tar", ".7z", ".xlsx", ".xls", ".docx", ".hwp", ".hwpx", ".pptx", ".parquet",
-    ".pkl", ".pickle", ".npy", ".npz", ".h5", ".feather", ".db", ".sqlite", ".bin",
-    ".so", ".whl", ".woff", ".woff2", ".ttf", ".mp3", ".mp4", ".wav",
-})
+_BINARY_EXT = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".ico",
+        ".webp",
+        ".pdf",
+        ".zip",
+        ".gz",
+        ".tar",
+        ".7z",
+        ".xlsx",
+        ".xls",
+        ".docx",
+        ".hwp",
+        ".hwpx",
+        ".pptx",
+        ".parquet",
+        ".pkl",
+        ".pickle",
+        ".npy",
+        ".npz",
+        ".h5",
+        ".feather",
+        ".db",
+        ".sqlite",
+        ".bin",
+        ".so",
+        ".whl",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".mp3",
+        ".mp4",
+        ".wav",
+    }
+)
 UNREAD = "unread"  # `where` of a unit standing for content that could not be read
 # Korean public data is often EUC-KR/CP949, especially CSV from data.go.kr.
 _LEGACY_OK_EXT = frozenset({".csv", ".txt", ".md", ".py", ".tsv"})
@@ -69,6 +103,7 @@ CHATS_DIR = "chats/"
 
 
 # ---------------------------------------------------------------- text helpers
+
 
 def _b64decode(s: str) -> bytes | None:
     try:
@@ -182,10 +217,12 @@ def _clean(text: str, decoded: list[str] | None) -> str:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     if decoded is not None and "base64," in text:
+
         def repl(m: re.Match) -> str:
             keep, texts = payload_texts(m.group(2))
             decoded.extend(texts)
             return m.group(0) if keep else m.group(0)[: m.start(2) - m.start(0)] + "…"
+
         text = _DATA_URI.sub(repl, text)
     return text
 
@@ -209,6 +246,7 @@ def _finish(units: list[Unit]) -> list[Unit]:
 
 
 # ---------------------------------------------------------------- JSON walk
+
 
 class _Sink:
     """Collects the units of one document, one place (locator) at a time."""
@@ -272,6 +310,7 @@ def _rest(d: dict, handled: tuple[str, ...]) -> dict:
 
 # ---------------------------------------------------------------- notebooks
 
+
 def _notebook_units(nb: dict) -> list[Unit]:
     s = _Sink()
     for ci, cell in enumerate(nb.get("cells") or [], start=1):
@@ -279,15 +318,22 @@ def _notebook_units(nb: dict) -> list[Unit]:
         if not isinstance(cell, dict):
             s.tree(ci, en, ko, en, cell)
             continue
-        s.tree(ci, en, ko, en, _rest(cell, ("source", "metadata", "attachments", "outputs")),
-               head=_join(cell.get("source")))
+        s.tree(
+            ci,
+            en,
+            ko,
+            en,
+            _rest(cell, ("source", "metadata", "attachments", "outputs")),
+            head=_join(cell.get("source")),
+        )
         s.tree(ci, f"{en} metadata", f"{ko}, 메타데이터", f"{en}, metadata", cell.get("metadata"))
         atts = cell.get("attachments")
         if isinstance(atts, dict):
             s.names(ci, f"{en} attachments", f"{ko}, 첨부 파일", f"{en}, attachments", atts)
             for name, bundle in atts.items():
-                s.mime_bundle(ci, f"{en} attachment {name}", f"{ko}, 첨부 파일 {name}",
-                              f"{en}, attachment {name}", bundle)
+                s.mime_bundle(
+                    ci, f"{en} attachment {name}", f"{ko}, 첨부 파일 {name}", f"{en}, attachment {name}", bundle
+                )
         else:
             s.tree(ci, f"{en} attachments", f"{ko}, 첨부 파일", f"{en}, attachments", atts)
         outputs = cell.get("outputs")
@@ -299,8 +345,9 @@ def _notebook_units(nb: dict) -> list[Unit]:
     if isinstance(meta, dict):
         s.names(None, "notebook metadata", "노트북 메타데이터", "notebook metadata", meta)
         for key, value in meta.items():
-            s.tree(None, f"notebook metadata ({key})", f"노트북 메타데이터 ({key})",
-                   f"notebook metadata ({key})", value)
+            s.tree(
+                None, f"notebook metadata ({key})", f"노트북 메타데이터 ({key})", f"notebook metadata ({key})", value
+            )
     else:
         s.tree(None, "notebook metadata", "노트북 메타데이터", "notebook metadata", meta)
     s.tree(None, "notebook", "노트북", "notebook", _rest(nb, ("cells", "metadata")))
@@ -348,8 +395,14 @@ def _attachment(s: _Sink, mi, where, ko, en, att) -> None:
             value = att[field]
             w = f"{where} {field}"
             if field == "selection" and isinstance(value, dict):
-                s.tree(mi, w, f"{ko} ({fko})", f"{en} ({fen})", _rest(value, ("content",)),
-                       head=_join(value.get("content")))
+                s.tree(
+                    mi,
+                    w,
+                    f"{ko} ({fko})",
+                    f"{en} ({fen})",
+                    _rest(value, ("content",)),
+                    head=_join(value.get("content")),
+                )
             else:
                 s.tree(mi, w, f"{ko} ({fko})", f"{en} ({fen})", value)
     s.tree(mi, where, ko, en, _rest(att, tuple(_ATT_PARTS)))
@@ -398,6 +451,7 @@ def _chat_units(chat: dict, name: str) -> list[Unit]:
 
 
 # ---------------------------------------------------------------- files
+
 
 def _decode(path: str, data: bytes) -> str | None:
     head = data[:8192]
@@ -467,12 +521,16 @@ def _binary_units(path: str, data: bytes) -> list[Unit]:
     texts, unread = found
     units = [Unit(None, "file members", "\n".join(n for n, _ in texts), ko, en, names=True)]
     for name, text in texts:
-        where, mko, men = (f"file member {name}", f"{ko} 안의 {name}", f"{en}, member {name}") if name else (
-            "file (decompressed)", ko, en)
+        where, mko, men = (
+            (f"file member {name}", f"{ko} 안의 {name}", f"{en}, member {name}")
+            if name
+            else ("file (decompressed)", ko, en)
+        )
         units.append(Unit(None, where, text, mko, men))
     for name in unread:
-        units.append(Unit(None, UNREAD, "…", f"{ko} 안의 {name}" if name else ko,
-                          f"{en}, member {name}" if name else en))
+        units.append(
+            Unit(None, UNREAD, "…", f"{ko} 안의 {name}" if name else ko, f"{en}, member {name}" if name else en)
+        )
     return _finish([u for u in units if u.text])
 
 

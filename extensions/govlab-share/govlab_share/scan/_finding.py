@@ -15,7 +15,7 @@ KIND_LABELS = {
     "data_go_kr_service_key": "공공데이터포털 서비스키 (data.go.kr service key)",
     "secret:lab credential": "이 실습실의 인증 키 (this lab's own credential)",
     "unscanned": "검사할 수 없는 내용: 암호가 걸렸거나 압축을 풀면 너무 큽니다 "
-                 "(content that cannot be scanned: encrypted or too large unpacked)",
+    "(content that cannot be scanned: encrypted or too large unpacked)",
 }
 
 
@@ -23,7 +23,7 @@ def kind_label(kind: str) -> str:
     if kind in KIND_LABELS:
         return KIND_LABELS[kind]
     if kind.startswith("secret:"):
-        return f"비밀키/토큰 (secret: {kind[len('secret:'):]})"
+        return f"비밀키/토큰 (secret: {kind[len('secret:') :]})"
     return kind
 
 

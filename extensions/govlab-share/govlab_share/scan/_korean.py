@@ -67,17 +67,13 @@ def _rrn(matches, line_of):
             if not sep and _TIME_CONTEXT.search(line):
                 continue
             conf = "medium"
-        yield m.start(), m.end(), (
-            "foreign_registration_number" if foreign else "resident_registration_number"
-        ), conf
+        yield m.start(), m.end(), ("foreign_registration_number" if foreign else "resident_registration_number"), conf
 
 
 # --- phone numbers --------------------------------------------------------------
 # Separator captured once and back-referenced so "010-1234 5678"-style accidents
 # and pandas column gaps (2+ spaces) do not form a number.
-_MOBILE = re.compile(
-    _LB + r"(?:\+82[-. ]?(?:\(0\))?|0)(1[016789])([-. ]?)(\d{3,4})\2(\d{4})" + _LA
-)
+_MOBILE = re.compile(_LB + r"(?:\+82[-. ]?(?:\(0\))?|0)(1[016789])([-. ]?)(\d{3,4})\2(\d{4})" + _LA)
 _MOBILE_LOOSE = r"(?:\+82[-. ]?(?:\(0\))?|0)1[016789][-. ]?\d{3,4}[-. ]?\d{4}" + _LA
 _LANDLINE = re.compile(
     _LB
@@ -134,9 +130,7 @@ _CARD = re.compile(
     + r"|\d{4}([- ])\d{6}\2\d{4,5})"  # Amex / Diners 4-6-5, 4-6-4
     + _LA
 )
-_CARD_LOOSE = (
-    r"(?:\d{13,19}|\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,4}(?:[- ]\d{1,3})?|\d{4}[- ]\d{6}[- ]\d{4,5})" + _LA
-)
+_CARD_LOOSE = r"(?:\d{13,19}|\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,4}(?:[- ]\d{1,3})?|\d{4}[- ]\d{6}[- ]\d{4,5})" + _LA
 # Issuer ranges (IIN) with the lengths each issuer issues. A number must fit one
 # of these AND pass Luhn: 15-digit open-data keys that pass Luhn are not Amex (34/37),
 # so they do not match.
@@ -166,11 +160,22 @@ def card_issuer_ok(digits: str) -> bool:
 
 
 # Public test PANs (Stripe/Visa/Mastercard docs): valid Luhn, never real accounts.
-_TEST_PANS = frozenset({
-    "4111111111111111", "4242424242424242", "4012888888881881", "4000056655665556",
-    "5555555555554444", "5105105105105100", "2223003122003222", "378282246310005",
-    "371449635398431", "6011111111111117", "3530111333300000", "30569309025904",
-})
+_TEST_PANS = frozenset(
+    {
+        "4111111111111111",
+        "4242424242424242",
+        "4012888888881881",
+        "4000056655665556",
+        "5555555555554444",
+        "5105105105105100",
+        "2223003122003222",
+        "378282246310005",
+        "371449635398431",
+        "6011111111111117",
+        "3530111333300000",
+        "30569309025904",
+    }
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -236,8 +241,9 @@ _B64_88 = re.compile(r"[A-Za-z0-9+/]{86}==")
 
 def _mixed(s: str) -> bool:
     # Random keys mix cases and digits; "AAAA...==" padding or fixtures do not.
-    return (any(c.isupper() for c in s) and any(c.islower() for c in s)
-            and any(c.isdigit() for c in s) and len(set(s)) > 20)
+    return (
+        any(c.isupper() for c in s) and any(c.islower() for c in s) and any(c.isdigit() for c in s) and len(set(s)) > 20
+    )
 
 
 def _gokr(text: str, line_of):
@@ -273,9 +279,16 @@ _GATE = re.compile(
     # Starting with a character class lets re skip non-candidates in a tight C loop;
     # the lookbehinds then step back over that character: no _LB character before
     # it, and (lookahead) one of the patterns starts at it.
-    _FIRST + r"(?<!" + _LB_CHARS + _FIRST + r")"
-    + r"(?<=(?=" + "|".join((_RRN_BODY, _MOBILE_LOOSE, _LANDLINE_LOOSE, _CARD_LOOSE, _PASSPORT_BODY))
-    + r")" + _FIRST + r")"
+    _FIRST
+    + r"(?<!"
+    + _LB_CHARS
+    + _FIRST
+    + r")"
+    + r"(?<=(?="
+    + "|".join((_RRN_BODY, _MOBILE_LOOSE, _LANDLINE_LOOSE, _CARD_LOOSE, _PASSPORT_BODY))
+    + r")"
+    + _FIRST
+    + r")"
 )
 # Order is priority when spans overlap (an RRN is also a 13-digit Luhn candidate).
 _DIGIT_DETECTORS = ((_RRN, _rrn), (_MOBILE, _mobile), (_LANDLINE, _landline), (_CARD, _card), (_PASSPORT, _passport))
@@ -304,6 +317,7 @@ def detect(text: str, line_of):
             yield from _card(matches, line_of, text)
         else:
             yield from det(matches, line_of)
+
 
 PRIORITY = {
     "data_go_kr_service_key": 0,

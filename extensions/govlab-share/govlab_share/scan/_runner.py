@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 # "__main__": the fork server imports the parent's main module once (a guarded
 # console script such as jupyter-lab), so forked workers do not re-run it each time.

@@ -72,9 +72,12 @@ EXTRA_PATTERNS = {
 # start and has bounded affixes (so each word start costs a bounded number of
 # steps); after the credential word only a plural "s", digits or a `_suffix` may
 # follow (`SERVICE_TOKEN`, `api_key_prod`, `passwords`), not `tokenizer`.
-_CRED_NAME = r"(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|credential|client[_-]?secret)"
+_CRED_NAME = (
+    r"(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|credential|client[_-]?secret)"
+)
 _NAME = (
-    r"(?<![A-Za-z0-9_])(?i:[A-Za-z0-9_]{0,40}?" + _CRED_NAME
+    r"(?<![A-Za-z0-9_])(?i:[A-Za-z0-9_]{0,40}?"
+    + _CRED_NAME
     + r"(?:s|\d{1,4})?(?:[_-][A-Za-z0-9_]{0,40}+)?)(?![A-Za-z0-9])"
 )
 _OP = r"[\"'\]]{0,2}[ \t]{0,16}+(?:=>|:=|=|:)[ \t]{0,16}+"
@@ -204,7 +207,7 @@ def windows(line: str, size: int = _WIN, overlap: int = _OVERLAP):
     step = size - overlap
     start = 0
     while True:
-        yield start, line[start:start + size]
+        yield start, line[start : start + size]
         if start + size >= len(line):
             return
         start += step
@@ -250,9 +253,7 @@ class SecretEngine:
         from detect_secrets.plugins.keyword import DENYLIST
         from detect_secrets.settings import Settings, get_plugins, transient_settings
 
-        names = sorted(
-            cls.__name__ for cls in get_mapping_from_secret_type_to_class().values()
-        )
+        names = sorted(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
         self.config = {
             "plugins_used": [{"name": n} for n in names if n not in _DROPPED_PLUGINS],
             "filters_used": [
@@ -336,9 +337,7 @@ class SecretEngine:
     def _line_hits(self, line: str, scan_line) -> list[SecretHit]:
         hits: list[SecretHit] = []
         # detect-secrets returns a set: sort for deterministic output.
-        found = sorted(
-            {(s.type, s.secret_value or "") for s in scan_line(_probe(line))}
-        )
+        found = sorted({(s.type, s.secret_value or "") for s in scan_line(_probe(line))})
         for type_, value in found:
             generic = type_ == KEYWORD_TYPE
             if generic and _PLACEHOLDER.search(value):

@@ -50,7 +50,10 @@ def make_notebook(cells=None, *, outputs=True) -> dict:
     cells = cells or [
         {"cell_type": "markdown", "id": "md1", "metadata": {}, "source": "# 민원 분석 보고서\n설명"},
         {
-            "cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 3,
+            "cell_type": "code",
+            "id": "c1",
+            "metadata": {},
+            "execution_count": 3,
             "source": "import pandas as pd\nprint('안녕')",
             "outputs": [{"output_type": "stream", "name": "stdout", "text": "안녕\n"}] if outputs else [],
         },
@@ -67,27 +70,65 @@ def make_chat(notebook_path: str | None, *, cell_id: str | None = None, body="�
     attachments = {}
     msg_atts = []
     if notebook_path or cell_id:
-        att = {"value": notebook_path or "elsewhere/old-name.ipynb", "type": "notebook",
-               "mimetype": "application/x-ipynb+json"}
+        att = {
+            "value": notebook_path or "elsewhere/old-name.ipynb",
+            "type": "notebook",
+            "mimetype": "application/x-ipynb+json",
+        }
         if cell_id:
             att["cells"] = [{"id": cell_id, "input_type": "code"}]
         attachments["att-1"] = att
         msg_atts = ["att-1"]
     return {
         "messages": [
-            {"type": "msg", "id": "m1", "time": 1764064800.0, "sender": "user-1", "body": body,
-             "attachments": msg_atts, "mentions": [JUPYTERNAUT], "raw_time": False},
-            {"type": "msg", "id": "m2", "time": 1764064805.5, "sender": JUPYTERNAUT,
-             "body": "이 그래프는 월별 민원 건수를 보여줍니다.", "mentions": [], "raw_time": False},
-            {"type": "msg", "id": "m3", "time": 1764064806.0, "sender": "user-1", "body": "",
-             "deleted": True, "mentions": []},
+            {
+                "type": "msg",
+                "id": "m1",
+                "time": 1764064800.0,
+                "sender": "user-1",
+                "body": body,
+                "attachments": msg_atts,
+                "mentions": [JUPYTERNAUT],
+                "raw_time": False,
+            },
+            {
+                "type": "msg",
+                "id": "m2",
+                "time": 1764064805.5,
+                "sender": JUPYTERNAUT,
+                "body": "이 그래프는 월별 민원 건수를 보여줍니다.",
+                "mentions": [],
+                "raw_time": False,
+            },
+            {
+                "type": "msg",
+                "id": "m3",
+                "time": 1764064806.0,
+                "sender": "user-1",
+                "body": "",
+                "deleted": True,
+                "mentions": [],
+            },
         ],
         "users": {
-            "user-1": {"username": "user-1", "name": "김민수", "display_name": "김민수",
-                       "initials": "김", "avatar_url": None, "color": None, "bot": False},
-            JUPYTERNAUT: {"username": JUPYTERNAUT, "name": "Jupyternaut",
-                          "display_name": "Jupyternaut", "initials": "J",
-                          "avatar_url": "/api/ai/static/jupyternaut.svg", "color": None, "bot": True},
+            "user-1": {
+                "username": "user-1",
+                "name": "김민수",
+                "display_name": "김민수",
+                "initials": "김",
+                "avatar_url": None,
+                "color": None,
+                "bot": False,
+            },
+            JUPYTERNAUT: {
+                "username": JUPYTERNAUT,
+                "name": "Jupyternaut",
+                "display_name": "Jupyternaut",
+                "initials": "J",
+                "avatar_url": "/api/ai/static/jupyternaut.svg",
+                "color": None,
+                "bot": True,
+            },
         },
         "attachments": attachments,
         "metadata": {"id": "chat-id"},

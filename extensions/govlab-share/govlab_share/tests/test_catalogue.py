@@ -38,8 +38,14 @@ def _unquote(literal: str) -> str:
 
 def _sources() -> dict[str, str]:
     # The extension's code, not its jest tests (src/__tests__, *.spec.ts).
-    files = [p for p in sorted(SRC.rglob("*.ts*")) if p.suffix in (".ts", ".tsx")
-             and "__tests__" not in p.parts and ".spec." not in p.name and ".test." not in p.name]
+    files = [
+        p
+        for p in sorted(SRC.rglob("*.ts*"))
+        if p.suffix in (".ts", ".tsx")
+        and "__tests__" not in p.parts
+        and ".spec." not in p.name
+        and ".test." not in p.name
+    ]
     return {p.relative_to(SRC).as_posix(): p.read_text(encoding="utf-8") for p in files}
 
 

@@ -48,8 +48,11 @@ def test_json_that_is_not_a_chat_opens_fresh_and_is_kept(connect, jp_root_dir, c
 
 
 def test_a_readable_chat_is_opened_as_it_is(connect, jp_root_dir):
-    chat = {"messages": [{"id": "m1", "body": "안녕하세요", "sender": "u", "time": 1.0, "type": "msg"}],
-            "users": {}, "metadata": {"id": "c1"}}
+    chat = {
+        "messages": [{"id": "m1", "body": "안녕하세요", "sender": "u", "time": 1.0, "type": "msg"}],
+        "users": {},
+        "metadata": {"id": "c1"},
+    }
     (jp_root_dir / "정상.chat").write_text(json.dumps(chat), encoding="utf-8")
     hello = connect("정상.chat")
     assert [m["body"] for m in hello["messages"]] == ["안녕하세요"]

@@ -72,9 +72,21 @@ def test_context_suggests_imported_modules_and_read_files(fetch, workspace):
         "df = pd.read_csv('data/민원.csv')\nx = pd.read_excel(\"통계.xlsx\")\n"
         "open('missing.csv')\nopen('../outside.csv')\nopen('.env')\n"
     )
-    write_json(root / "analysis" / "uses.ipynb", make_notebook([
-        {"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": None, "source": code, "outputs": []},
-    ]))
+    write_json(
+        root / "analysis" / "uses.ipynb",
+        make_notebook(
+            [
+                {
+                    "cell_type": "code",
+                    "id": "c1",
+                    "metadata": {},
+                    "execution_count": None,
+                    "source": code,
+                    "outputs": [],
+                },
+            ]
+        ),
+    )
     (root / "analysis" / "helpers.py").write_text("def f():\n    return 1\n")
     (root / "analysis" / "tools.py").write_text("def clean(x):\n    return x\n")
     (root / "analysis" / "data").mkdir()

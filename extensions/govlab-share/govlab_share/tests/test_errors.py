@@ -40,59 +40,116 @@ def _snapshot(path):
 
 # (id, setup(gitlab_server, cfg, server_environ), status, code, details check or None)
 FAULTS = [
-    ("gitlab_down",
-     lambda gs, cfg, env: setattr(cfg, "gitlab_url", f"http://127.0.0.1:{_closed_port()}"),
-     502, "gitlab_unavailable", None),
-    ("gitlab_slow",
-     lambda gs, cfg, env: (setattr(cfg, "request_timeout", 0.3), setattr(cfg, "max_retries", 1),
-                          gs.fault("*", r"^/api/v4/", status=None, delay=1.5, count=10)),
-     504, "gitlab_unavailable", None),
-    ("5xx_exhausted",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=503, count=10),
-     502, "gitlab_unavailable", lambda d: d[0] == "503"),
-    ("429_retry_after_too_long",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=429, retry_after=60, count=10),
-     429, "gitlab_rate_limited", lambda d: d == ["retry_after: 60s"]),
-    ("429_without_header_exhausted",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=429, count=10),
-     429, "gitlab_rate_limited", None),
-    ("401_expired_token",
-     lambda gs, cfg, env: env.__setitem__(TOKEN_ENV, gs.add_token("kim", expired=True)),
-     401, "gitlab_unauthorized", None),
-    ("401_read_user_scope_only",
-     lambda gs, cfg, env: env.__setitem__(TOKEN_ENV, gs.add_token("kim", scopes=("read_user",))),
-     403, "gitlab_forbidden", None),
-    ("403_push",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=403, body={
-         "message": "403 Forbidden - You are not allowed to push into this branch"}),
-     403, "gitlab_forbidden",
-     lambda d: d == ["403 Forbidden - You are not allowed to push into this branch"]),
-    ("403_namespace_reporter",
-     lambda gs, cfg, env: (gs.add_group("closed", members={"kim": 20}), setattr(cfg, "namespace", "closed")),
-     403, "gitlab_forbidden", lambda d: d == ["namespace: is not valid"]),
-    ("403_namespace_missing",
-     lambda gs, cfg, env: setattr(cfg, "namespace", "no-such-group"),
-     403, "gitlab_forbidden", None),
-    ("400_file_exists",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=400, body={"message": "A file with this name already exists"}),
-     400, "gitlab_rejected", lambda d: d == ["A file with this name already exists"]),
-    ("400_error_key",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=400, body={"error": "branch is missing"}),
-     400, "gitlab_rejected", lambda d: d == ["branch is missing"]),
-    ("400_validation_dict",
-     lambda gs, cfg, env: gs.fault("POST", r"^/api/v4/projects$", status=400, body={
-         "message": {"name": ["has already been taken"], "path": ["has already been taken"]}}),
-     400, "gitlab_rejected",
-     lambda d: d == ["name: has already been taken", "path: has already been taken"]),
-    ("413_gitlab",
-     lambda gs, cfg, env: gs.fault("POST", COMMITS, status=413),
-     413, "too_large", None),
-    ("not_configured",
-     lambda gs, cfg, env: setattr(cfg, "gitlab_url", ""),
-     503, "not_configured", None),
-    ("no_token",
-     lambda gs, cfg, env: env.pop(TOKEN_ENV),
-     503, "not_configured", None),
+    (
+        "gitlab_down",
+        lambda gs, cfg, env: setattr(cfg, "gitlab_url", f"http://127.0.0.1:{_closed_port()}"),
+        502,
+        "gitlab_unavailable",
+        None,
+    ),
+    (
+        "gitlab_slow",
+        lambda gs, cfg, env: (
+            setattr(cfg, "request_timeout", 0.3),
+            setattr(cfg, "max_retries", 1),
+            gs.fault("*", r"^/api/v4/", status=None, delay=1.5, count=10),
+        ),
+        504,
+        "gitlab_unavailable",
+        None,
+    ),
+    (
+        "5xx_exhausted",
+        lambda gs, cfg, env: gs.fault("POST", COMMITS, status=503, count=10),
+        502,
+        "gitlab_unavailable",
+        lambda d: d[0] == "503",
+    ),
+    (
+        "429_retry_after_too_long",
+        lambda gs, cfg, env: gs.fault("POST", COMMITS, status=429, retry_after=60, count=10),
+        429,
+        "gitlab_rate_limited",
+        lambda d: d == ["retry_after: 60s"],
+    ),
+    (
+        "429_without_header_exhausted",
+        lambda gs, cfg, env: gs.fault("POST", COMMITS, status=429, count=10),
+        429,
+        "gitlab_rate_limited",
+        None,
+    ),
+    (
+        "401_expired_token",
+        lambda gs, cfg, env: env.__setitem__(TOKEN_ENV, gs.add_token("kim", expired=True)),
+        401,
+        "gitlab_unauthorized",
+        None,
+    ),
+    (
+        "401_read_user_scope_only",
+        lambda gs, cfg, env: env.__setitem__(TOKEN_ENV, gs.add_token("kim", scopes=("read_user",))),
+        403,
+        "gitlab_forbidden",
+        None,
+    ),
+    (
+        "403_push",
+        lambda gs, cfg, env: gs.fault(
+            "POST",
+            COMMITS,
+            status=403,
+            body={"message": "403 Forbidden - You are not allowed to push into this branch"},
+        ),
+        403,
+        "gitlab_forbidden",
+        lambda d: d == ["403 Forbidden - You are not allowed to push into this branch"],
+    ),
+    (
+        "403_namespace_reporter",
+        lambda gs, cfg, env: (gs.add_group("closed", members={"kim": 20}), setattr(cfg, "namespace", "closed")),
+        403,
+        "gitlab_forbidden",
+        lambda d: d == ["namespace: is not valid"],
+    ),
+    (
+        "403_namespace_missing",
+        lambda gs, cfg, env: setattr(cfg, "namespace", "no-such-group"),
+        403,
+        "gitlab_forbidden",
+        None,
+    ),
+    (
+        "400_file_exists",
+        lambda gs, cfg, env: gs.fault(
+            "POST", COMMITS, status=400, body={"message": "A file with this name already exists"}
+        ),
+        400,
+        "gitlab_rejected",
+        lambda d: d == ["A file with this name already exists"],
+    ),
+    (
+        "400_error_key",
+        lambda gs, cfg, env: gs.fault("POST", COMMITS, status=400, body={"error": "branch is missing"}),
+        400,
+        "gitlab_rejected",
+        lambda d: d == ["branch is missing"],
+    ),
+    (
+        "400_validation_dict",
+        lambda gs, cfg, env: gs.fault(
+            "POST",
+            r"^/api/v4/projects$",
+            status=400,
+            body={"message": {"name": ["has already been taken"], "path": ["has already been taken"]}},
+        ),
+        400,
+        "gitlab_rejected",
+        lambda d: d == ["name: has already been taken", "path: has already been taken"],
+    ),
+    ("413_gitlab", lambda gs, cfg, env: gs.fault("POST", COMMITS, status=413), 413, "too_large", None),
+    ("not_configured", lambda gs, cfg, env: setattr(cfg, "gitlab_url", ""), 503, "not_configured", None),
+    ("no_token", lambda gs, cfg, env: env.pop(TOKEN_ENV), 503, "not_configured", None),
 ]
 
 
@@ -109,7 +166,11 @@ def test_gitlab_failures(fetch, workspace, gitlab_server, cfg, server_environ, s
         assert check(err["details"]), err["details"]
     assert _snapshot(workspace["notebook"]) == before
     # nothing was committed anywhere
-    assert not [r for r in gitlab_calls(gitlab_server) if r[0] == "POST" and r[1].endswith("/repository/commits") and r[2] == 201]
+    assert not [
+        r
+        for r in gitlab_calls(gitlab_server)
+        if r[0] == "POST" and r[1].endswith("/repository/commits") and r[2] == 201
+    ]
 
 
 def test_5xx_retried_then_success(fetch, workspace, gitlab_server):
@@ -118,11 +179,12 @@ def test_5xx_retried_then_success(fetch, workspace, gitlab_server):
     gitlab_server.fault("POST", COMMITS, status=502, count=1)
     status, data = post_share(fetch, share_body())
     assert status == 200, data
-    calls = [(m, p.rsplit("/", 2)[-2:], s) for m, p, s in gitlab_calls(gitlab_server)
-             if "/repository/" in p]
-    assert calls == [("POST", ["repository", "commits"], 502),
-                     ("GET", ["branches", "main"], 404),  # empty repo: nothing landed
-                     ("POST", ["repository", "commits"], 201)]
+    calls = [(m, p.rsplit("/", 2)[-2:], s) for m, p, s in gitlab_calls(gitlab_server) if "/repository/" in p]
+    assert calls == [
+        ("POST", ["repository", "commits"], 502),
+        ("GET", ["branches", "main"], 404),  # empty repo: nothing landed
+        ("POST", ["repository", "commits"], 201),
+    ]
     assert commit_count(gitlab_server.bare_repo_path(data["project"])) == 1
 
 
@@ -182,10 +244,16 @@ def test_remote_changed_then_force(fetch, workspace, gitlab_server, gitlab_user)
     assert status == 200, first
     gl = gitlab.Gitlab(gitlab_server.url, private_token=gitlab_user["token"])
     project = gl.projects.get(first["project"])
-    project.commits.create({"branch": "main", "commit_message": "edit on GitLab", "actions": [
-        {"action": "update", "file_path": "README.md", "content": "동료가 고친 README\n"},
-        {"action": "create", "file_path": "notes.txt", "content": "동료의 메모\n"},
-    ]})
+    project.commits.create(
+        {
+            "branch": "main",
+            "commit_message": "edit on GitLab",
+            "actions": [
+                {"action": "update", "file_path": "README.md", "content": "동료가 고친 README\n"},
+                {"action": "create", "file_path": "notes.txt", "content": "동료의 메모\n"},
+            ],
+        }
+    )
     bare = gitlab_server.bare_repo_path(first["project"])
     assert commit_count(bare) == 2
 
@@ -212,8 +280,9 @@ def test_concurrent_edit_between_listing_and_commit(fetch, workspace, gitlab_ser
     """GitLab's stale last_commit_id answer maps to remote_changed too."""
     status, _ = post_share(fetch, share_body())
     assert status == 200
-    gitlab_server.fault("POST", COMMITS, status=400, body={
-        "message": "The file has changed since you started editing it: README.md"})
+    gitlab_server.fault(
+        "POST", COMMITS, status=400, body={"message": "The file has changed since you started editing it: README.md"}
+    )
     status, data = post_share(fetch, share_body())
     assert (status, data["error"]["code"], data["error"]["details"]) == (409, "remote_changed", ["README.md"])
 
@@ -268,8 +337,11 @@ def test_bad_chat_path_refused(fetch, bad_path_workspace, gitlab_server):
     assert (status, data["error"]["code"]) == (403, "bad_path")
 
 
-@pytest.mark.parametrize("content", [b"{not json", b'{"cells": "nope"}', b"\xff\xfe", b'{"nbformat": 4}'],
-                         ids=["not_json", "bad_cells", "not_utf8", "no_cells"])
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"cells": "nope"}', b"\xff\xfe", b'{"nbformat": 4}'],
+    ids=["not_json", "bad_cells", "not_utf8", "no_cells"],
+)
 @pytest.mark.parametrize("endpoint", ["context", "share"])
 def test_malformed_notebook(fetch, workspace, gitlab_server, endpoint, content):
     workspace["notebook"].write_bytes(content)
@@ -302,7 +374,9 @@ def test_bad_request_bodies(fetch, workspace, gitlab_server, body):
     assert gitlab_calls(gitlab_server) == []
 
 
-def test_post_without_token_or_xsrf_is_refused(fetch, jp_asyncio_loop, jp_http_port, jp_base_url, workspace, gitlab_server):
+def test_post_without_token_or_xsrf_is_refused(
+    fetch, jp_asyncio_loop, jp_http_port, jp_base_url, workspace, gitlab_server
+):
     from tornado.httpclient import AsyncHTTPClient
 
     url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}govlab-share/share"
@@ -317,6 +391,7 @@ def test_post_without_token_or_xsrf_is_refused(fetch, jp_asyncio_loop, jp_http_p
     async def get():
         return await AsyncHTTPClient().fetch(
             f"http://127.0.0.1:{jp_http_port}{jp_base_url}govlab-share/context?path=analysis/report.ipynb",
-            raise_error=False)
+            raise_error=False,
+        )
 
     assert jp_asyncio_loop.run_until_complete(get()).code == 403

@@ -15,11 +15,22 @@ PNG = base64.b64decode(
 
 def _with_plot() -> dict:
     nb = make_notebook()
-    nb["cells"].append({
-        "cell_type": "code", "id": "plot", "metadata": {}, "execution_count": 4, "source": "df.plot()",
-        "outputs": [{"output_type": "display_data", "metadata": {},
-                     "data": {"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Figure>"}}],
-    })
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "plot",
+            "metadata": {},
+            "execution_count": 4,
+            "source": "df.plot()",
+            "outputs": [
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Figure>"},
+                }
+            ],
+        }
+    )
     return nb
 
 

@@ -32,18 +32,31 @@ def _clone(gitlab_url, gitlab_token, dest, *, hub_token=HUB_TOKEN, helper=True):
     async def main():
         sockets = bind_sockets(0, "127.0.0.1")
         port = sockets[0].getsockname()[1]
-        server = HTTPServer(tornado.web.Application(
-            [(r"/hub/api/users/kim", UserHandler, {"gitlab_token": gitlab_token})]))
+        server = HTTPServer(
+            tornado.web.Application([(r"/hub/api/users/kim", UserHandler, {"gitlab_token": gitlab_token})])
+        )
         server.add_sockets(sockets)
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update(HOME=str(dest.parent), GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0",
-                   JUPYTERHUB_API_URL=f"http://127.0.0.1:{port}/hub/api",
-                   JUPYTERHUB_API_TOKEN=hub_token, JUPYTERHUB_USER="kim")
+        env.update(
+            HOME=str(dest.parent),
+            GIT_CONFIG_NOSYSTEM="1",
+            GIT_TERMINAL_PROMPT="0",
+            JUPYTERHUB_API_URL=f"http://127.0.0.1:{port}/hub/api",
+            JUPYTERHUB_API_TOKEN=hub_token,
+            JUPYTERHUB_USER="kim",
+        )
         if helper:
             env.update(git_environment(gitlab_url, env))
         proc = await asyncio.create_subprocess_exec(
-            "git", "clone", "-q", f"{gitlab_url}/shared/naebu.git", str(dest), env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            "git",
+            "clone",
+            "-q",
+            f"{gitlab_url}/shared/naebu.git",
+            str(dest),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         server.stop()
         return proc.returncode, err.decode()
@@ -54,8 +67,7 @@ def _clone(gitlab_url, gitlab_token, dest, *, hub_token=HUB_TOKEN, helper=True):
 def _seed(gitlab_server):
     gitlab_server.add_user("kim")
     gitlab_server.add_group("shared", {"kim": 30}, visibility="public")
-    gitlab_server.add_project("shared", "내부 자료", "naebu", "internal", ["govlab"],
-                              files={"분석.ipynb": "{}"})
+    gitlab_server.add_project("shared", "내부 자료", "naebu", "internal", ["govlab"], files={"분석.ipynb": "{}"})
     return gitlab_server.add_token("kim", scopes=("api",), kind="oauth")
 
 

@@ -19,16 +19,16 @@ NOTEBOOK = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_min
 @pytest.fixture
 def jp_server_config(jp_server_config):
     # nbgitpuller stays enabled here: our routes must answer before its own.
-    return {**jp_server_config,
-            "ServerApp": {"jpserver_extensions": {"govlab_share": True, "nbgitpuller": True}}}
+    return {**jp_server_config, "ServerApp": {"jpserver_extensions": {"govlab_share": True, "nbgitpuller": True}}}
 
 
 @pytest.fixture
 def repo(gitlab_server):
     gitlab_server.add_user("lee", name="이서연")
     gitlab_server.add_group("edu", {"lee": 50}, visibility="public")
-    p = gitlab_server.add_project("edu", "materials", visibility="public",
-                                  files={"교육.ipynb": NOTEBOOK, "README.md": "# 자료\n"})
+    p = gitlab_server.add_project(
+        "edu", "materials", visibility="public", files={"교육.ipynb": NOTEBOOK, "README.md": "# 자료\n"}
+    )
     return f"{gitlab_server.url}/edu/{p['path']}.git"
 
 
@@ -69,16 +69,19 @@ def test_hostile_links_are_refused_and_write_nothing(fetch, jp_root_dir, repo, r
     assert f'data-reason="{reason}"' in html
     assert "이 링크는 열 수 없습니다" in html and "This link cannot be opened" in html
     assert "관리자" in html  # says what to do next
-    assert 'name="_xsrf"' not in html and "data-gitpull=\"pull\"" not in html  # no way to go on
+    assert 'name="_xsrf"' not in html and 'data-gitpull="pull"' not in html  # no way to go on
     assert snapshot(root) == before
 
 
-@pytest.mark.parametrize("other", [
-    "https://github.com/attacker/payload.git",
-    "http://127.0.0.1:1/evil.git",  # the allowed host, another port
-    "file:///etc",
-    "ext::sh -c touch% /tmp/pwned",
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://github.com/attacker/payload.git",
+        "http://127.0.0.1:1/evil.git",  # the allowed host, another port
+        "file:///etc",
+        "ext::sh -c touch% /tmp/pwned",
+    ],
+)
 def test_repositories_off_the_allowed_hosts_are_refused(fetch, jp_root_dir, other):
     root = Path(jp_root_dir)
     before = snapshot(root)
@@ -130,8 +133,9 @@ def test_a_good_link_shows_the_confirmation_then_pulls_once(fetch, jp_root_dir, 
     assert f'data-gitpull="repo">{repo}<' in html and 'data-gitpull="folder">materials<' in html
     assert not (root / "materials").exists()  # a GET pulls nothing
 
-    progress = fetch("git-pull", method="POST", body=urlencode(params),
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    progress = fetch(
+        "git-pull", method="POST", body=urlencode(params), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert progress.code == 200
     data = json.loads(re.search(r'id="gitpull-data" type="application/json">([^<]+)<', body_of(progress)).group(1))
     nonce = parse_qs(data["api"].split("?", 1)[1])["nonce"][0]
@@ -147,17 +151,25 @@ def test_a_good_link_shows_the_confirmation_then_pulls_once(fetch, jp_root_dir, 
 def test_the_post_checks_the_link_again(fetch, jp_root_dir, repo):
     root = Path(jp_root_dir)
     before = snapshot(root)
-    r = fetch("git-pull", method="POST", body=urlencode({"repo": repo, "targetpath": ".jupyter/custom"}),
-              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = fetch(
+        "git-pull",
+        method="POST",
+        body=urlencode({"repo": repo, "targetpath": ".jupyter/custom"}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.code == 400 and 'data-reason="target_hidden"' in body_of(r)
     assert snapshot(root) == before
 
 
 def test_rules_default_folder_and_page(tmp_path):
-    req = check({"repo": "https://git.example.go.kr/edu/materials.git"}, ["https://git.example.go.kr/edu"], str(tmp_path))
+    req = check(
+        {"repo": "https://git.example.go.kr/edu/materials.git"}, ["https://git.example.go.kr/edu"], str(tmp_path)
+    )
     assert (req.targetpath, req.urlpath, req.branch) == ("materials", "lab/tree/materials", "")
     with pytest.raises(Refused) as e:  # a path prefix is a path prefix, not a string prefix
-        check({"repo": "https://git.example.go.kr/education-evil/x.git"}, ["https://git.example.go.kr/edu"], str(tmp_path))
+        check(
+            {"repo": "https://git.example.go.kr/education-evil/x.git"}, ["https://git.example.go.kr/edu"], str(tmp_path)
+        )
     assert e.value.code == "repo_host"
     with pytest.raises(Refused) as e:  # the derived folder is checked like a given one
         check({"repo": "https://git.example.go.kr/edu/.jupyter"}, ["https://git.example.go.kr"], str(tmp_path))

@@ -38,8 +38,9 @@ def no_prompt(monkeypatch):
 
 def pull(fetch, repo: str, folder: str) -> tuple[str, dict]:
     params = {"repo": repo, "branch": "main", "targetpath": folder}
-    progress = fetch("git-pull", method="POST", body=urlencode(params),
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    progress = fetch(
+        "git-pull", method="POST", body=urlencode(params), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert progress.code == 200
     html = progress.body.decode()
     data = json.loads(re.search(r'id="gitpull-data" type="application/json">([^<]+)<', html).group(1))
@@ -96,8 +97,11 @@ def test_gitlab_stopped(fetch, stopped_gitlab):
     [
         ("fatal: could not read Username for 'http://127.0.0.1:9': terminal prompts disabled", "no_access"),
         ("remote: HTTP Basic: Access denied\nfatal: Authentication failed for 'https://g.go.kr/a/b.git/'", "no_access"),
-        ("remote: The project you were looking for could not be found\n"
-         "fatal: repository 'https://g.go.kr/a/b.git/' not found", "not_found"),
+        (
+            "remote: The project you were looking for could not be found\n"
+            "fatal: repository 'https://g.go.kr/a/b.git/' not found",
+            "not_found",
+        ),
         ("fatal: unable to access 'https://g.go.kr/a.git/': Could not resolve host: g.go.kr", "network"),
         ("fatal: unable to access 'http://127.0.0.1:9/a.git/': Failed to connect to 127.0.0.1 port 9", "network"),
         ("error: RPC failed; curl 28 Operation timed out after 300000 milliseconds", "network"),
@@ -109,8 +113,10 @@ def test_classify(text, code):
 
 
 def test_details_strip_secrets_and_are_bounded():
-    text = ("fatal: unable to access 'https://oauth2:glpat-abcdefghij0123456789@g.go.kr/a.git/': x\n"
-            "Authorization: Bearer abc.def\n" + "y" * 5000 + "\n") * 30
+    text = (
+        "fatal: unable to access 'https://oauth2:glpat-abcdefghij0123456789@g.go.kr/a.git/': x\n"
+        "Authorization: Bearer abc.def\n" + "y" * 5000 + "\n"
+    ) * 30
     lines = detail_lines(text)
     joined = "\n".join(lines)
     assert "glpat-" not in joined and "abc.def" not in joined and "oauth2:" not in joined

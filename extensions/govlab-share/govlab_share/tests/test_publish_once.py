@@ -31,8 +31,7 @@ class StableUser(IdentityProvider):
 
 @pytest.fixture
 def jp_server_config(jp_server_config):
-    return {**jp_server_config,
-            "ServerApp": {**jp_server_config["ServerApp"], "identity_provider_class": StableUser}}
+    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"], "identity_provider_class": StableUser}}
 
 
 @pytest.fixture
@@ -61,10 +60,14 @@ def _trailer_ids(bare):
     return [line.split(": ", 1)[1] for line in log.splitlines() if line.startswith("Govlab-Share-Id: ")]
 
 
-@pytest.mark.parametrize("fault", [
-    dict(status=None, delay=1.5),  # the answer arrives after the client gave up
-    dict(status=502),  # a proxy answers 502 although GitLab committed
-], ids=["timeout", "502"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        dict(status=None, delay=1.5),  # the answer arrives after the client gave up
+        dict(status=502),  # a proxy answers 502 although GitLab committed
+    ],
+    ids=["timeout", "502"],
+)
 def test_commit_landed_but_answer_lost_is_a_success(fetch, workspace, gitlab_server, cfg, fault):
     cfg.request_timeout = 0.5
     gitlab_server.fault("POST", COMMITS, after=True, **fault)
@@ -101,9 +104,13 @@ def test_commit_landed_then_someone_committed_on_top(fetch, workspace, gitlab_se
         while len(_posts(gitlab_server)) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.1)  # our commit is applied while its answer is held back
-        gl.projects.get(project["id"]).commits.create({"branch": "main", "commit_message": "메모",
-                                                       "actions": [{"action": "create", "file_path": "notes.txt",
-                                                                    "content": "동료의 메모\n"}]})
+        gl.projects.get(project["id"]).commits.create(
+            {
+                "branch": "main",
+                "commit_message": "메모",
+                "actions": [{"action": "create", "file_path": "notes.txt", "content": "동료의 메모\n"}],
+            }
+        )
 
     other = threading.Thread(target=colleague)
     other.start()
@@ -153,8 +160,7 @@ def test_failed_removal_leaves_the_project_for_the_next_share(fetch, workspace, 
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first_share", "re_share"])
-def test_outcome_unknown_is_said_honestly_and_the_next_share_recovers(
-        fetch, workspace, gitlab_server, cfg, first):
+def test_outcome_unknown_is_said_honestly_and_the_next_share_recovers(fetch, workspace, gitlab_server, cfg, first):
     """The commit lands, its answer is lost and GitLab stays down for the check."""
     if not first:
         status, data = post_share(fetch, share_body())
@@ -199,8 +205,13 @@ def test_own_files_on_gitlab_with_the_same_bytes_are_no_conflict(fetch, workspac
     bare = gitlab_server.bare_repo_path(first["project"])
     assert remote_files(bare)["report.ipynb"] != new_bytes
     gl = gitlab.Gitlab(gitlab_server.url, private_token=gitlab_server.add_token("kim"))
-    gl.projects.get(first["project"]).commits.create({"branch": "main", "commit_message": "same", "actions": [
-        {"action": "update", "file_path": "report.ipynb", "content": new_bytes.decode()}]})
+    gl.projects.get(first["project"]).commits.create(
+        {
+            "branch": "main",
+            "commit_message": "same",
+            "actions": [{"action": "update", "file_path": "report.ipynb", "content": new_bytes.decode()}],
+        }
+    )
 
     status, data = post_share(fetch, share_body(chats=[]))
     assert status == 200, data.get("error", {}).get("details")
@@ -222,8 +233,11 @@ def test_project_creation_502_before_creating_is_retried_once(fetch, workspace, 
     gitlab_server.fault("POST", PROJECTS, status=502)
     status, data = post_share(fetch, share_body())
     assert status == 200, data
-    calls = [(m, s) for m, p, s in gitlab_calls(gitlab_server)
-             if p == "/api/v4/projects" or p.startswith("/api/v4/projects/kim%2F")]
+    calls = [
+        (m, s)
+        for m, p, s in gitlab_calls(gitlab_server)
+        if p == "/api/v4/projects" or p.startswith("/api/v4/projects/kim%2F")
+    ]
     # POST 502 -> is it there? (404: it was not created) -> POST once more
     assert calls == [("GET", 404), ("POST", 502), ("GET", 404), ("POST", 201)]
 
@@ -231,7 +245,8 @@ def test_project_creation_502_before_creating_is_retried_once(fetch, workspace, 
 @pytest.mark.parametrize("setting", ["visibility", "topic"])
 @pytest.mark.parametrize("failure", [403, 503])
 def test_settings_update_failure_does_not_fail_the_re_share(
-        fetch, workspace, gitlab_server, cfg, caplog, setting, failure):
+    fetch, workspace, gitlab_server, cfg, caplog, setting, failure
+):
     gitlab_server.add_group("mois", members={"kim": 30})  # Developer: may push, not change settings
     cfg.namespace = "mois"
     status, first = post_share(fetch, share_body())

@@ -23,5 +23,8 @@ def test_without_a_folder_the_repository_name_is_used_never_the_url():
     link = pull_link("/", f"{GITLAB}/edu/materials.git", "main")
     assert link.startswith("/hub/user-redirect/git-pull?")
     assert dict(parse_qsl(urlsplit(link).query)) == {
-        "repo": f"{GITLAB}/edu/materials.git", "branch": "main",
-        "targetpath": "materials", "urlpath": "lab/tree/materials"}
+        "repo": f"{GITLAB}/edu/materials.git",
+        "branch": "main",
+        "targetpath": "materials",
+        "urlpath": "lab/tree/materials",
+    }

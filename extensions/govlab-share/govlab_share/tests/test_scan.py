@@ -68,8 +68,12 @@ TRUE_POSITIVES = [
     # data.go.kr service keys
     ("gokr-decoding", f"serviceKey = '{GOKR_DEC}'", "data_go_kr_service_key", GOKR_DEC),
     ("gokr-decoding-bare", f"{GOKR_DEC}", "data_go_kr_service_key", GOKR_DEC),
-    ("gokr-encoding-url", f"http://apis.data.go.kr/1360000/Vil?serviceKey={GOKR_ENC}&pageNo=1",
-     "data_go_kr_service_key", GOKR_ENC),
+    (
+        "gokr-encoding-url",
+        f"http://apis.data.go.kr/1360000/Vil?serviceKey={GOKR_ENC}&pageNo=1",
+        "data_go_kr_service_key",
+        GOKR_ENC,
+    ),
     ("gokr-hex", f'params = {{"ServiceKey": "{GOKR_HEX}", "numOfRows": 10}}', "data_go_kr_service_key", GOKR_HEX),
     ("gokr-hex-underscore", f"service_key={GOKR_HEX}", "data_go_kr_service_key", GOKR_HEX),
     # detect-secrets plugins
@@ -79,8 +83,12 @@ TRUE_POSITIVES = [
     ("ds-slack", f"SLACK = {SLACK}", "secret:Slack Token", SLACK),
     ("ds-stripe", f"stripe.api_key = '{STRIPE}'", "secret:Stripe Access Key", STRIPE),
     ("ds-jwt", f"Authorization: {JWT}", "secret:JSON Web Token", JWT),
-    ("ds-basic-auth", "engine = create_engine('postgresql://admin:s3cr3tPw@db.local/x')",
-     "secret:Basic Auth Credentials", "s3cr3tPw"),
+    (
+        "ds-basic-auth",
+        "engine = create_engine('postgresql://admin:s3cr3tPw@db.local/x')",
+        "secret:Basic Auth Credentials",
+        "s3cr3tPw",
+    ),
     ("ds-keyword", f'password = "{PASSWORD}"', "secret:Secret Keyword", PASSWORD),
     ("ds-private-key", "-----BEGIN RSA PRIVATE KEY-----", "secret:Private Key", "BEGIN RSA PRIVATE KEY"),
     # govlab additions and gated entropy
@@ -89,7 +97,12 @@ TRUE_POSITIVES = [
     ("extra-google", f"genai.configure(api_key={GOOGLE})", "secret:Google API Key", GOOGLE),
     ("extra-hf", f"login({HF})", "secret:Hugging Face Token", HF),
     ("entropy-token", f'token = "{GENERIC}"', "secret:Base64 High Entropy String", GENERIC),
-    ("entropy-bearer", f"headers = {{'Authorization': 'Bearer {GENERIC}'}}", "secret:Base64 High Entropy String", GENERIC),
+    (
+        "entropy-bearer",
+        f"headers = {{'Authorization': 'Bearer {GENERIC}'}}",
+        "secret:Base64 High Entropy String",
+        GENERIC,
+    ),
 ]
 
 FALSE_POSITIVES = [
@@ -105,7 +118,10 @@ FALSE_POSITIVES = [
     ("rrn-masked", "주민번호 850315-1****** 마스킹됨"),
     ("rrn-masked-x", "850315-1XXXXXX"),
     ("epoch-ms", "timestamp: 1704067200000"),
-    ("pandas-frame", "      시군구    기준일자   인구수\n0     종로구  2024-01-01  150123\n1       중구  2024-02-01  121004\n"),
+    (
+        "pandas-frame",
+        "      시군구    기준일자   인구수\n0     종로구  2024-01-01  150123\n1       중구  2024-02-01  121004\n",
+    ),
     ("pandas-describe", "count    1000.000000\nmean     5012.345678\nstd       289.012345\nmin         0.000000"),
     ("pandas-index", "RangeIndex(start=0, stop=3000, step=1)\nInt64Index([1010, 2020, 3030], dtype='int64')"),
     ("mobile-example-zero", "예: 010-0000-0000"),
@@ -130,7 +146,10 @@ FALSE_POSITIVES = [
     ("passport-date-stamp", "report_D20240101.csv and M20231231"),
     ("passport-lowercase", "m70689098"),
     ("passport-in-ident", "XM70689098 M706890981"),
-    ("base64-image-md", "![plot](data:image/png;base64," + "iVBORw0KGgoAAAANSUhEUgAA" + GOKR_DEC.rstrip("=") * 3 + "==)"),
+    (
+        "base64-image-md",
+        "![plot](data:image/png;base64," + "iVBORw0KGgoAAAANSUhEUgAA" + GOKR_DEC.rstrip("=") * 3 + "==)",
+    ),
     ("public-ip", "server 8.8.8.8 responded, ip 211.234.10.5"),
     ("quoted-base64-no-name", f"x = '{GENERIC}'"),
     ("email", "담당: hong.gildong@korea.kr, gildong@gmail.com"),
@@ -162,7 +181,7 @@ def test_true_positive(case_id, text, kind, secret):
     f = findings[0]
     assert f.line == 1 and f.where == "text" and f.cell is None
     # landlines are information only (public offices), the rest blocks
-    assert f.confidence in ((("info",) if kind == "landline_phone" else ("high", "medium")))
+    assert f.confidence in (("info",) if kind == "landline_phone" else ("high", "medium"))
     assert f.kind_label.split(" (")[0] and f.kind_label != f.kind
     assert "*" in f.excerpt
     _assert_masked(findings, secret)
@@ -195,13 +214,18 @@ def test_confidence(text, kind, confidence):
 
 
 def _nb(cells: list[dict]) -> bytes:
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
-                      ensure_ascii=False).encode()
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, ensure_ascii=False).encode()
 
 
 def _code(source: str, outputs=()) -> dict:
-    return {"cell_type": "code", "id": "0a1b2c3d-4e5f-6789-abcd-ef0123456789", "metadata": {},
-            "execution_count": 1, "source": source.splitlines(keepends=True), "outputs": list(outputs)}
+    return {
+        "cell_type": "code",
+        "id": "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        "metadata": {},
+        "execution_count": 1,
+        "source": source.splitlines(keepends=True),
+        "outputs": list(outputs),
+    }
 
 
 def _md(source: str) -> dict:
@@ -212,32 +236,97 @@ PHONE = "010-9876-5432"
 
 # (id, notebook cells, expected (cell, where, line)) with PHONE placed somewhere.
 NOTEBOOK_LOCATIONS = [
-    ("code-source", [_md("# 제목"), _code("import pandas as pd\nx = 1\n" + f"tel = '{PHONE}'\n")],
-     (2, "cell 2", 3)),
+    ("code-source", [_md("# 제목"), _code("import pandas as pd\nx = 1\n" + f"tel = '{PHONE}'\n")], (2, "cell 2", 3)),
     ("markdown", [_md(f"담당자\n\n- 전화 {PHONE}")], (1, "cell 1", 3)),
-    ("stream", [_md("a"), _md("b"), _code("print(t)", [
-        {"output_type": "stream", "name": "stdout", "text": ["ok\n", f"{PHONE}\n"]}])],
-     (3, "cell 3 output 1 (stdout)", 2)),
-    ("execute-result-plain", [_code("df", [
-        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-         "data": {"text/plain": ["   name  phone\n", f"0  홍길동  {PHONE}"]}}])],
-     (1, "cell 1 output 1 (text/plain)", 2)),
-    ("display-html", [_code("display(df)", [
-        {"output_type": "stream", "name": "stderr", "text": "warn\n"},
-        {"output_type": "display_data", "metadata": {},
-         "data": {"text/html": f"<table>\n<tr><td>{PHONE}</td></tr>\n</table>"}}])],
-     (1, "cell 1 output 2 (text/html)", 2)),
-    ("markdown-output", [_code("Markdown(s)", [
-        {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": f"**{PHONE}**"}}])],
-     (1, "cell 1 output 1 (text/markdown)", 1)),
-    ("json-output", [_code("JSON(d)", [
-        {"output_type": "display_data", "metadata": {},
-         "data": {"application/json": {"name": "홍길동", "phone": PHONE}}}])],
-     (1, "cell 1 output 1 (application/json)", 2)),  # one `"key": value` line per leaf
-    ("traceback-ansi", [_code("f()", [
-        {"output_type": "error", "ename": "ValueError", "evalue": "bad",
-         "traceback": ["\x1b[0;31m----\x1b[0m", f"\x1b[0;31mValueError\x1b[0m: bad phone \x1b[0;32m{PHONE}\x1b[0m"]}])],
-     (1, "cell 1 output 1 (traceback)", 2)),
+    (
+        "stream",
+        [
+            _md("a"),
+            _md("b"),
+            _code("print(t)", [{"output_type": "stream", "name": "stdout", "text": ["ok\n", f"{PHONE}\n"]}]),
+        ],
+        (3, "cell 3 output 1 (stdout)", 2),
+    ),
+    (
+        "execute-result-plain",
+        [
+            _code(
+                "df",
+                [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/plain": ["   name  phone\n", f"0  홍길동  {PHONE}"]},
+                    }
+                ],
+            )
+        ],
+        (1, "cell 1 output 1 (text/plain)", 2),
+    ),
+    (
+        "display-html",
+        [
+            _code(
+                "display(df)",
+                [
+                    {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"text/html": f"<table>\n<tr><td>{PHONE}</td></tr>\n</table>"},
+                    },
+                ],
+            )
+        ],
+        (1, "cell 1 output 2 (text/html)", 2),
+    ),
+    (
+        "markdown-output",
+        [
+            _code(
+                "Markdown(s)",
+                [{"output_type": "display_data", "metadata": {}, "data": {"text/markdown": f"**{PHONE}**"}}],
+            )
+        ],
+        (1, "cell 1 output 1 (text/markdown)", 1),
+    ),
+    (
+        "json-output",
+        [
+            _code(
+                "JSON(d)",
+                [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"application/json": {"name": "홍길동", "phone": PHONE}},
+                    }
+                ],
+            )
+        ],
+        (1, "cell 1 output 1 (application/json)", 2),
+    ),  # one `"key": value` line per leaf
+    (
+        "traceback-ansi",
+        [
+            _code(
+                "f()",
+                [
+                    {
+                        "output_type": "error",
+                        "ename": "ValueError",
+                        "evalue": "bad",
+                        "traceback": [
+                            "\x1b[0;31m----\x1b[0m",
+                            f"\x1b[0;31mValueError\x1b[0m: bad phone \x1b[0;32m{PHONE}\x1b[0m",
+                        ],
+                    }
+                ],
+            )
+        ],
+        (1, "cell 1 output 1 (traceback)", 2),
+    ),
 ]
 
 
@@ -245,7 +334,8 @@ NOTEBOOK_LOCATIONS = [
 def test_notebook_locators(case_id, cells, expected):
     findings = scan_files({"work/analysis.ipynb": _nb(cells)})
     assert [(f.file, f.cell, f.where, f.line, f.kind) for f in findings] == [
-        ("work/analysis.ipynb", *expected, "mobile_phone")]
+        ("work/analysis.ipynb", *expected, "mobile_phone")
+    ]
     _assert_masked(findings, PHONE)
 
 
@@ -260,16 +350,27 @@ def test_image_output_never_scanned():
 
 
 def _chat(bodies: list[str]) -> bytes:
-    return json.dumps({
-        "messages": [{"id": f"m{i}", "body": b, "time": 1704067200.0 + i, "sender": "u1", "raw_time": False}
-                     for i, b in enumerate(bodies)],
-        "users": {"u1": {"username": "u1", "name": "홍길동"}},
-        "attachments": {}, "metadata": {"id": "c1"},
-    }, ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "messages": [
+                {"id": f"m{i}", "body": b, "time": 1704067200.0 + i, "sender": "u1", "raw_time": False}
+                for i, b in enumerate(bodies)
+            ],
+            "users": {"u1": {"username": "u1", "name": "홍길동"}},
+            "attachments": {},
+            "metadata": {"id": "c1"},
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
 def test_chat_locators_and_masking():
-    bodies = ["안녕하세요", "표를 정리해 주세요", f"민원인 연락처는\n{PHONE} 이고\n주민번호 850315-1234566", "감사합니다"]
+    bodies = [
+        "안녕하세요",
+        "표를 정리해 주세요",
+        f"민원인 연락처는\n{PHONE} 이고\n주민번호 850315-1234566",
+        "감사합니다",
+    ]
     findings = scan_files({"chats/분석.chat": _chat(bodies)})
     assert [(f.cell, f.where, f.line, f.kind) for f in findings] == [
         (3, "message 3", 2, "mobile_phone"),
@@ -334,11 +435,13 @@ def test_files_of_each_type_and_sorting():
 
 
 def test_sorted_by_file_cell_line():
-    nb = _nb([
-        _code(f"a = '{PHONE}'"),
-        _md("x"),
-        _code("x = 1\n\n" + f"b = '{PHONE}'", [{"output_type": "stream", "name": "stdout", "text": f"{PHONE}\n"}]),
-    ])
+    nb = _nb(
+        [
+            _code(f"a = '{PHONE}'"),
+            _md("x"),
+            _code("x = 1\n\n" + f"b = '{PHONE}'", [{"output_type": "stream", "name": "stdout", "text": f"{PHONE}\n"}]),
+        ]
+    )
     findings = scan_files({"b.ipynb": nb, "a.chat": _chat(["x", PHONE, "y", "z" + " " + PHONE.replace("-", "")])})
     assert [(f.file, f.cell, f.line) for f in findings] == [("a.chat", 4, 1), ("b.ipynb", 1, 1)]
     # Repeats of one value are listed once, the first place kept, the others in `also`.
@@ -348,10 +451,26 @@ def test_sorted_by_file_cell_line():
 def test_to_dict_and_api_shape():
     (f,) = scan_text(f"x {PHONE}", file="memo.txt")
     d = f.to_dict()
-    assert set(d) == {"file", "cell", "where", "line", "kind", "kind_label", "excerpt", "confidence",
-                      "location", "location_en", "blocking", "also"}
+    assert set(d) == {
+        "file",
+        "cell",
+        "where",
+        "line",
+        "kind",
+        "kind_label",
+        "excerpt",
+        "confidence",
+        "location",
+        "location_en",
+        "blocking",
+        "also",
+    }
     assert (d["location"], d["location_en"], d["blocking"], d["also"]) == (
-        "파일 memo.txt, 1번째 줄", "file memo.txt, line 1", True, [])
+        "파일 memo.txt, 1번째 줄",
+        "file memo.txt, line 1",
+        True,
+        [],
+    )
     assert d["file"] == "memo.txt" and d["kind_label"] == "휴대전화번호 (mobile phone number)"
     assert json.loads(json.dumps(d)) == d
 
@@ -364,14 +483,31 @@ def test_deterministic():
 
 
 def test_clean_notebook_has_no_findings():
-    nb = _nb([
-        _md("# 2024년 인구 분석\n버전 1.2.3, 기준일 2024-01-01. 문의: 010-0000-0000"),
-        _code("import pandas as pd\ndf = pd.read_csv('pop.csv')\ndf.head()", [
-            {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-             "data": {"text/plain": "     시군구  인구수\n0   종로구  150123\n1     중구  121004",
-                      "text/html": "<table><tr><td>150123</td></tr></table>"}},
-            {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + GOKR_DEC.encode() * 50).decode(),
-                      "text/plain": "<Figure size 640x480 with 1 Axes>"}}]),
-    ])
+    nb = _nb(
+        [
+            _md("# 2024년 인구 분석\n버전 1.2.3, 기준일 2024-01-01. 문의: 010-0000-0000"),
+            _code(
+                "import pandas as pd\ndf = pd.read_csv('pop.csv')\ndf.head()",
+                [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {
+                            "text/plain": "     시군구  인구수\n0   종로구  150123\n1     중구  121004",
+                            "text/html": "<table><tr><td>150123</td></tr></table>",
+                        },
+                    },
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {
+                            "image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + GOKR_DEC.encode() * 50).decode(),
+                            "text/plain": "<Figure size 640x480 with 1 Axes>",
+                        },
+                    },
+                ],
+            ),
+        ]
+    )
     assert scan_files({"clean.ipynb": nb}) == []

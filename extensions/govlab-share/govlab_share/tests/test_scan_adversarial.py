@@ -50,7 +50,8 @@ def _assert_linear(make, small: int, big: int) -> tuple[float, float]:
     t_small = _best(lambda: scan_files(files_s))
     t_big = _best(lambda: scan_files(files_b), repeat=2)
     assert t_big <= 2 * ratio * t_small + SLACK, (
-        f"{size(files_b)} bytes took {t_big:.3f}s, {size(files_s)} bytes {t_small:.3f}s (ratio {ratio:.0f})")
+        f"{size(files_b)} bytes took {t_big:.3f}s, {size(files_s)} bytes {t_small:.3f}s (ratio {ratio:.0f})"
+    )
     return t_small, t_big
 
 
@@ -59,19 +60,30 @@ def _repeat(unit: str, n: int) -> str:
 
 
 def _nb(outputs: list[dict], metadata: dict | None = None) -> bytes:
-    cell = {"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 1,
-            "source": ["m = folium.Map(location=[37.56, 126.97])\n", "m"], "outputs": outputs}
+    cell = {
+        "cell_type": "code",
+        "id": "c1",
+        "metadata": {},
+        "execution_count": 1,
+        "source": ["m = folium.Map(location=[37.56, 126.97])\n", "m"],
+        "outputs": outputs,
+    }
     return json.dumps({"cells": [cell], "metadata": metadata or {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
-@pytest.mark.parametrize("unit", ["a", "token", "secret_", "QUJDRA", "1"], ids=["letters", "token", "secret_", "base64ish", "digits"])
+@pytest.mark.parametrize(
+    "unit", ["a", "token", "secret_", "QUJDRA", "1"], ids=["letters", "token", "secret_", "base64ish", "digits"]
+)
 def test_word_run_is_linear(unit):
     # The credential-name pattern once started with an unbounded \w* and backtracked.
     _assert_linear(lambda n: {"run.txt": _repeat(unit, n).encode()}, 100 * KB, 1 * MB)
 
 
-@pytest.mark.parametrize("unit", ["token=", "key" + " " * 40 + "= ", "sk-", "eyJ", "//", "Bearer "],
-                         ids=["token=", "spaces", "sk-", "eyJ", "slashes", "bearer"])
+@pytest.mark.parametrize(
+    "unit",
+    ["token=", "key" + " " * 40 + "= ", "sk-", "eyJ", "//", "Bearer "],
+    ids=["token=", "spaces", "sk-", "eyJ", "slashes", "bearer"],
+)
 def test_candidate_line_is_linear(unit):
     # Lines full of trigger words reach the prefilter and detect-secrets' plugins;
     # blank runs (cubic in the IBM-style plugins) and long lines (windows) are bounded.
@@ -80,16 +92,25 @@ def test_candidate_line_is_linear(unit):
 
 def test_folium_base64_html_output_is_linear():
     # folium's map output: an iframe whose src is the whole page as base64 HTML.
-    page = "<html><head><script>L.map('map').setView([37.5665, 126.9780], 12);</script></head>" \
-           "<body><div id='map'></div>" + "".join(
-               f"<script>L.marker([37.{i:04d}, 126.{i:04d}]).bindPopup('주민센터 {i}').addTo(map);</script>"
-               for i in range(200)) + "</body></html>"
+    page = (
+        "<html><head><script>L.map('map').setView([37.5665, 126.9780], 12);</script></head>"
+        "<body><div id='map'></div>"
+        + "".join(
+            f"<script>L.marker([37.{i:04d}, 126.{i:04d}]).bindPopup('주민센터 {i}').addTo(map);</script>"
+            for i in range(200)
+        )
+        + "</body></html>"
+    )
 
     def make(n):
         html = _repeat(page, n * 3 // 4)
         payload = base64.b64encode(html.encode()).decode()
         iframe = f'<iframe src="data:text/html;charset=utf-8;base64,{payload}" width="100%"></iframe>'
-        out = {"output_type": "display_data", "metadata": {}, "data": {"text/html": [iframe], "text/plain": ["<folium.Map>"]}}
+        out = {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"text/html": [iframe], "text/plain": ["<folium.Map>"]},
+        }
         return {"map.ipynb": _nb([out])}
 
     _assert_linear(make, 500 * KB, 10 * MB)
@@ -99,7 +120,11 @@ def test_deeply_nested_json_is_linear():
     # Deep metadata (a widget state gone wrong): the walk must not recurse or go quadratic.
     def make(depth):
         nested = "[" * depth + '"leaf"' + "]" * depth
-        return {"deep.ipynb": b'{"cells": [], "metadata": {"widgets": ' + nested.encode() + b'}, "nbformat": 4, "nbformat_minor": 5}'}
+        return {
+            "deep.ipynb": b'{"cells": [], "metadata": {"widgets": '
+            + nested.encode()
+            + b'}, "nbformat": 4, "nbformat_minor": 5}'
+        }
 
     _assert_linear(make, 100_000, 2_000_000)
 
@@ -108,7 +133,7 @@ def test_windows_cover_the_line_and_overlap():
     line = _repeat("abcdefghij", 10_000)
     pieces = list(windows(line))
     assert all(len(p) <= 4096 for _, p in pieces)
-    assert all(line[o:o + len(p)] == p for o, p in pieces)
+    assert all(line[o : o + len(p)] == p for o, p in pieces)
     assert pieces[-1][0] + len(pieces[-1][1]) == len(line)
     assert all(b[0] == a[0] + len(a[1]) - 200 for a, b in zip(pieces, pieces[1:]))
 
@@ -218,8 +243,7 @@ def test_check_returns_notices_or_blocks_with_every_finding():
         asyncio.run(guard.check({"n.md": "민원실 02-2133-8411\n담당 010-9876-5432\n".encode()}, budget=30))
     e = err.value
     assert (e.code, e.status) == ("scan_blocked", 422)
-    assert sorted((f["kind"], f["blocking"]) for f in e.findings) == [
-        ("landline_phone", False), ("mobile_phone", True)]
+    assert sorted((f["kind"], f["blocking"]) for f in e.findings) == [("landline_phone", False), ("mobile_phone", True)]
     assert "1건" in e.message  # counts what blocks
 
 
@@ -269,7 +293,15 @@ def test_known_secrets_from_the_environment():
         "LANG": "ko_KR.UTF-8",
     }
     got = guard.known_secrets(env, token_env="GL_PAT")
-    assert got == sorted(["5f2a9c1b7d4e4f60a8718293a4b5c6d7", "sk-lab-gateway-key-1", "glpat-custom-name-1",
-                          "abcdefgh12", "hunter2-long", "Zq8Xw3Er7Ty1"])
+    assert got == sorted(
+        [
+            "5f2a9c1b7d4e4f60a8718293a4b5c6d7",
+            "sk-lab-gateway-key-1",
+            "glpat-custom-name-1",
+            "abcdefgh12",
+            "hunter2-long",
+            "Zq8Xw3Er7Ty1",
+        ]
+    )
     assert "glpat-custom-name-1" not in guard.known_secrets(env)  # GL_PAT says nothing by name
     assert guard.known_secrets({"GOVLAB_GITLAB_TOKEN": "glpat-abcdefgh"}) == ["glpat-abcdefgh"]

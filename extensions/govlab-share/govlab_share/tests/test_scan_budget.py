@@ -37,11 +37,16 @@ _WORD_RUN = "secret_" * 15_000
 
 def _slow_notebook(workspace, mb: float) -> None:
     text = _WORD_RUN + "\n" + _slow_line(mb)
-    cells = [{
-        "cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 1,
-        "source": "print(config)",
-        "outputs": [{"output_type": "stream", "name": "stdout", "text": text}],
-    }]
+    cells = [
+        {
+            "cell_type": "code",
+            "id": "c1",
+            "metadata": {},
+            "execution_count": 1,
+            "source": "print(config)",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": text}],
+        }
+    ]
     write_json(workspace["notebook"], make_notebook(cells))
 
 
@@ -49,9 +54,15 @@ def test_lab_answers_while_a_large_share_is_scanned(jp_fetch, jp_asyncio_loop, w
     _slow_notebook(workspace, 3)
 
     async def scenario():
-        share = asyncio.ensure_future(jp_fetch(
-            "govlab-share", "share", method="POST", raise_error=False,
-            body=json.dumps(share_body(keep_outputs=True))))
+        share = asyncio.ensure_future(
+            jp_fetch(
+                "govlab-share",
+                "share",
+                method="POST",
+                raise_error=False,
+                body=json.dumps(share_body(keep_outputs=True)),
+            )
+        )
         latencies = []
         started = time.monotonic()
         while not share.done():

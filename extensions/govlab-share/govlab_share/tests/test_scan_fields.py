@@ -79,25 +79,65 @@ def display(data, **fields):
 
 
 def widget_state(value_state, buffers=()) -> dict:
-    model = {"model_name": "IntSliderModel", "model_module": "@jupyter-widgets/controls",
-             "model_module_version": "2.0.0", "state": value_state}
+    model = {
+        "model_name": "IntSliderModel",
+        "model_module": "@jupyter-widgets/controls",
+        "model_module_version": "2.0.0",
+        "state": value_state,
+    }
     if buffers:
         model["buffers"] = list(buffers)
-    return {"widgets": {"application/vnd.jupyter.widget-state+json": {
-        "version_major": 2, "version_minor": 0, "state": {"5f1c2a": model}}}}
+    return {
+        "widgets": {
+            "application/vnd.jupyter.widget-state+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "state": {"5f1c2a": model},
+            }
+        }
+    }
 
 
-def chat(*, body="표를 정리해 주세요", msg_atts=None, table=None, users=None, metadata=None,
-         msg_extra=None, **top) -> bytes:
+def chat(
+    *, body="표를 정리해 주세요", msg_atts=None, table=None, users=None, metadata=None, msg_extra=None, **top
+) -> bytes:
     """The jupyterlab-chat file shape (WsChatRoom.to_dict), as chats.py documents it."""
-    msg = {"type": "msg", "id": "m1", "time": 1764064800.0, "sender": "user-1", "body": body,
-           "attachments": msg_atts if msg_atts is not None else [], "mentions": [], "raw_time": False}
+    msg = {
+        "type": "msg",
+        "id": "m1",
+        "time": 1764064800.0,
+        "sender": "user-1",
+        "body": body,
+        "attachments": msg_atts if msg_atts is not None else [],
+        "mentions": [],
+        "raw_time": False,
+    }
     msg.update(msg_extra or {})
     doc = {
-        "messages": [msg, {"type": "msg", "id": "m2", "time": 1764064805.5, "sender": "bot",
-                           "body": "정리했습니다.", "mentions": [], "raw_time": False}],
-        "users": users or {"user-1": {"username": "user-1", "name": "김민수", "display_name": "김민수",
-                                      "initials": "김", "avatar_url": None, "color": None, "bot": False}},
+        "messages": [
+            msg,
+            {
+                "type": "msg",
+                "id": "m2",
+                "time": 1764064805.5,
+                "sender": "bot",
+                "body": "정리했습니다.",
+                "mentions": [],
+                "raw_time": False,
+            },
+        ],
+        "users": users
+        or {
+            "user-1": {
+                "username": "user-1",
+                "name": "김민수",
+                "display_name": "김민수",
+                "initials": "김",
+                "avatar_url": None,
+                "color": None,
+                "bot": False,
+            }
+        },
         "attachments": table or {},
         "metadata": metadata or {"id": "chat-id"},
     }
@@ -116,102 +156,313 @@ ATT = f"{MSG}의 첨부"
 # (case id, document kind, builder(value) -> bytes, expected Korean location)
 CASES = [
     # notebook metadata, at any depth, keys included
-    ("nb-meta-papermill", NB, lambda v: notebook(metadata={"papermill": {"parameters": {"token": v}}}),
-     "노트북 메타데이터 (papermill)"),
+    (
+        "nb-meta-papermill",
+        NB,
+        lambda v: notebook(metadata={"papermill": {"parameters": {"token": v}}}),
+        "노트북 메타데이터 (papermill)",
+    ),
     ("nb-meta-deep", NB, lambda v: notebook(metadata={"custom": nested(v, 300)}), "노트북 메타데이터 (custom)"),
-    ("nb-meta-list", NB, lambda v: notebook(metadata={"custom": [1, [None, {"a": [v]}]]}), "노트북 메타데이터 (custom)"),
+    (
+        "nb-meta-list",
+        NB,
+        lambda v: notebook(metadata={"custom": [1, [None, {"a": [v]}]]}),
+        "노트북 메타데이터 (custom)",
+    ),
     ("nb-meta-deep-key", NB, lambda v: notebook(metadata={"custom": nested({v: 1}, 20)}), "노트북 메타데이터 (custom)"),
     ("nb-meta-top-key", NB, lambda v: notebook(metadata={v: "1"}), "노트북 메타데이터"),
-    ("nb-meta-kernelspec", NB, lambda v: notebook(metadata={"kernelspec": {"name": "python3", "display_name": v}}),
-     "노트북 메타데이터 (kernelspec)"),
-    ("widget-state", NB, lambda v: notebook(metadata=widget_state({"description": v, "value": 3})),
-     "노트북 메타데이터 (widgets)"),
-    ("widget-buffer", NB, lambda v: notebook(metadata=widget_state(
-        {"value": 3}, [{"encoding": "base64", "path": ["value"], "data": b64(f"memo {v}\n")}])),
-     "노트북 메타데이터 (widgets)"),
+    (
+        "nb-meta-kernelspec",
+        NB,
+        lambda v: notebook(metadata={"kernelspec": {"name": "python3", "display_name": v}}),
+        "노트북 메타데이터 (kernelspec)",
+    ),
+    (
+        "widget-state",
+        NB,
+        lambda v: notebook(metadata=widget_state({"description": v, "value": 3})),
+        "노트북 메타데이터 (widgets)",
+    ),
+    (
+        "widget-buffer",
+        NB,
+        lambda v: notebook(
+            metadata=widget_state({"value": 3}, [{"encoding": "base64", "path": ["value"], "data": b64(f"memo {v}\n")}])
+        ),
+        "노트북 메타데이터 (widgets)",
+    ),
     ("nb-unknown-top", NB, lambda v: notebook(custom_field={"note": v}), "노트북"),
     # cells: source, metadata, unknown fields, attachments
     ("code-source", NB, lambda v: notebook([md(), code(f"token = '{v}'")]), "셀 2"),
     ("markdown-source", NB, lambda v: notebook([md(f"담당: {v}")]), "셀 1"),
     ("raw-source", NB, lambda v: notebook([new_raw_cell(f"memo {v}")]), "셀 1"),
     ("source-as-list", NB, lambda v: notebook([code(["a = 1\n", f"b = '{v}'\n"])]), "셀 1"),
-    ("cell-metadata", NB, lambda v: notebook([md(), code(metadata={"tags": ["parameters"], "x": {"y": v}})]),
-     "셀 2, 메타데이터"),
+    (
+        "cell-metadata",
+        NB,
+        lambda v: notebook([md(), code(metadata={"tags": ["parameters"], "x": {"y": v}})]),
+        "셀 2, 메타데이터",
+    ),
     ("cell-metadata-key", NB, lambda v: notebook([code(metadata={"x": {v: True}})]), "셀 1, 메타데이터"),
     ("cell-unknown-field", NB, lambda v: notebook([code(extra={"note": v})]), "셀 1"),
-    ("attachment-b64-text", NB, lambda v: notebook([md("![n](attachment:notes.txt)", attachments={
-        "notes.txt": {"text/plain": b64(f"memo {v}\n")}})]), "셀 1, 첨부 파일 notes.txt"),
-    ("attachment-plain-text", NB, lambda v: notebook([md(attachments={"notes.txt": {"text/plain": f"memo {v}"}})]),
-     "셀 1, 첨부 파일 notes.txt"),
-    ("attachment-cp949-text", NB, lambda v: notebook([md(attachments={"a.csv": {"text/csv": base64.b64encode(
-        f"이름,번호\n홍길동,{v}\n".encode("cp949")).decode()}})]), "셀 1, 첨부 파일 a.csv"),
-    ("attachment-png-that-is-text", NB, lambda v: notebook([md(attachments={
-        "plot.png": {"image/png": b64(f"memo {v}\n")}})]), "셀 1, 첨부 파일 plot.png"),
-    ("attachment-name", NB, lambda v: notebook([md(attachments={f"{v}.txt": {"text/plain": "x"}})]),
-     "셀 1, 첨부 파일"),
-    ("raw-cell-attachment", NB, lambda v: notebook([new_raw_cell("x", attachments={
-        "n.txt": {"text/plain": b64(f"memo {v}\n")}})]), "셀 1, 첨부 파일 n.txt"),
+    (
+        "attachment-b64-text",
+        NB,
+        lambda v: notebook(
+            [md("![n](attachment:notes.txt)", attachments={"notes.txt": {"text/plain": b64(f"memo {v}\n")}})]
+        ),
+        "셀 1, 첨부 파일 notes.txt",
+    ),
+    (
+        "attachment-plain-text",
+        NB,
+        lambda v: notebook([md(attachments={"notes.txt": {"text/plain": f"memo {v}"}})]),
+        "셀 1, 첨부 파일 notes.txt",
+    ),
+    (
+        "attachment-cp949-text",
+        NB,
+        lambda v: notebook(
+            [
+                md(
+                    attachments={
+                        "a.csv": {"text/csv": base64.b64encode(f"이름,번호\n홍길동,{v}\n".encode("cp949")).decode()}
+                    }
+                )
+            ]
+        ),
+        "셀 1, 첨부 파일 a.csv",
+    ),
+    (
+        "attachment-png-that-is-text",
+        NB,
+        lambda v: notebook([md(attachments={"plot.png": {"image/png": b64(f"memo {v}\n")}})]),
+        "셀 1, 첨부 파일 plot.png",
+    ),
+    ("attachment-name", NB, lambda v: notebook([md(attachments={f"{v}.txt": {"text/plain": "x"}})]), "셀 1, 첨부 파일"),
+    (
+        "raw-cell-attachment",
+        NB,
+        lambda v: notebook([new_raw_cell("x", attachments={"n.txt": {"text/plain": b64(f"memo {v}\n")}})]),
+        "셀 1, 첨부 파일 n.txt",
+    ),
     # outputs of every kind and MIME type
-    ("stream-stdout", NB, lambda v: notebook([code(outputs=[new_output("stream", name="stdout", text=f"{v}\n")])]),
-     "셀 1, 출력 1"),
-    ("stream-stderr", NB, lambda v: notebook([code(outputs=[
-        new_output("stream", name="stdout", text="ok\n"), new_output("stream", name="stderr", text=f"w {v}\n")])]),
-     "셀 1, 출력 2"),
-    ("error-traceback", NB, lambda v: notebook([code(outputs=[new_output(
-        "error", ename="KeyError", evalue="x", traceback=["\x1b[0;31m---\x1b[0m", f"KeyError: {v}"])])]),
-     "셀 1, 출력 1"),
-    ("error-evalue", NB, lambda v: notebook([code(outputs=[new_output(
-        "error", ename="KeyError", evalue=f"'{v}'", traceback=[])])]), "셀 1, 출력 1"),
-    *[(f"mime-{mime}", NB, (lambda m: lambda v: notebook([code(outputs=[display({m: f"<p>{v}</p>"})])]))(mime),
-       "셀 1, 출력 1")
-      for mime in ("text/plain", "text/html", "text/markdown", "text/latex", "application/javascript",
-                   "image/svg+xml", "text/csv", "application/x-custom")],
-    ("execute-result", NB, lambda v: notebook([code(outputs=[new_output(
-        "execute_result", data={"text/plain": v}, execution_count=1)])]), "셀 1, 출력 1"),
-    ("mime-json", NB, lambda v: notebook([code(outputs=[display({"application/json": {"a": {"b": [v]}}})])]),
-     "셀 1, 출력 1"),
-    ("mime-json-key", NB, lambda v: notebook([code(outputs=[display({"application/json": {v: 1}})])]),
-     "셀 1, 출력 1"),
-    ("mime-dataresource", NB, lambda v: notebook([code(outputs=[display({
-        "application/vnd.dataresource+json": {"schema": {"fields": [{"name": "id", "type": "string"}]},
-                                              "data": [{"index": 0, "id": v}]}})])]), "셀 1, 출력 1"),
-    ("mime-widget-view", NB, lambda v: notebook([code(outputs=[display({
-        "application/vnd.jupyter.widget-view+json": {"model_id": v, "version_major": 2}})])]), "셀 1, 출력 1"),
-    *[(f"b64-{mime}", NB, (lambda m: lambda v: notebook([code(outputs=[display({m: b64(f"memo {v}\n")})])]))(mime),
-       "셀 1, 출력 1")
-      for mime in ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp",
-                   "application/pdf", "application/octet-stream")],
+    (
+        "stream-stdout",
+        NB,
+        lambda v: notebook([code(outputs=[new_output("stream", name="stdout", text=f"{v}\n")])]),
+        "셀 1, 출력 1",
+    ),
+    (
+        "stream-stderr",
+        NB,
+        lambda v: notebook(
+            [
+                code(
+                    outputs=[
+                        new_output("stream", name="stdout", text="ok\n"),
+                        new_output("stream", name="stderr", text=f"w {v}\n"),
+                    ]
+                )
+            ]
+        ),
+        "셀 1, 출력 2",
+    ),
+    (
+        "error-traceback",
+        NB,
+        lambda v: notebook(
+            [
+                code(
+                    outputs=[
+                        new_output(
+                            "error", ename="KeyError", evalue="x", traceback=["\x1b[0;31m---\x1b[0m", f"KeyError: {v}"]
+                        )
+                    ]
+                )
+            ]
+        ),
+        "셀 1, 출력 1",
+    ),
+    (
+        "error-evalue",
+        NB,
+        lambda v: notebook([code(outputs=[new_output("error", ename="KeyError", evalue=f"'{v}'", traceback=[])])]),
+        "셀 1, 출력 1",
+    ),
+    *[
+        (
+            f"mime-{mime}",
+            NB,
+            (lambda m: lambda v: notebook([code(outputs=[display({m: f"<p>{v}</p>"})])]))(mime),
+            "셀 1, 출력 1",
+        )
+        for mime in (
+            "text/plain",
+            "text/html",
+            "text/markdown",
+            "text/latex",
+            "application/javascript",
+            "image/svg+xml",
+            "text/csv",
+            "application/x-custom",
+        )
+    ],
+    (
+        "execute-result",
+        NB,
+        lambda v: notebook([code(outputs=[new_output("execute_result", data={"text/plain": v}, execution_count=1)])]),
+        "셀 1, 출력 1",
+    ),
+    (
+        "mime-json",
+        NB,
+        lambda v: notebook([code(outputs=[display({"application/json": {"a": {"b": [v]}}})])]),
+        "셀 1, 출력 1",
+    ),
+    ("mime-json-key", NB, lambda v: notebook([code(outputs=[display({"application/json": {v: 1}})])]), "셀 1, 출력 1"),
+    (
+        "mime-dataresource",
+        NB,
+        lambda v: notebook(
+            [
+                code(
+                    outputs=[
+                        display(
+                            {
+                                "application/vnd.dataresource+json": {
+                                    "schema": {"fields": [{"name": "id", "type": "string"}]},
+                                    "data": [{"index": 0, "id": v}],
+                                }
+                            }
+                        )
+                    ]
+                )
+            ]
+        ),
+        "셀 1, 출력 1",
+    ),
+    (
+        "mime-widget-view",
+        NB,
+        lambda v: notebook(
+            [code(outputs=[display({"application/vnd.jupyter.widget-view+json": {"model_id": v, "version_major": 2}})])]
+        ),
+        "셀 1, 출력 1",
+    ),
+    *[
+        (
+            f"b64-{mime}",
+            NB,
+            (lambda m: lambda v: notebook([code(outputs=[display({m: b64(f"memo {v}\n")})])]))(mime),
+            "셀 1, 출력 1",
+        )
+        for mime in (
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "image/bmp",
+            "application/pdf",
+            "application/octet-stream",
+        )
+    ],
     ("mime-key", NB, lambda v: notebook([code(outputs=[display({v: "x"})])]), "셀 1, 출력 1"),
-    ("html-data-uri", NB, lambda v: notebook([code(outputs=[display({
-        "text/html": f'<iframe src="data:text/html;charset=utf-8;base64,{b64(f"<p>{v}</p>")}"></iframe>'})])]),
-     "셀 1, 출력 1"),
+    (
+        "html-data-uri",
+        NB,
+        lambda v: notebook(
+            [
+                code(
+                    outputs=[
+                        display(
+                            {
+                                "text/html": f'<iframe src="data:text/html;charset=utf-8;base64,{b64(f"<p>{v}</p>")}"></iframe>'
+                            }
+                        )
+                    ]
+                )
+            ]
+        ),
+        "셀 1, 출력 1",
+    ),
     ("markdown-data-uri", NB, lambda v: notebook([md(f"[memo](data:text/plain;base64,{b64(v)})")]), "셀 1"),
-    ("output-metadata", NB, lambda v: notebook([code(outputs=[display({"text/plain": "x"}, metadata={"m": v})])]),
-     "셀 1, 출력 1"),
-    ("output-transient", NB, lambda v: notebook([code(outputs=[display({"text/plain": "x"},
-                                                                          transient={"display_id": v})])]),
-     "셀 1, 출력 1"),
-    ("output-unknown-field", NB, lambda v: notebook([code(outputs=[display({"text/plain": "x"}, extra=[v])])]),
-     "셀 1, 출력 1"),
+    (
+        "output-metadata",
+        NB,
+        lambda v: notebook([code(outputs=[display({"text/plain": "x"}, metadata={"m": v})])]),
+        "셀 1, 출력 1",
+    ),
+    (
+        "output-transient",
+        NB,
+        lambda v: notebook([code(outputs=[display({"text/plain": "x"}, transient={"display_id": v})])]),
+        "셀 1, 출력 1",
+    ),
+    (
+        "output-unknown-field",
+        NB,
+        lambda v: notebook([code(outputs=[display({"text/plain": "x"}, extra=[v])])]),
+        "셀 1, 출력 1",
+    ),
     # chats
     ("chat-body", CH, lambda v: chat(body=f"연락처 {v} 정리"), MSG),
-    ("chat-inline-selection", CH, lambda v: chat(msg_atts=[
-        {"type": "file", "value": "helper.py", "selection": selection(f"KEY = '{v}'")}]), f"{ATT} (선택한 코드)"),
-    ("chat-table-selection", CH, lambda v: chat(msg_atts=["att-1"], table={
-        "att-1": {"type": "file", "value": "helper.py", "mimetype": "text/x-python",
-                  "selection": selection(f"KEY = '{v}'")}}), f"{ATT} (선택한 코드)"),
-    ("chat-attachment-cells", CH, lambda v: chat(msg_atts=["att-1"], table={
-        "att-1": {"type": "notebook", "value": "분석.ipynb",
-                  "cells": [{"id": "c1", "input_type": "code", "selection": selection(f"x = '{v}'")}]}}),
-     f"{ATT} (셀)"),
-    ("chat-attachment-value", CH, lambda v: chat(msg_atts=[{"type": "file", "value": f"data/민원 {v}.csv"}]),
-     f"{ATT} (파일 경로)"),
+    (
+        "chat-inline-selection",
+        CH,
+        lambda v: chat(msg_atts=[{"type": "file", "value": "helper.py", "selection": selection(f"KEY = '{v}'")}]),
+        f"{ATT} (선택한 코드)",
+    ),
+    (
+        "chat-table-selection",
+        CH,
+        lambda v: chat(
+            msg_atts=["att-1"],
+            table={
+                "att-1": {
+                    "type": "file",
+                    "value": "helper.py",
+                    "mimetype": "text/x-python",
+                    "selection": selection(f"KEY = '{v}'"),
+                }
+            },
+        ),
+        f"{ATT} (선택한 코드)",
+    ),
+    (
+        "chat-attachment-cells",
+        CH,
+        lambda v: chat(
+            msg_atts=["att-1"],
+            table={
+                "att-1": {
+                    "type": "notebook",
+                    "value": "분석.ipynb",
+                    "cells": [{"id": "c1", "input_type": "code", "selection": selection(f"x = '{v}'")}],
+                }
+            },
+        ),
+        f"{ATT} (셀)",
+    ),
+    (
+        "chat-attachment-value",
+        CH,
+        lambda v: chat(msg_atts=[{"type": "file", "value": f"data/민원 {v}.csv"}]),
+        f"{ATT} (파일 경로)",
+    ),
     ("chat-attachment-other", CH, lambda v: chat(msg_atts=[{"type": "file", "value": "a.py", "mimetype": v}]), ATT),
-    ("chat-attachment-unreferenced", CH, lambda v: chat(table={"old": {"type": "file", "value": "a.py",
-                                                                      "selection": selection(v)}}),
-     f"대화 {CHAT}, 첨부 (선택한 코드)"),
-    ("chat-users", CH, lambda v: chat(users={"user-1": {"username": "user-1", "name": v}}),
-     f"대화 {CHAT}, 사용자 정보"),
+    (
+        "chat-attachment-unreferenced",
+        CH,
+        lambda v: chat(table={"old": {"type": "file", "value": "a.py", "selection": selection(v)}}),
+        f"대화 {CHAT}, 첨부 (선택한 코드)",
+    ),
+    (
+        "chat-users",
+        CH,
+        lambda v: chat(users={"user-1": {"username": "user-1", "name": v}}),
+        f"대화 {CHAT}, 사용자 정보",
+    ),
     ("chat-users-key", CH, lambda v: chat(users={v: {"username": "u"}}), f"대화 {CHAT}, 사용자 정보"),
     ("chat-metadata", CH, lambda v: chat(metadata={"id": "c", "extra": {"note": v}}), f"대화 {CHAT}, 메타데이터"),
     ("chat-message-metadata", CH, lambda v: chat(msg_extra={"metadata": {"to_persona": v}}), MSG),
@@ -269,8 +520,11 @@ def test_share_bundle_blocks_or_drops_the_value(tmp_path, case_id, kind, build, 
 
 def test_stripped_fields_leave_no_trace(tmp_path):
     # Outputs and widget state are dropped when outputs are not kept: not scanned, not committed.
-    (tmp_path / NB).write_bytes(notebook(
-        [code(outputs=[new_output("stream", name="stdout", text=GITLAB)])], metadata=widget_state({"d": GITLAB})))
+    (tmp_path / NB).write_bytes(
+        notebook(
+            [code(outputs=[new_output("stream", name="stdout", text=GITLAB)])], metadata=widget_state({"d": GITLAB})
+        )
+    )
     bundle = build_bundle(tmp_path, NB, [], keep_outputs=False)
     assert not any(GITLAB.encode() in data for data in bundle.files.values())
     assert scan_files(bundle.files) == []
@@ -294,8 +548,13 @@ def test_real_images_are_the_only_skipped_payloads():
     jpeg = base64.b64encode(b"\xff\xd8\xff\xe0\x00\x10JFIF" + GITLAB.encode()).decode()
     gif = base64.b64encode(b"GIF89a" + GITLAB.encode()).decode()
     webp = base64.b64encode(b"RIFF\x10\x00\x00\x00WEBPVP8 " + GITLAB.encode()).decode()
-    outs = [display({"image/png": png}), display({"image/jpeg": jpeg}), display({"image/gif": gif}),
-            display({"image/webp": webp}), display({"image/png": b64(GITLAB)})]
+    outs = [
+        display({"image/png": png}),
+        display({"image/jpeg": jpeg}),
+        display({"image/gif": gif}),
+        display({"image/webp": webp}),
+        display({"image/png": b64(GITLAB)}),
+    ]
     findings = scan_files({NB: notebook([code(outputs=outs)])})
     assert [(f.location, f.kind) for f in findings] == [("셀 1, 출력 5", "secret:GitLab Token")]
 
@@ -311,8 +570,12 @@ def test_a_value_in_a_chat_and_its_copies_is_listed_once():
     }
     (f,) = scan_files(files)
     assert (f.file, f.location, f.location_en) == (f"chats/{CHAT}.chat", MSG, f"chat {CHAT}, message 1")
-    assert f.also == ("파일 helper.py, 2번째 줄", f"대화 기록 {CHAT}, 3번째 줄",
-                      "README (과제 설명서), 3번째 줄", "매니페스트 (govlab-manifest.json), 1번째 줄")
+    assert f.also == (
+        "파일 helper.py, 2번째 줄",
+        f"대화 기록 {CHAT}, 3번째 줄",
+        "README (과제 설명서), 3번째 줄",
+        "매니페스트 (govlab-manifest.json), 1번째 줄",
+    )
     assert f.to_dict()["also"] == list(f.also) and RRN not in json.dumps(f.to_dict(), ensure_ascii=False)
     files[NB] = notebook([code(f"id = '{RRN}'")])
     (f,) = scan_files(files)
@@ -344,6 +607,7 @@ def test_deterministic_and_ordered():
 
 # ---------------------------------------------------------------- random documents
 
+
 class _Markers:
     """Unique marker strings, passed as `known` values: each one planted once."""
 
@@ -373,12 +637,20 @@ def _random_json(rng: random.Random, mk: _Markers, depth: int):
 def _random_notebook(rng: random.Random, mk: _Markers) -> bytes:
     def rj():
         return _random_json(rng, mk, rng.randint(1, 6))
+
     cells = []
     for _ in range(rng.randint(1, 4)):
         makers = [
             lambda: new_output("stream", name=rng.choice(["stdout", "stderr"]), text=f"{mk.new()}\n"),
-            lambda: display({"text/plain": mk.new(), "application/json": rj(), "application/x-custom+json": rj(),
-                             "text/html": f"<td>{mk.new()}</td>"}, metadata=rj()),
+            lambda: display(
+                {
+                    "text/plain": mk.new(),
+                    "application/json": rj(),
+                    "application/x-custom+json": rj(),
+                    "text/html": f"<td>{mk.new()}</td>",
+                },
+                metadata=rj(),
+            ),
             lambda: new_output("error", ename=mk.new(), evalue=mk.new(), traceback=[mk.new()]),
         ]
         outputs = [make() for make in rng.sample(makers, rng.randint(0, 3))]
@@ -386,21 +658,35 @@ def _random_notebook(rng: random.Random, mk: _Markers) -> bytes:
         cell[mk.new()] = rj()  # a field nbformat does not define
         cells.append(cell)
         cells.append(md(mk.new(), metadata=rj(), attachments={mk.new(): {"text/plain": b64(f"x {mk.new()}")}}))
-    return notebook(cells, metadata={mk.new(): rj(), "papermill": {"parameters": rj()}, **widget_state(rj())},
-                    **{mk.new(): rj()})
+    return notebook(
+        cells, metadata={mk.new(): rj(), "papermill": {"parameters": rj()}, **widget_state(rj())}, **{mk.new(): rj()}
+    )
 
 
 def _random_chat(rng: random.Random, mk: _Markers) -> bytes:
     def rj():
         return _random_json(rng, mk, rng.randint(1, 6))
-    table = {mk.new(): {"type": "file", "value": mk.new(), "selection": selection(mk.new()), mk.new(): rj()}
-             for _ in range(rng.randint(0, 3))}
-    inline = [{"type": "notebook", "value": mk.new(),
-               "cells": [{"id": mk.new(), "input_type": "code", "selection": selection(mk.new())}]}]
-    return chat(body=mk.new(), msg_atts=list(table)[:1] + inline, table=table,
-                users={mk.new(): {"username": mk.new(), "name": mk.new(), "bot": False}},
-                metadata=rj(), msg_extra={"metadata": rj(), "mime_model": {"data": {"text/markdown": mk.new()}}},
-                **{mk.new(): rj()})
+
+    table = {
+        mk.new(): {"type": "file", "value": mk.new(), "selection": selection(mk.new()), mk.new(): rj()}
+        for _ in range(rng.randint(0, 3))
+    }
+    inline = [
+        {
+            "type": "notebook",
+            "value": mk.new(),
+            "cells": [{"id": mk.new(), "input_type": "code", "selection": selection(mk.new())}],
+        }
+    ]
+    return chat(
+        body=mk.new(),
+        msg_atts=list(table)[:1] + inline,
+        table=table,
+        users={mk.new(): {"username": mk.new(), "name": mk.new(), "bot": False}},
+        metadata=rj(),
+        msg_extra={"metadata": rj(), "mime_model": {"data": {"text/markdown": mk.new()}}},
+        **{mk.new(): rj()},
+    )
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -417,6 +703,7 @@ def test_random_documents_every_leaf_and_key_is_scanned(seed):
 
 
 # ---------------------------------------------------------------- binary files
+
 
 def _xlsx(rows) -> bytes:
     import pandas as pd  # writes a real workbook through openpyxl
@@ -443,15 +730,37 @@ def _zip(members: dict[str, bytes], encrypt: bool = False) -> bytes:
 def test_binary_files_are_read(case, plant):
     value, kind = PLANTS[plant]
     path, data, location = {
-        "xlsx": lambda: ("data/명단.xlsx", _xlsx([["홍길동", value], ["김민수", "없음"]]),
-                         "파일 data/명단.xlsx 안의 xl/worksheets/sheet1.xml"),
-        "docx-like": lambda: ("보고서.docx", _zip({"word/document.xml": (
-            f'<w:document><w:body><w:p><w:r><w:t>담당 {value}</w:t></w:r></w:p></w:body></w:document>').encode()}),
-            "파일 보고서.docx 안의 word/document.xml"),
-        "gzip-csv": lambda: ("data/a.csv.gz", gzip.compress(f"이름,비고\n홍길동,{value}\n".encode()), "파일 data/a.csv.gz"),
-        "pdf-like": lambda: ("a.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) + f"(memo {value}) Tj\n".encode()
-                             + bytes(range(256)), "파일 a.pdf"),
-        "pickle": lambda: ("model.pkl", pickle.dumps({"config": {"token": value}, "weights": [0.1] * 50}), "파일 model.pkl"),
+        "xlsx": lambda: (
+            "data/명단.xlsx",
+            _xlsx([["홍길동", value], ["김민수", "없음"]]),
+            "파일 data/명단.xlsx 안의 xl/worksheets/sheet1.xml",
+        ),
+        "docx-like": lambda: (
+            "보고서.docx",
+            _zip(
+                {
+                    "word/document.xml": (
+                        f"<w:document><w:body><w:p><w:r><w:t>담당 {value}</w:t></w:r></w:p></w:body></w:document>"
+                    ).encode()
+                }
+            ),
+            "파일 보고서.docx 안의 word/document.xml",
+        ),
+        "gzip-csv": lambda: (
+            "data/a.csv.gz",
+            gzip.compress(f"이름,비고\n홍길동,{value}\n".encode()),
+            "파일 data/a.csv.gz",
+        ),
+        "pdf-like": lambda: (
+            "a.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) + f"(memo {value}) Tj\n".encode() + bytes(range(256)),
+            "파일 a.pdf",
+        ),
+        "pickle": lambda: (
+            "model.pkl",
+            pickle.dumps({"config": {"token": value}, "weights": [0.1] * 50}),
+            "파일 model.pkl",
+        ),
         "unknown-binary": lambda: ("blob.bin", b"\x00\x01\x02" + f"key {value}".encode() + b"\x00", "파일 blob.bin"),
     }[case]()
     findings = scan_files({path: data}, known=KNOWN)
@@ -460,8 +769,11 @@ def test_binary_files_are_read(case, plant):
 
 def test_images_and_clean_binaries_pass():
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
-    files = {"thumbnail.png": png, "data/공공시설.xlsx": _xlsx([["종로구립 청운도서관", "2019-03-15"]]),
-             "blob.bin": bytes(range(256)) * 100}
+    files = {
+        "thumbnail.png": png,
+        "data/공공시설.xlsx": _xlsx([["종로구립 청운도서관", "2019-03-15"]]),
+        "blob.bin": bytes(range(256)) * 100,
+    }
     assert scan_files(files) == []
 
 
@@ -471,11 +783,13 @@ def test_what_cannot_be_read_blocks():
     findings = scan_files({"big.xlsx": bomb, "locked.zip": locked})
     assert [(f.kind, f.location, f.blocking) for f in findings] == [
         ("unscanned", "파일 big.xlsx 안의 xl/worksheets/sheet1.xml", True),
-        ("unscanned", "파일 locked.zip 안의 secret.txt", True)]
+        ("unscanned", "파일 locked.zip 안의 secret.txt", True),
+    ]
     assert findings[0].kind_label.startswith("검사할 수 없는 내용")
 
 
 # ---------------------------------------------------------------- size and depth
+
 
 def _timed(files, **kw):
     t = time.perf_counter()
@@ -500,14 +814,18 @@ def test_megabyte_fields(where):
     assert seconds < 10, seconds
 
 
-@pytest.mark.parametrize("text", [
-    " " * 1_000_000 + "!",  # almost base64 (spaces are allowed in a payload)
-    "QUJD" * 250_000 + "==" + " " * 100_000 + "!",
-    "data:text/html;base64," + "QUJD" * 250_000 + "!",
-    "<" * 1_000_000,
-    "\x1b[" * 500_000,
-    "data:a/b;x=y;" * 100_000,
-], ids=["spaces", "padding", "data-uri", "tags", "ansi", "uri-params"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        " " * 1_000_000 + "!",  # almost base64 (spaces are allowed in a payload)
+        "QUJD" * 250_000 + "==" + " " * 100_000 + "!",
+        "data:text/html;base64," + "QUJD" * 250_000 + "!",
+        "<" * 1_000_000,
+        "\x1b[" * 500_000,
+        "data:a/b;x=y;" * 100_000,
+    ],
+    ids=["spaces", "padding", "data-uri", "tags", "ansi", "uri-params"],
+)
 def test_near_miss_strings_are_linear(text):
     # A megabyte that nearly matches each pattern of the field walk, in a metadata
     # leaf and an HTML output: no backtracking blowup (1 MB in well under 3 s).
@@ -520,12 +838,14 @@ def test_near_miss_strings_are_linear(text):
 def test_100k_deep_nesting_still_scanned(path):
     depth = 100_000
     inner = '{"k":' * depth + json.dumps(f"memo {RRN}") + "}" * depth
-    doc = ('{"cells": [], "metadata": {"deep": %s}, "nbformat": 4, "nbformat_minor": 5}' if path == NB
-           else '{"messages": [], "users": {}, "attachments": {}, "metadata": {"deep": %s}}') % inner
+    doc = (
+        '{"cells": [], "metadata": {"deep": %s}, "nbformat": 4, "nbformat_minor": 5}'
+        if path == NB
+        else '{"messages": [], "users": {}, "attachments": {}, "metadata": {"deep": %s}}'
+    ) % inner
     findings, seconds = _timed({path: doc.encode()})
     # json.loads gives up (RecursionError): the raw text is scanned instead.
-    assert [(f.kind, f.location) for f in findings] == [
-        ("resident_registration_number", f"파일 {path}, 1번째 줄")]
+    assert [(f.kind, f.location) for f in findings] == [("resident_registration_number", f"파일 {path}, 1번째 줄")]
     assert seconds < 10, seconds
 
 
@@ -535,6 +855,7 @@ def test_deep_nesting_under_the_parser_limit_is_walked():
 
 
 # ---------------------------------------------------------------- control corpus
+
 
 def test_open_data_notebook_has_no_blocking_finding():
     """Realistic public-data outputs (made-up values): frames of public facilities,

@@ -13,12 +13,15 @@ HUB = {"JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api", "JUPYTERHUB_API_TO
 SERVICE = "http://127.0.0.1:8094/services/govlab-share"
 
 
-@pytest.mark.parametrize("traits, environ, problem", [
-    ({"token_source": "service", "service_url": SERVICE}, HUB, None),
-    ({"token_source": "service"}, HUB, "service_url is not set"),
-    ({"token_source": "service", "service_url": SERVICE}, {}, "not running under JupyterHub"),
-    ({"token_source": "hub", "service_url": SERVICE}, HUB, None),
-])
+@pytest.mark.parametrize(
+    "traits, environ, problem",
+    [
+        ({"token_source": "service", "service_url": SERVICE}, HUB, None),
+        ({"token_source": "service"}, HUB, "service_url is not set"),
+        ({"token_source": "service", "service_url": SERVICE}, {}, "not running under JupyterHub"),
+        ({"token_source": "hub", "service_url": SERVICE}, HUB, None),
+    ],
+)
 def test_problem_names_what_is_missing(traits, environ, problem):
     cfg = GovlabShare(gitlab_url="https://gl", **traits)
     found = cfg.problem(environ)
@@ -34,8 +37,12 @@ def test_service_url_must_be_http(url):
 def test_a_service_lab_never_hands_out_a_gitlab_token():
     # Even a GitLab token variable in its environment is not used: the service commits.
     with pytest.raises(ShareError) as e:
-        aio.run(get_token(GovlabShare(token_source="service", service_url=SERVICE),
-                          {**HUB, "GOVLAB_GITLAB_TOKEN": "glpat-leftover"}))
+        aio.run(
+            get_token(
+                GovlabShare(token_source="service", service_url=SERVICE),
+                {**HUB, "GOVLAB_GITLAB_TOKEN": "glpat-leftover"},
+            )
+        )
     assert e.value.code == "not_configured" and "공유 서비스" in e.value.message
 
 

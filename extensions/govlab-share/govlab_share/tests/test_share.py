@@ -23,8 +23,13 @@ def test_share_creates_project_and_one_commit(fetch, workspace, gitlab_server, h
     assert data["web_url"] == f"{gitlab_server.url}/{data['project']}"
     assert data["commit_url"].endswith(data["commit"])
     expected_files = [
-        "README.md", "chats/by-cell.chat", "chats/by-cell.md", "chats/report.chat",
-        "chats/report.md", "govlab-manifest.json", "report.ipynb",
+        "README.md",
+        "chats/by-cell.chat",
+        "chats/by-cell.md",
+        "chats/report.chat",
+        "chats/report.md",
+        "govlab-manifest.json",
+        "report.ipynb",
     ]
     assert data["files"] == expected_files
     assert _stat(workspace["notebook"]) == before  # the user's file is never touched
@@ -40,6 +45,7 @@ def test_share_creates_project_and_one_commit(fetch, workspace, gitlab_server, h
 
     nb = json.loads(remote["report.ipynb"])
     local = json.loads(workspace["notebook"].read_bytes())
+
     def src(c):
         return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
 
@@ -57,8 +63,14 @@ def test_share_creates_project_and_one_commit(fetch, workspace, gitlab_server, h
         assert entry == {"sha256": hashlib.sha256(remote[name]).hexdigest(), "size": len(remote[name])}
 
     readme = remote["README.md"].decode()
-    for text in ("# 민원 분석 보고서", "월별 민원 건수를 분석합니다.", "행정안전부",
-                 "openai/test-model", "실행 방법 / How to run", "랩에서 열기 / Open in lab"):
+    for text in (
+        "# 민원 분석 보고서",
+        "월별 민원 건수를 분석합니다.",
+        "행정안전부",
+        "openai/test-model",
+        "실행 방법 / How to run",
+        "랩에서 열기 / Open in lab",
+    ):
         assert text in readme
     link = next(w for w in readme.split("(") if w.startswith("https://lab.example.go.kr/hub/user-redirect/git-pull?"))
     query = parse_qs(urlsplit(link.split(")")[0]).query)
@@ -163,8 +175,14 @@ def test_reshare_keeps_what_was_shared_and_context_returns_it(fetch, workspace, 
     assert previous["project"] == first["project"]  # the old keys are kept
 
     # Sending that form back unchanged keeps the chats and the purpose in the repository.
-    form = dict(path="analysis/report.ipynb", title=previous["title"], description=previous["description"],
-                visibility=previous["visibility"], chats=previous["chats"], keep_outputs=previous["keep_outputs"])
+    form = dict(
+        path="analysis/report.ipynb",
+        title=previous["title"],
+        description=previous["description"],
+        visibility=previous["visibility"],
+        chats=previous["chats"],
+        keep_outputs=previous["keep_outputs"],
+    )
     status, second = post_share(fetch, form)
     assert status == 200, second
     remote = remote_files(gitlab_server.bare_repo_path(second["project"]))

@@ -18,9 +18,11 @@ def test_only_existing_files_in_the_notebook_folder(tmp_path):
     (tmp_path / "work" / "util.py").write_text("x = 1\n")
     (tmp_path / "work" / "a.csv").write_text("a\n")
     (tmp_path / "b.csv").write_text("b\n")
-    nb = _nb("import util, os\nimport pandas as pd",
-             "pd.read_csv('a.csv'); pd.read_csv('../b.csv'); pd.read_csv('/etc/passwd')",
-             "with open(r'a.csv') as f: pass")
+    nb = _nb(
+        "import util, os\nimport pandas as pd",
+        "pd.read_csv('a.csv'); pd.read_csv('../b.csv'); pd.read_csv('/etc/passwd')",
+        "with open(r'a.csv') as f: pass",
+    )
     got = suggest_files(tmp_path, "work/n.ipynb", nb)
     assert got == [
         {"path": "work/util.py", "size": 6, "reason": "import"},

@@ -41,15 +41,19 @@ def _run(answer, *, api_token=HUB_TOKEN, closed=False, timeout=2.0):
     async def main():
         sockets = bind_sockets(0, "127.0.0.1")
         port = sockets[0].getsockname()[1]
-        server = HTTPServer(tornado.web.Application(
-            [(r"/hub/api/users/kim", UserHandler, {"answer": answer, "seen": seen})]))
+        server = HTTPServer(
+            tornado.web.Application([(r"/hub/api/users/kim", UserHandler, {"answer": answer, "seen": seen})])
+        )
         if closed:
             for s in sockets:
                 s.close()
         else:
             server.add_sockets(sockets)
-        env = {"JUPYTERHUB_API_URL": f"http://127.0.0.1:{port}/hub/api", "JUPYTERHUB_API_TOKEN": api_token,
-               "JUPYTERHUB_USER": "kim"}
+        env = {
+            "JUPYTERHUB_API_URL": f"http://127.0.0.1:{port}/hub/api",
+            "JUPYTERHUB_API_TOKEN": api_token,
+            "JUPYTERHUB_USER": "kim",
+        }
         try:
             return await get_token(GovlabShare(token_source="hub", request_timeout=timeout), env)
         except ShareError as e:
@@ -67,15 +71,19 @@ def test_hub_token_from_auth_state():
     assert "gl-oauth-abc" not in repr(result)  # never in logs by accident
 
 
-@pytest.mark.parametrize("answer,status,code", [
-    ((200, {"name": "kim", "auth_state": None}, 0), 401, "gitlab_unauthorized"),
-    ((200, {"name": "kim"}, 0), 401, "gitlab_unauthorized"),
-    ((200, {"name": "kim", "auth_state": {"access_token": ""}}, 0), 401, "gitlab_unauthorized"),
-    ((403, {"message": "no"}, 0), 401, "gitlab_unauthorized"),
-    ((500, "boom", 0), 502, "gitlab_unavailable"),
-    ((200, "not json", 0), 502, "gitlab_unavailable"),
-    ((200, {"auth_state": {"access_token": "x"}}, 2), 502, "gitlab_unavailable"),  # hub too slow
-], ids=["auth_state_none", "no_auth_state", "empty_token", "hub_403", "hub_500", "hub_not_json", "hub_slow"])
+@pytest.mark.parametrize(
+    "answer,status,code",
+    [
+        ((200, {"name": "kim", "auth_state": None}, 0), 401, "gitlab_unauthorized"),
+        ((200, {"name": "kim"}, 0), 401, "gitlab_unauthorized"),
+        ((200, {"name": "kim", "auth_state": {"access_token": ""}}, 0), 401, "gitlab_unauthorized"),
+        ((403, {"message": "no"}, 0), 401, "gitlab_unauthorized"),
+        ((500, "boom", 0), 502, "gitlab_unavailable"),
+        ((200, "not json", 0), 502, "gitlab_unavailable"),
+        ((200, {"auth_state": {"access_token": "x"}}, 2), 502, "gitlab_unavailable"),  # hub too slow
+    ],
+    ids=["auth_state_none", "no_auth_state", "empty_token", "hub_403", "hub_500", "hub_not_json", "hub_slow"],
+)
 def test_hub_failures(answer, status, code):
     result, _ = _run(answer, timeout=0.5)
     assert isinstance(result, ShareError), result

@@ -1,6 +1,5 @@
 """Pure units: config validation, paths, project naming, chats, transcript."""
 
-
 import dataclasses
 
 import pytest
@@ -23,22 +22,25 @@ def test_entry_points():
     assert _jupyter_server_extension_points() == [{"module": "govlab_share"}]
 
 
-@pytest.mark.parametrize("trait,value", [
-    ("gitlab_url", "gitlab.example"),
-    ("gitlab_url", "https://gitlab.example/api/v4"),
-    ("hub_public_url", "ftp://x"),
-    ("namespace", "bad group!"),
-    ("default_visibility", "secret"),
-    ("token_source", "file"),
-    ("token_env", "1BAD"),
-    ("request_timeout", 0),
-    ("max_retries", -1),
-    ("max_retry_after", -5),
-    ("max_bundle_bytes", 10),
-    ("branch", "../main"),
-    ("timezone", "Mars/Olympus"),
-    ("gallery_topic", " "),  # every share would be missing from the gallery
-])
+@pytest.mark.parametrize(
+    "trait,value",
+    [
+        ("gitlab_url", "gitlab.example"),
+        ("gitlab_url", "https://gitlab.example/api/v4"),
+        ("hub_public_url", "ftp://x"),
+        ("namespace", "bad group!"),
+        ("default_visibility", "secret"),
+        ("token_source", "file"),
+        ("token_env", "1BAD"),
+        ("request_timeout", 0),
+        ("max_retries", -1),
+        ("max_retry_after", -5),
+        ("max_bundle_bytes", 10),
+        ("branch", "../main"),
+        ("timezone", "Mars/Olympus"),
+        ("gallery_topic", " "),  # every share would be missing from the gallery
+    ],
+)
 def test_config_rejects_bad_values_naming_the_trait(trait, value):
     with pytest.raises(TraitError, match=f"GovlabShare.{trait}"):
         GovlabShare(**{trait: value})
@@ -60,13 +62,16 @@ def test_paths_normalise_and_refuse(tmp_path):
             resolve(tmp_path, bad, suffix=".ipynb")
 
 
-@pytest.mark.parametrize("nb_path,slug", [
-    ("analysis/Report 2025.ipynb", "report-2025-"),
-    ("민원분석.ipynb", "minwonbunseog-"),
-    ("데이터_v2.ipynb", "deiteo-v2-"),
-    ("!!!.ipynb", "notebook-"),
-    ("Café.ipynb", "cafe-"),
-])
+@pytest.mark.parametrize(
+    "nb_path,slug",
+    [
+        ("analysis/Report 2025.ipynb", "report-2025-"),
+        ("민원분석.ipynb", "minwonbunseog-"),
+        ("데이터_v2.ipynb", "deiteo-v2-"),
+        ("!!!.ipynb", "notebook-"),
+        ("Café.ipynb", "cafe-"),
+    ],
+)
 def test_project_path_is_ascii_and_stable(nb_path, slug):
     path = project_path(nb_path, "kim")
     assert path.startswith(slug) and path.isascii() and len(path) <= 50
@@ -74,11 +79,14 @@ def test_project_path_is_ascii_and_stable(nb_path, slug):
     assert path != project_path(nb_path, "lee")  # another user's notebook, another project
 
 
-@pytest.mark.parametrize("title,name", [
-    ("민원 분석: 2025년!", "민원 분석 2025년"),
-    ("  ## 보고서 (초안) ", "보고서 초안"),
-    ("!!!", "fallback"),
-])
+@pytest.mark.parametrize(
+    "title,name",
+    [
+        ("민원 분석: 2025년!", "민원 분석 2025년"),
+        ("  ## 보고서 (초안) ", "보고서 초안"),
+        ("!!!", "fallback"),
+    ],
+)
 def test_project_name(title, name):
     assert project_name(title, "fallback") == name
 
@@ -104,8 +112,9 @@ def test_transcript_names_people_and_bots():
 
     doc = make_chat("a/n.ipynb", cell_id="c1")
     doc["users"].pop(JUPYTERNAUT)  # unknown persona id still reads as a bot
-    text = render_transcript(doc, title="t", source_path="t.chat", bundle_path="chats/t.chat",
-                             tz=ZoneInfo("Asia/Seoul"))
+    text = render_transcript(
+        doc, title="t", source_path="t.chat", bundle_path="chats/t.chat", tz=ZoneInfo("Asia/Seoul")
+    )
     assert "### 1. 김민수 · 2025-11-25T19:00:00+09:00" in text
     assert "### 2. Jupyternaut (AI) · 2025-11-25T19:00:05+09:00" in text
     assert "### 3." not in text  # deleted message left out
@@ -113,10 +122,20 @@ def test_transcript_names_people_and_bots():
 
 
 def test_open_in_lab_url_encodes_query():
-    meta = DocMeta(title="t", description="", author="", agency="", shared_at="", ai_model="",
-                   notebook="보고서.ipynb", source_path="보고서.ipynb", branch="main",
-                   repo_name="notebook-abc123", clone_url="https://gitlab.example/kim/notebook-abc123.git",
-                   hub_public_url="https://lab.example/")
+    meta = DocMeta(
+        title="t",
+        description="",
+        author="",
+        agency="",
+        shared_at="",
+        ai_model="",
+        notebook="보고서.ipynb",
+        source_path="보고서.ipynb",
+        branch="main",
+        repo_name="notebook-abc123",
+        clone_url="https://gitlab.example/kim/notebook-abc123.git",
+        hub_public_url="https://lab.example/",
+    )
     assert open_in_lab_url(meta) == (
         "https://lab.example/hub/user-redirect/git-pull?"
         "repo=https%3A//gitlab.example/kim/notebook-abc123.git&branch=main"

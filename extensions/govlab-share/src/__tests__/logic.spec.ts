@@ -91,31 +91,45 @@ describe('the form starts from the last share', () => {
   });
 
   it('selects the wanted visibility only when offered, else the first offered', () => {
-    expect(initialVisibility(context(), { visibility: 'private' })).toBe('private');
-    expect(initialVisibility(context({ default_visibility: 'secret' as any }), {})).toBe('private');
-    expect(initialVisibility(context({ visibilities: [] }), { visibility: 'public' })).toBe('public');
+    expect(initialVisibility(context(), { visibility: 'private' })).toBe(
+      'private'
+    );
+    expect(
+      initialVisibility(context({ default_visibility: 'secret' as any }), {})
+    ).toBe('private');
+    expect(
+      initialVisibility(context({ visibilities: [] }), { visibility: 'public' })
+    ).toBe('public');
   });
 
-  it('ticks the last share\'s chats, else the linked ones', () => {
+  it("ticks the last share's chats, else the linked ones", () => {
     const linked = chat('a.chat', true);
     const other = chat('b.chat', false);
-    expect([chatTicked(linked, {}), chatTicked(other, {})]).toEqual([true, false]);
-    expect([chatTicked(linked, { chats: ['b.chat'] }), chatTicked(other, { chats: ['b.chat'] })]).toEqual([
-      false,
-      true
+    expect([chatTicked(linked, {}), chatTicked(other, {})]).toEqual([
+      true,
+      false
     ]);
+    expect([
+      chatTicked(linked, { chats: ['b.chat'] }),
+      chatTicked(other, { chats: ['b.chat'] })
+    ]).toEqual([false, true]);
   });
 
   it('lists linked chats first and names chats gone from the folder', () => {
-    expect(orderChats(context().chats).map(c => c.path)).toEqual(['민원분석.chat', '예산.chat']);
-    expect(missingChats(context(), { chats: ['민원분석.chat', '지난.chat'] })).toEqual(['지난.chat']);
+    expect(orderChats(context().chats).map(c => c.path)).toEqual([
+      '민원분석.chat',
+      '예산.chat'
+    ]);
+    expect(
+      missingChats(context(), { chats: ['민원분석.chat', '지난.chat'] })
+    ).toEqual(['지난.chat']);
     expect(chatName(context(), '민원분석.chat')).toBe('민원 질문');
     expect(chatName(context(), '폴더/지난.chat')).toBe('지난');
   });
 });
 
 describe('a submitted form', () => {
-  it('with an empty title is a problem with the server\'s code, not a share', () => {
+  it("with an empty title is a problem with the server's code, not a share", () => {
     expect(submission(context(), value({ title: '  ' }))).toEqual({
       kind: 'problem',
       code: 'bad_request',
@@ -125,12 +139,16 @@ describe('a submitted form', () => {
 
   it('that leaves out chats shared before asks first, naming them', () => {
     const ctx = reshared({ title: 't', chats: ['민원분석.chat', '예산.chat'] });
-    expect(droppedChats(ctx, value({ chats: ['예산.chat'] }))).toEqual(['민원분석.chat']);
+    expect(droppedChats(ctx, value({ chats: ['예산.chat'] }))).toEqual([
+      '민원분석.chat'
+    ]);
     expect(submission(ctx, value({ chats: ['예산.chat'] }))).toEqual({
       kind: 'confirm-removal',
       removed: ['민원분석.chat']
     });
-    expect(submission(ctx, value({ chats: ['민원분석.chat', '예산.chat'] }))).toEqual({
+    expect(
+      submission(ctx, value({ chats: ['민원분석.chat', '예산.chat'] }))
+    ).toEqual({
       kind: 'share',
       removed: []
     });
@@ -161,9 +179,16 @@ describe('a server answer', () => {
   });
 
   it('gives the overwrite view cancel and overwrite, the others close (and back)', () => {
-    const hooks = (code: string, back: boolean) => errorButtons(code, back).map(b => `${b.kind}:${b.hook}`);
-    expect(hooks('remote_changed', false)).toEqual(['cancel:share-cancel', 'warn:share-overwrite']);
-    expect(hooks('scan_blocked', true)).toEqual(['cancel:share-close', 'ok:share-back']);
+    const hooks = (code: string, back: boolean) =>
+      errorButtons(code, back).map(b => `${b.kind}:${b.hook}`);
+    expect(hooks('remote_changed', false)).toEqual([
+      'cancel:share-cancel',
+      'warn:share-overwrite'
+    ]);
+    expect(hooks('scan_blocked', true)).toEqual([
+      'cancel:share-close',
+      'ok:share-back'
+    ]);
     expect(hooks('not_configured', false)).toEqual(['ok:share-close']);
   });
 
@@ -175,44 +200,76 @@ describe('a server answer', () => {
     expect(errorChoice('network', true, false)).toBe('close');
   });
 
-  it('shows the official\'s language first and the other beside it, once', () => {
-    const body = { code: 'too_large', message: '너무 큽니다', message_en: 'Too large' };
-    expect(errorMessages(body, 'ko')).toEqual({ primary: '너무 큽니다', secondary: 'Too large' });
-    expect(errorMessages(body, 'en')).toEqual({ primary: 'Too large', secondary: '너무 큽니다' });
-    expect(errorMessages({ code: 'x', message: '같음', message_en: '같음' }, 'ko')).toEqual({
+  it("shows the official's language first and the other beside it, once", () => {
+    const body = {
+      code: 'too_large',
+      message: '너무 큽니다',
+      message_en: 'Too large'
+    };
+    expect(errorMessages(body, 'ko')).toEqual({
+      primary: '너무 큽니다',
+      secondary: 'Too large'
+    });
+    expect(errorMessages(body, 'en')).toEqual({
+      primary: 'Too large',
+      secondary: '너무 큽니다'
+    });
+    expect(
+      errorMessages({ code: 'x', message: '같음', message_en: '같음' }, 'ko')
+    ).toEqual({
       primary: '같음',
       secondary: null
     });
-    expect(errorMessages({ code: 'network', message: '' }, 'ko').primary).toBe('network');
+    expect(errorMessages({ code: 'network', message: '' }, 'ko').primary).toBe(
+      'network'
+    );
   });
 
   it('puts blocking findings apart from information-only ones', () => {
-    const f = (kind: string, blocking?: boolean) => ({ file: 'a.ipynb', kind, blocking });
-    const { blocking, info } = splitFindings([f('rrn'), f('landline', false), f('token', true)]);
+    const f = (kind: string, blocking?: boolean) => ({
+      file: 'a.ipynb',
+      kind,
+      blocking
+    });
+    const { blocking, info } = splitFindings([
+      f('rrn'),
+      f('landline', false),
+      f('token', true)
+    ]);
     expect(blocking.map(x => x.kind)).toEqual(['rrn', 'token']);
     expect(info.map(x => x.kind)).toEqual(['landline']);
-    expect(alsoText(['README.md', { location: '대화 2번째 메시지' }, null, {}])).toBe(
-      'README.md, 대화 2번째 메시지'
-    );
+    expect(
+      alsoText(['README.md', { location: '대화 2번째 메시지' }, null, {}])
+    ).toBe('README.md, 대화 2번째 메시지');
   });
 });
 
 describe('the result and the steps', () => {
   it('shows warnings in Korean with English beside them, or English only', () => {
     const warnings = [
-      { message: '공개 범위를 바꾸지 못했습니다', message_en: 'Could not change visibility' },
+      {
+        message: '공개 범위를 바꾸지 못했습니다',
+        message_en: 'Could not change visibility'
+      },
       '원문'
     ];
     expect(warningNotes(warnings, 'ko')).toEqual([
       '공개 범위를 바꾸지 못했습니다 / Could not change visibility',
       '원문'
     ]);
-    expect(warningNotes(warnings, 'en')).toEqual(['Could not change visibility', '원문']);
+    expect(warningNotes(warnings, 'en')).toEqual([
+      'Could not change visibility',
+      '원문'
+    ]);
     expect(warningNotes(undefined, 'ko')).toEqual([]);
   });
 
   it('sizes files and budgets steps', () => {
-    expect([formatSize(512), formatSize(2048), formatSize(3 * 1024 * 1024)]).toEqual(['512 B', '2.0 KB', '3.0 MB']);
+    expect([
+      formatSize(512),
+      formatSize(2048),
+      formatSize(3 * 1024 * 1024)
+    ]).toEqual(['512 B', '2.0 KB', '3.0 MB']);
     expect(stepBudget('scan', { scan: 29.6, upload: 90 })).toBe(30);
     expect(stepBudget('done', { scan: 29.6, upload: 90 })).toBe(0);
   });

@@ -25,7 +25,11 @@ export function locationLabel(f: IFinding, lang: Lang): string {
 }
 
 /** One row per finding: kind, location, masked excerpt, other places. */
-export function findingsList(findings: IFinding[], lang: Lang, hook: string): VirtualElement {
+export function findingsList(
+  findings: IFinding[],
+  lang: Lang,
+  hook: string
+): VirtualElement {
   const t = strings(lang);
   return h.ul(
     { className: 'jp-govlab-findings', dataset: { govlab: hook } },
@@ -33,17 +37,39 @@ export function findingsList(findings: IFinding[], lang: Lang, hook: string): Vi
       const also = alsoText(f.also as unknown[] | undefined);
       return h.li(
         {
-          dataset: { govlab: 'share-finding', kind: f.kind, blocking: f.blocking === false ? 'false' : 'true' }
+          dataset: {
+            govlab: 'share-finding',
+            kind: f.kind,
+            blocking: f.blocking === false ? 'false' : 'true'
+          }
         },
-        h.span({ className: 'jp-govlab-finding-kind', title: f.kind }, f.kind_label || f.kind),
+        h.span(
+          { className: 'jp-govlab-finding-kind', title: f.kind },
+          f.kind_label || f.kind
+        ),
         ' ',
         h.span(
-          { className: 'jp-govlab-finding-location', dataset: { govlab: 'share-finding-location' } },
+          {
+            className: 'jp-govlab-finding-location',
+            dataset: { govlab: 'share-finding-location' }
+          },
           locationLabel(f, lang)
         ),
-        h.div({}, h.code({ dataset: { govlab: 'share-finding-excerpt' } }, f.excerpt ?? '')),
+        h.div(
+          {},
+          h.code(
+            { dataset: { govlab: 'share-finding-excerpt' } },
+            f.excerpt ?? ''
+          )
+        ),
         also
-          ? h.div({ className: 'jp-govlab-hint', dataset: { govlab: 'share-finding-also' } }, t.sameContent(also))
+          ? h.div(
+              {
+                className: 'jp-govlab-hint',
+                dataset: { govlab: 'share-finding-also' }
+              },
+              t.sameContent(also)
+            )
           : null
       );
     })
@@ -51,7 +77,10 @@ export function findingsList(findings: IFinding[], lang: Lang, hook: string): Vi
 }
 
 /** The blocked view: blocking findings first, information ones apart under 참고. */
-export function blockedView(findings: IFinding[], lang: Lang): VirtualElement[] {
+export function blockedView(
+  findings: IFinding[],
+  lang: Lang
+): VirtualElement[] {
   const t = strings(lang);
   const { blocking, info } = splitFindings(findings);
   const out = [
@@ -60,7 +89,10 @@ export function blockedView(findings: IFinding[], lang: Lang): VirtualElement[] 
     findingsList(blocking, lang, 'share-findings')
   ];
   if (info.length) {
-    out.push(h.h3({ className: 'jp-govlab-label' }, t.noticeList), findingsList(info, lang, 'share-notices'));
+    out.push(
+      h.h3({ className: 'jp-govlab-label' }, t.noticeList),
+      findingsList(info, lang, 'share-notices')
+    );
   }
   return out;
 }

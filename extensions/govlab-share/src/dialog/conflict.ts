@@ -10,7 +10,10 @@ export function conflictView(changed: string[], lang: Lang): VirtualElement[] {
   return [
     h.p({ className: 'jp-govlab-hint' }, t.remoteChangedHint),
     h.ul(
-      { className: 'jp-govlab-changed', dataset: { govlab: 'share-changed-files' } },
+      {
+        className: 'jp-govlab-changed',
+        dataset: { govlab: 'share-changed-files' }
+      },
       changed.map(d => h.li({}, h.code({}, d)))
     )
   ];

@@ -38,7 +38,10 @@ export function extLink(
   );
 }
 
-export function formatDate(value: string | undefined | null, lang: Lang): string {
+export function formatDate(
+  value: string | undefined | null,
+  lang: Lang
+): string {
   if (!value) {
     return '';
   }

@@ -10,15 +10,33 @@ import { Lang, strings } from '../i18n';
 import { blockedView } from './blocked';
 import { conflictView } from './conflict';
 import { dialogButtons, govlabDialog, h, realize, VirtualElement } from './dom';
-import { ErrorChoice, errorButtons, errorChoice, errorMessages, errorView, offersBack } from './logic';
+import {
+  ErrorChoice,
+  errorButtons,
+  errorChoice,
+  errorMessages,
+  errorView,
+  offersBack
+} from './logic';
 import { stepLabel, StepsView } from './progress';
 
 /** The body every error dialog starts with: its code, the message in both languages. */
-function errorBody(code: string, primary: string, secondary: string | null, lang: Lang): VirtualElement[] {
+function errorBody(
+  code: string,
+  primary: string,
+  secondary: string | null,
+  lang: Lang
+): VirtualElement[] {
   return [
     h.p({ className: 'jp-govlab-error-message' }, primary),
     secondary
-      ? h.p({ className: 'jp-govlab-error-message-alt', lang: lang === 'en' ? 'ko' : 'en' }, secondary)
+      ? h.p(
+          {
+            className: 'jp-govlab-error-message-alt',
+            lang: lang === 'en' ? 'ko' : 'en'
+          },
+          secondary
+        )
       : null
   ].filter((n): n is VirtualElement => n !== null);
 }
@@ -44,7 +62,10 @@ export async function showShareError(
   if (failed) {
     parts.push(
       h.p(
-        { className: 'jp-govlab-hint', dataset: { govlab: 'share-failed-step', step: failed } },
+        {
+          className: 'jp-govlab-hint',
+          dataset: { govlab: 'share-failed-step', step: failed }
+        },
         t.failedStep(stepLabel(failed, lang))
       )
     );
@@ -57,7 +78,13 @@ export async function showShareError(
     title = t.notConfiguredTitle;
   }
   const node = realize(
-    h.div({ className: 'jp-govlab-error', dataset: { govlab: 'share-error', code: body.code } }, parts)
+    h.div(
+      {
+        className: 'jp-govlab-error',
+        dataset: { govlab: 'share-error', code: body.code }
+      },
+      parts
+    )
   );
   if (failed) {
     // A still copy: the live list belongs to the progress dialog, now closed.
@@ -74,7 +101,10 @@ export async function showShareError(
                 'details',
                 { className: 'jp-govlab-details' },
                 h('summary', {}, t.details),
-                h.ul({}, body.details.map(d => h.li({}, d)))
+                h.ul(
+                  {},
+                  body.details.map(d => h.li({}, d))
+                )
               )
             ]
           : [];
@@ -82,7 +112,11 @@ export async function showShareError(
 
   const specs = errorButtons(body.code, back);
   const dialog = govlabDialog(
-    { title, body: new Widget({ node }), buttons: dialogButtons(specs, lang, t.remoteChangedHint) },
+    {
+      title,
+      body: new Widget({ node }),
+      buttons: dialogButtons(specs, lang, t.remoteChangedHint)
+    },
     'share-error-dialog',
     specs.map(s => s.hook)
   );
@@ -91,11 +125,19 @@ export async function showShareError(
 }
 
 /** A plain message, tagged with the error code it stands for (`data-code`). */
-export async function showProblem(title: string, message: string, lang: Lang, code: string): Promise<void> {
+export async function showProblem(
+  title: string,
+  message: string,
+  lang: Lang,
+  code: string
+): Promise<void> {
   const specs = errorButtons(code, false);
   const node = realize(
     h.div(
-      { className: 'jp-govlab-error', dataset: { govlab: 'share-error', code } },
+      {
+        className: 'jp-govlab-error',
+        dataset: { govlab: 'share-error', code }
+      },
       h.p({ className: 'jp-govlab-error-message' }, message)
     )
   );

@@ -18,7 +18,14 @@ import {
   orderChats,
   typedFilePath
 } from './logic';
-import { extLink, formatDate, govlabDialog, h, realize, VirtualElement } from './dom';
+import {
+  extLink,
+  formatDate,
+  govlabDialog,
+  h,
+  realize,
+  VirtualElement
+} from './dom';
 
 /** `data-govlab` hooks of the form's inputs, read back by getValue(). */
 const HOOK = {
@@ -31,7 +38,11 @@ const HOOK = {
   keepOutputs: 'share-keep-outputs'
 };
 
-function field(label: string, forId: string, ...rest: VirtualElement[]): VirtualElement {
+function field(
+  label: string,
+  forId: string,
+  ...rest: VirtualElement[]
+): VirtualElement {
   return h.div(
     { className: 'jp-govlab-field' },
     h.label({ htmlFor: forId, className: 'jp-govlab-label' }, label),
@@ -55,62 +66,112 @@ function chatRow(chat: IChatInfo, ticked: boolean, lang: Lang): VirtualElement {
       h.input({
         type: 'checkbox',
         ...(ticked ? { checked: '' } : {}),
-        dataset: { govlab: HOOK.chat, path: chat.path, linked: chat.linked ? 'true' : 'false' }
+        dataset: {
+          govlab: HOOK.chat,
+          path: chat.path,
+          linked: chat.linked ? 'true' : 'false'
+        }
       }),
       h.span({ className: 'jp-govlab-chat-title' }, chat.title || chat.path),
       chat.linked
-        ? h.span({ className: 'jp-govlab-badge', dataset: { govlab: 'share-chat-linked' } }, t.linkedBadge)
+        ? h.span(
+            {
+              className: 'jp-govlab-badge',
+              dataset: { govlab: 'share-chat-linked' }
+            },
+            t.linkedBadge
+          )
         : null,
       h.span({ className: 'jp-govlab-chat-meta' }, meta.join(' · '))
     ),
     chat.preview
       ? h.div(
-          { className: 'jp-govlab-chat-preview', dataset: { govlab: 'share-chat-preview', path: chat.path } },
+          {
+            className: 'jp-govlab-chat-preview',
+            dataset: { govlab: 'share-chat-preview', path: chat.path }
+          },
           chat.preview
         )
       : null
   );
 }
 
-function missingChatRow(context: IShareContext, path: string, lang: Lang): VirtualElement {
+function missingChatRow(
+  context: IShareContext,
+  path: string,
+  lang: Lang
+): VirtualElement {
   return h.li(
-    { className: 'jp-govlab-chat-missing', dataset: { govlab: 'share-chat-missing', path } },
+    {
+      className: 'jp-govlab-chat-missing',
+      dataset: { govlab: 'share-chat-missing', path }
+    },
     h.span({ className: 'jp-govlab-chat-title' }, chatName(context, path)),
     ' ',
-    h.span({ className: 'jp-govlab-chat-meta' }, `${path} · ${strings(lang).chatMissing}`)
+    h.span(
+      { className: 'jp-govlab-chat-meta' },
+      `${path} · ${strings(lang).chatMissing}`
+    )
   );
 }
 
-function fileRow(path: string, reason: string, checked: boolean, size?: number): VirtualElement {
-  const meta = typeof size === 'number' ? `${formatSize(size)} · ${reason}` : reason;
+function fileRow(
+  path: string,
+  reason: string,
+  checked: boolean,
+  size?: number
+): VirtualElement {
+  const meta =
+    typeof size === 'number' ? `${formatSize(size)} · ${reason}` : reason;
   return h.li(
     {},
     h.label(
       { className: 'jp-govlab-chat' },
-      h.input({ type: 'checkbox', ...(checked ? { checked: '' } : {}), dataset: { govlab: HOOK.file, path } }),
+      h.input({
+        type: 'checkbox',
+        ...(checked ? { checked: '' } : {}),
+        dataset: { govlab: HOOK.file, path }
+      }),
       h.span({ className: 'jp-govlab-chat-title' }, path),
       h.span({ className: 'jp-govlab-chat-meta' }, meta)
     )
   );
 }
 
-function previousNote(context: IShareContext, lang: Lang): VirtualElement | null {
+function previousNote(
+  context: IShareContext,
+  lang: Lang
+): VirtualElement | null {
   const t = strings(lang);
   const previous = context.previous;
   if (!previous?.web_url) {
     return null;
   }
   return h.div(
-    { className: 'jp-govlab-note jp-govlab-previous', dataset: { govlab: 'share-previous' } },
+    {
+      className: 'jp-govlab-note jp-govlab-previous',
+      dataset: { govlab: 'share-previous' }
+    },
     t.previousNote + ' ',
-    extLink(previous.web_url, previous.project || previous.web_url, 'share-previous-link'),
+    extLink(
+      previous.web_url,
+      previous.project || previous.web_url,
+      'share-previous-link'
+    ),
     previous.shared_at
-      ? h.div({ className: 'jp-govlab-hint' }, t.previousAt(formatDate(previous.shared_at, lang)))
+      ? h.div(
+          { className: 'jp-govlab-hint' },
+          t.previousAt(formatDate(previous.shared_at, lang))
+        )
       : null
   );
 }
 
-function formTree(context: IShareContext, lang: Lang, initial: Partial<IShareFormValue>): VirtualElement {
+function formTree(
+  context: IShareContext,
+  lang: Lang,
+  initial: Partial<IShareFormValue>
+): VirtualElement {
   const t = strings(lang);
   const chats = orderChats(context.chats ?? []);
   const missing = missingChats(context, initial);
@@ -157,20 +218,31 @@ function formTree(context: IShareContext, lang: Lang, initial: Partial<IShareFor
           id: 'govlab-share-visibility',
           dataset: { govlab: HOOK.visibility }
         },
-        offeredVisibilities(context).map(v => h.option({ value: v }, visibilityLabel(lang, v)))
+        offeredVisibilities(context).map(v =>
+          h.option({ value: v }, visibilityLabel(lang, v))
+        )
       ),
-      h.div({ className: 'jp-govlab-hint', dataset: { govlab: 'share-visibility-hint' } })
+      h.div({
+        className: 'jp-govlab-hint',
+        dataset: { govlab: 'share-visibility-hint' }
+      })
     ),
     h.fieldset(
       { className: 'jp-govlab-field' },
       h.legend({ className: 'jp-govlab-label' }, t.chats),
-      h.ul({ className: 'jp-govlab-chats', dataset: { govlab: 'share-chats' } }, chatItems)
+      h.ul(
+        { className: 'jp-govlab-chats', dataset: { govlab: 'share-chats' } },
+        chatItems
+      )
     ),
     h.fieldset(
       { className: 'jp-govlab-field' },
       h.legend({ className: 'jp-govlab-label' }, t.extraFiles),
       h.div({ className: 'jp-govlab-hint' }, t.extraFilesHint),
-      h.ul({ className: 'jp-govlab-chats jp-govlab-files', dataset: { govlab: 'share-files' } }),
+      h.ul({
+        className: 'jp-govlab-chats jp-govlab-files',
+        dataset: { govlab: 'share-files' }
+      }),
       h.div(
         { className: 'jp-govlab-result-row jp-govlab-add-row' },
         h.input({
@@ -180,7 +252,11 @@ function formTree(context: IShareContext, lang: Lang, initial: Partial<IShareFor
           dataset: { govlab: HOOK.fileInput }
         }),
         h.button(
-          { type: 'button', className: 'jp-mod-styled jp-govlab-copy', dataset: { govlab: 'share-file-add' } },
+          {
+            type: 'button',
+            className: 'jp-mod-styled jp-govlab-copy',
+            dataset: { govlab: 'share-file-add' }
+          },
           t.addFile
         )
       )
@@ -199,26 +275,42 @@ function formTree(context: IShareContext, lang: Lang, initial: Partial<IShareFor
       ),
       h.div({ className: 'jp-govlab-hint' }, t.keepOutputsHint)
     ),
-    h.div({ className: 'jp-govlab-note', dataset: { govlab: 'share-scan-note' } }, t.scanNote),
+    h.div(
+      { className: 'jp-govlab-note', dataset: { govlab: 'share-scan-note' } },
+      t.scanNote
+    ),
     h.div({ className: 'jp-govlab-hint' }, t.savedNote)
   );
 }
 
-export class ShareForm extends Widget implements Dialog.IBodyWidget<IShareFormValue> {
-  constructor(context: IShareContext, lang: Lang, initial: Partial<IShareFormValue> = {}) {
+export class ShareForm
+  extends Widget
+  implements Dialog.IBodyWidget<IShareFormValue>
+{
+  constructor(
+    context: IShareContext,
+    lang: Lang,
+    initial: Partial<IShareFormValue> = {}
+  ) {
     super();
     const t = strings(lang);
     this._lang = lang;
     this.addClass('jp-govlab-ShareForm');
     this.node.dataset.govlab = 'share-form';
-    this.node.append(...Array.from(realize(formTree(context, lang, initial)).childNodes));
+    this.node.append(
+      ...Array.from(realize(formTree(context, lang, initial)).childNodes)
+    );
 
     // Values a virtual attribute cannot set (a textarea's text, a select's choice).
-    this._input<HTMLInputElement>(HOOK.title).value = initial.title ?? context.title ?? '';
-    this._input<HTMLTextAreaElement>(HOOK.description).value = initial.description ?? '';
+    this._input<HTMLInputElement>(HOOK.title).value =
+      initial.title ?? context.title ?? '';
+    this._input<HTMLTextAreaElement>(HOOK.description).value =
+      initial.description ?? '';
     const visibility = this._input<HTMLSelectElement>(HOOK.visibility);
     visibility.value = initialVisibility(context, initial);
-    const hint = this.node.querySelector<HTMLElement>('[data-govlab="share-visibility-hint"]')!;
+    const hint = this.node.querySelector<HTMLElement>(
+      '[data-govlab="share-visibility-hint"]'
+    )!;
     const updateHint = () => {
       hint.textContent = t.visibilityHint[visibility.value] ?? '';
     };
@@ -226,31 +318,51 @@ export class ShareForm extends Widget implements Dialog.IBodyWidget<IShareFormVa
     updateHint();
 
     // Extra files: suggestions unticked, the last share's files ticked, added ones ticked.
-    this._fileList = this.node.querySelector<HTMLElement>('[data-govlab="share-files"]')!;
+    this._fileList = this.node.querySelector<HTMLElement>(
+      '[data-govlab="share-files"]'
+    )!;
     const previousFiles = new Set(context.previous?.files ?? []);
     const ticked = new Set(initial.files ?? []);
     for (const f of context.suggested_files ?? []) {
-      this._addFile(f.path, f.reason === 'import' ? t.reasonImport : t.reasonRead, ticked.has(f.path), f.size);
+      this._addFile(
+        f.path,
+        f.reason === 'import' ? t.reasonImport : t.reasonRead,
+        ticked.has(f.path),
+        f.size
+      );
     }
     for (const path of initial.files ?? []) {
-      this._addFile(path, previousFiles.has(path) ? t.reasonPrevious : t.reasonAdded, true);
+      this._addFile(
+        path,
+        previousFiles.has(path) ? t.reasonPrevious : t.reasonAdded,
+        true
+      );
     }
-    this._noFiles = realize(h.li({ className: 'jp-govlab-hint' }, t.noExtraFiles));
+    this._noFiles = realize(
+      h.li({ className: 'jp-govlab-hint' }, t.noExtraFiles)
+    );
     if (!this._boxes(HOOK.file).length) {
       this._fileList.append(this._noFiles);
     }
     this._fileInput = this._input<HTMLInputElement>(HOOK.fileInput);
-    this.node.querySelector('[data-govlab="share-file-add"]')!.addEventListener('click', event => {
-      event.preventDefault();
-      this._addTyped();
-    });
+    this.node
+      .querySelector('[data-govlab="share-file-add"]')!
+      .addEventListener('click', event => {
+        event.preventDefault();
+        this._addTyped();
+      });
   }
 
   getValue(): IShareFormValue {
-    const ticked = (hook: string) => this._boxes(hook).filter(b => b.checked).map(b => b.dataset.path!);
+    const ticked = (hook: string) =>
+      this._boxes(hook)
+        .filter(b => b.checked)
+        .map(b => b.dataset.path!);
     return {
       title: this._input<HTMLInputElement>(HOOK.title).value.trim(),
-      description: this._input<HTMLTextAreaElement>(HOOK.description).value.trim(),
+      description: this._input<HTMLTextAreaElement>(
+        HOOK.description
+      ).value.trim(),
       visibility: this._input<HTMLSelectElement>(HOOK.visibility).value,
       chats: ticked(HOOK.chat),
       files: ticked(HOOK.file),
@@ -280,7 +392,11 @@ export class ShareForm extends Widget implements Dialog.IBodyWidget<IShareFormVa
   }
 
   private _boxes(hook: string): HTMLInputElement[] {
-    return Array.from(this.node.querySelectorAll<HTMLInputElement>(`input[data-govlab="${hook}"]`));
+    return Array.from(
+      this.node.querySelectorAll<HTMLInputElement>(
+        `input[data-govlab="${hook}"]`
+      )
+    );
   }
 
   private _addTyped(): void {
@@ -297,7 +413,12 @@ export class ShareForm extends Widget implements Dialog.IBodyWidget<IShareFormVa
     this._fileInput.value = '';
   }
 
-  private _addFile(path: string, reason: string, checked: boolean, size?: number): void {
+  private _addFile(
+    path: string,
+    reason: string,
+    checked: boolean,
+    size?: number
+  ): void {
     if (this._boxes(HOOK.file).some(b => b.dataset.path === path)) {
       return;
     }
@@ -322,7 +443,10 @@ export async function showShareForm(
     {
       title: t.dialogTitle,
       body: new ShareForm(context, lang, initial),
-      buttons: [Dialog.cancelButton({ label: t.cancel }), Dialog.okButton({ label: t.share })],
+      buttons: [
+        Dialog.cancelButton({ label: t.cancel }),
+        Dialog.okButton({ label: t.share })
+      ],
       focusNodeSelector: '[data-govlab="share-title"]',
       defaultButton: 1
     },

@@ -268,7 +268,8 @@ export function alsoText(also: unknown[] | undefined): string {
 
 /** The result's warnings: Korean with English beside it, or English only. */
 export function warningNotes(
-  warnings: Array<{ message: string; message_en?: string } | string> | undefined,
+  warnings:
+    Array<{ message: string; message_en?: string } | string> | undefined,
   lang: Lang
 ): string[] {
   return (warnings ?? []).map(w =>

@@ -11,7 +11,11 @@ import { govlabDialog, h, realize } from './dom';
 
 export function stepLabel(step: Step, lang: Lang): string {
   const t = strings(lang);
-  return step === 'scan' ? t.stepScan : step === 'upload' ? t.stepUpload : t.stepDone;
+  return step === 'scan'
+    ? t.stepScan
+    : step === 'upload'
+      ? t.stepUpload
+      : t.stepDone;
 }
 
 export class StepsView {
@@ -23,12 +27,21 @@ export class StepsView {
         { className: 'jp-govlab-steps', dataset: { govlab: 'share-steps' } },
         STEPS.map(step =>
           h.li(
-            { className: 'jp-govlab-step', dataset: { govlab: 'share-step', step } },
-            h.span({ className: 'jp-govlab-step-label' }, stepLabel(step, lang)),
+            {
+              className: 'jp-govlab-step',
+              dataset: { govlab: 'share-step', step }
+            },
+            h.span(
+              { className: 'jp-govlab-step-label' },
+              stepLabel(step, lang)
+            ),
             ' ',
             h.span({ className: 'jp-govlab-step-state' }),
             ' ',
-            h.span({ className: 'jp-govlab-step-time', dataset: { govlab: 'share-step-time' } })
+            h.span({
+              className: 'jp-govlab-step-time',
+              dataset: { govlab: 'share-step-time' }
+            })
           )
         )
       )
@@ -76,12 +89,16 @@ export class StepsView {
   }
 
   private _part(step: Step, selector: string): HTMLElement {
-    return this.node.querySelector<HTMLElement>(`[data-step="${step}"] ${selector}`)!;
+    return this.node.querySelector<HTMLElement>(
+      `[data-step="${step}"] ${selector}`
+    )!;
   }
 
   private _set(step: Step, state: StepState): void {
-    this._part(step, '.jp-govlab-step-state').parentElement!.dataset.state = state;
-    this._part(step, '.jp-govlab-step-state').textContent = `(${strings(this._lang).stepState[state]})`;
+    this._part(step, '.jp-govlab-step-state').parentElement!.dataset.state =
+      state;
+    this._part(step, '.jp-govlab-step-state').textContent =
+      `(${strings(this._lang).stepState[state]})`;
   }
 
   private _stopTimer(): void {
@@ -104,14 +121,22 @@ export class ShareProgress {
     this.steps = new StepsView(lang, budgets);
     const node = realize(
       h.div(
-        { className: 'jp-govlab-progress', dataset: { govlab: 'share-progress' } },
+        {
+          className: 'jp-govlab-progress',
+          dataset: { govlab: 'share-progress' }
+        },
         h.div({ className: 'jp-govlab-spinner', role: 'progressbar' }),
         h.div({ className: 'jp-govlab-hint' }, t.progressHint)
       )
     );
     node.insertBefore(this.steps.node, node.lastChild);
     this._dialog = govlabDialog(
-      { title: t.progressTitle, body: new Widget({ node }), buttons: [], hasClose: false },
+      {
+        title: t.progressTitle,
+        body: new Widget({ node }),
+        buttons: [],
+        hasClose: false
+      },
       'share-progress-dialog',
       []
     );

@@ -9,13 +9,22 @@ import { Lang, strings } from '../i18n';
 import { govlabDialog, h, realize } from './dom';
 
 /** Ask before a re-share deletes chats shared before; true to go on. */
-export async function confirmChatRemoval(names: string[], lang: Lang): Promise<boolean> {
+export async function confirmChatRemoval(
+  names: string[],
+  lang: Lang
+): Promise<boolean> {
   const t = strings(lang);
   const node = realize(
     h.div(
-      { className: 'jp-govlab-error', dataset: { govlab: 'share-remove-chats' } },
+      {
+        className: 'jp-govlab-error',
+        dataset: { govlab: 'share-remove-chats' }
+      },
       h.p({}, t.removeText),
-      h.ul({ dataset: { govlab: 'share-remove-list' } }, names.map(n => h.li({}, h.strong({}, n)))),
+      h.ul(
+        { dataset: { govlab: 'share-remove-list' } },
+        names.map(n => h.li({}, h.strong({}, n)))
+      ),
       h.p({ className: 'jp-govlab-hint' }, t.removeHint)
     )
   );
@@ -23,7 +32,10 @@ export async function confirmChatRemoval(names: string[], lang: Lang): Promise<b
     {
       title: t.removeTitle,
       body: new Widget({ node }),
-      buttons: [Dialog.cancelButton({ label: t.backToForm }), Dialog.warnButton({ label: t.removeConfirm })],
+      buttons: [
+        Dialog.cancelButton({ label: t.backToForm }),
+        Dialog.warnButton({ label: t.removeConfirm })
+      ],
       defaultButton: 0
     },
     'share-remove-dialog',

@@ -12,7 +12,10 @@ import { warningNotes } from './logic';
 import { extLink, govlabDialog, h, realize } from './dom';
 
 /** The success dialog: the clickable link and a copy button. */
-export async function showResult(result: IShareResult, lang: Lang): Promise<void> {
+export async function showResult(
+  result: IShareResult,
+  lang: Lang
+): Promise<void> {
   const t = strings(lang);
   const notes = warningNotes(result.warnings, lang);
   const notices = result.notices ?? [];
@@ -35,7 +38,11 @@ export async function showResult(result: IShareResult, lang: Lang): Promise<void
     h.div(
       { className: 'jp-govlab-result', dataset: { govlab: 'share-result' } },
       h.p({}, t.resultText),
-      h.div({ className: 'jp-govlab-result-row' }, extLink(result.web_url, result.web_url, 'share-result-link'), copy),
+      h.div(
+        { className: 'jp-govlab-result-row' },
+        extLink(result.web_url, result.web_url, 'share-result-link'),
+        copy
+      ),
       h.div(
         { className: 'jp-govlab-hint' },
         t.filesShared(result.files?.length ?? 0),
@@ -43,15 +50,26 @@ export async function showResult(result: IShareResult, lang: Lang): Promise<void
         result.commit_url ? extLink(result.commit_url, t.commitLink) : null
       ),
       result.gallery_url
-        ? h.div({ className: 'jp-govlab-hint' }, extLink(result.gallery_url, t.galleryLink, 'share-result-gallery'))
+        ? h.div(
+            { className: 'jp-govlab-hint' },
+            extLink(result.gallery_url, t.galleryLink, 'share-result-gallery')
+          )
         : null,
       notices.length || notes.length
         ? h.div(
-            { className: 'jp-govlab-note', dataset: { govlab: 'share-result-notices' } },
+            {
+              className: 'jp-govlab-note',
+              dataset: { govlab: 'share-result-notices' }
+            },
             h.p({}, t.resultNotices),
-            notices.length ? findingsList(notices, lang, 'share-notices') : null,
+            notices.length
+              ? findingsList(notices, lang, 'share-notices')
+              : null,
             notes.length
-              ? h.ul({ dataset: { govlab: 'share-result-warnings' } }, notes.map(n => h.li({}, n)))
+              ? h.ul(
+                  { dataset: { govlab: 'share-result-warnings' } },
+                  notes.map(n => h.li({}, n))
+                )
               : null
           )
         : null

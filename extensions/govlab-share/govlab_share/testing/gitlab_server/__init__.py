@@ -13,5 +13,14 @@ from .app import ApiError, Config, GitLabServer
 from .facade import GitLabTestServer
 from .store import DEVELOPER, GUEST, MAINTAINER, OWNER, REPORTER
 
-__all__ = ["ApiError", "Config", "GitLabServer", "GitLabTestServer",
-           "GUEST", "REPORTER", "DEVELOPER", "MAINTAINER", "OWNER"]
+__all__ = [
+    "ApiError",
+    "Config",
+    "GitLabServer",
+    "GitLabTestServer",
+    "GUEST",
+    "REPORTER",
+    "DEVELOPER",
+    "MAINTAINER",
+    "OWNER",
+]

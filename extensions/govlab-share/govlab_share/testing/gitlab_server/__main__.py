@@ -14,14 +14,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m govlab_share.testing.gitlab_server")
     ap.add_argument("--port", type=int, default=8929)
     ap.add_argument("--data", required=True, help="directory for bare repositories")
-    ap.add_argument("--user", action="append", default=[],
-                    help="create a user (repeatable); the first one is 'logged in' for OAuth")
-    ap.add_argument("--token", action="append", default=[],
-                    help="personal token with scope api for the matching --user")
-    ap.add_argument("--group", action="append", default=[],
-                    help="group path; every --user becomes its Owner")
-    ap.add_argument("--oauth-app", action="append", default=[],
-                    help="CLIENT_ID:SECRET:REDIRECT_URI")
+    ap.add_argument(
+        "--user", action="append", default=[], help="create a user (repeatable); the first one is 'logged in' for OAuth"
+    )
+    ap.add_argument(
+        "--token", action="append", default=[], help="personal token with scope api for the matching --user"
+    )
+    ap.add_argument("--group", action="append", default=[], help="group path; every --user becomes its Owner")
+    ap.add_argument("--oauth-app", action="append", default=[], help="CLIENT_ID:SECRET:REDIRECT_URI")
     ap.add_argument("--max-body-mb", type=int, default=300)
     args = ap.parse_args(argv)
 

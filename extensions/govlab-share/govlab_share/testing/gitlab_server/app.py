@@ -27,8 +27,7 @@ from tornado.netutil import bind_sockets
 
 from . import gitrepo
 from .faults import REASONS, FaultInjector, LargeRequestLimiter
-from .store import (DEVELOPER, MAINTAINER, NAME_FORMAT_MESSAGE, OWNER, Store,
-                    _NAME_RE, now_iso, path_errors, slugify)
+from .store import _NAME_RE, DEVELOPER, MAINTAINER, NAME_FORMAT_MESSAGE, OWNER, Store, now_iso, path_errors, slugify
 
 MB = 1024 * 1024
 
@@ -36,11 +35,15 @@ MB = 1024 * 1024
 EXPIRED_DESC = "Token is expired. You can either do re-authorization or token refresh."
 REVOKED_DESC = "Token was revoked. You have to re-authorize from the user."
 INSUFFICIENT_DESC = "The request requires higher privileges than provided by the access token."
-INVALID_GRANT_DESC = ("The provided authorization grant is invalid, expired, revoked, does not "
-                      "match the redirection URI used in the authorization request, or was "
-                      "issued to another client.")
-INVALID_CLIENT_DESC = ("Client authentication failed due to unknown client, no client "
-                       "authentication included, or unsupported authentication method.")
+INVALID_GRANT_DESC = (
+    "The provided authorization grant is invalid, expired, revoked, does not "
+    "match the redirection URI used in the authorization request, or was "
+    "issued to another client."
+)
+INVALID_CLIENT_DESC = (
+    "Client authentication failed due to unknown client, no client "
+    "authentication included, or unsupported authentication method."
+)
 
 READ_SCOPES = ("api", "read_api")
 WRITE_SCOPES = ("api",)
@@ -48,8 +51,14 @@ USER_SCOPES = ("api", "read_api", "read_user")
 GIT_READ_SCOPES = ("api", "read_repository", "write_repository")
 VISIBILITIES = ("private", "internal", "public")
 # GET /projects order_by values -> the project field they sort on.
-PROJECT_ORDER = {"id": "id", "name": "name", "path": "path", "created_at": "id",
-                 "updated_at": "last_activity_at", "last_activity_at": "last_activity_at"}
+PROJECT_ORDER = {
+    "id": "id",
+    "name": "name",
+    "path": "path",
+    "created_at": "id",
+    "updated_at": "last_activity_at",
+    "last_activity_at": "last_activity_at",
+}
 GITLAB_VERSION = "18.6.0-ee"
 ACTIONS = ("create", "update", "delete", "move", "chmod")
 
@@ -103,7 +112,7 @@ def _trailers(message: str) -> dict:
 
 @tornado.web.stream_request_body
 class BaseHandler(tornado.web.RequestHandler):
-    def initialize(self, server: "GitLabServer"):
+    def initialize(self, server: GitLabServer):
         self.server = server
         self.store: Store = server.store
         self._chunks: list[bytes] = []
@@ -161,8 +170,7 @@ class BaseHandler(tornado.web.RequestHandler):
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         body = fault.body
         if body is None:
-            body = "Retry later\n" if status == 429 else \
-                {"message": f"{status} {REASONS.get(status, 'Error')}"}
+            body = "Retry later\n" if status == 429 else {"message": f"{status} {REASONS.get(status, 'Error')}"}
         return ApiError(status, body, headers)
 
     def data_received(self, chunk: bytes):
@@ -171,8 +179,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self._size += len(chunk)
         if self._size > self.server.config.max_body_size:
             # Chunked bodies have no Content-Length: enforce while streaming.
-            self.send_error(413, exc_info=(ApiError, ApiError(
-                413, {"message": "413 Request Entity Too Large"}), None))
+            self.send_error(413, exc_info=(ApiError, ApiError(413, {"message": "413 Request Entity Too Large"}), None))
             return
         self._chunks.append(chunk)
 
@@ -183,8 +190,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def params(self) -> dict:
         """Query args merged with a JSON or form body (body wins), like Grape."""
         if self._params is None:
-            p = {k: v[-1].decode("utf-8", "replace")
-                 for k, v in self.request.query_arguments.items()}
+            p = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
             body = self.body
             ctype = self.request.headers.get("Content-Type", "")
             if body:
@@ -192,14 +198,14 @@ class BaseHandler(tornado.web.RequestHandler):
                     try:
                         data = json.loads(body)
                     except ValueError:
-                        raise ApiError(400, {"error": "The provided content-type "
-                                             "'application/json' is not supported."})
+                        raise ApiError(
+                            400, {"error": "The provided content-type 'application/json' is not supported."}
+                        ) from None
                     if isinstance(data, dict):
                         p.update(data)
                 else:
                     args: dict = {}
-                    parse_body_arguments(ctype or "application/x-www-form-urlencoded",
-                                         body, args, {})
+                    parse_body_arguments(ctype or "application/x-www-form-urlencoded", body, args, {})
                     p.update({k: v[-1].decode("utf-8", "replace") for k, v in args.items()})
             self._params = p
         return self._params
@@ -213,15 +219,13 @@ class BaseHandler(tornado.web.RequestHandler):
     def finish(self, chunk=None):
         if self._held is not None:  # an after-fault holds the answer back
             if chunk is not None:
-                self._held.append(chunk if isinstance(chunk, bytes) else
-                                  tornado.escape.utf8(chunk))
+                self._held.append(chunk if isinstance(chunk, bytes) else tornado.escape.utf8(chunk))
             return None
         # Record before the response leaves, so a test that just got its answer
         # always finds it in requests_log (tornado's log_function runs after).
         # A held answer sent after a reset belongs to the previous test: not logged.
         if not self._finished and self._generation == self.server.generation:
-            self.server.requests_log.append(
-                (self.request.method, self.request.path, self.get_status()))
+            self.server.requests_log.append((self.request.method, self.request.path, self.get_status()))
         return super().finish(chunk)
 
     def send_json(self, data, status: int = 200):
@@ -250,10 +254,9 @@ class BaseHandler(tornado.web.RequestHandler):
         q = self.params()
         try:
             page = max(1, int(q.get("page") or 1))
-            per_page = min(100, max(1, int(q.get("per_page") or
-                                           self.server.config.default_per_page)))
+            per_page = min(100, max(1, int(q.get("per_page") or self.server.config.default_per_page)))
         except ValueError:
-            raise ApiError(400, {"error": "page is invalid"})
+            raise ApiError(400, {"error": "page is invalid"}) from None
         total = len(items)
         pages = max(1, math.ceil(total / per_page))
         self.set_header("X-Total", str(total))
@@ -277,7 +280,7 @@ class BaseHandler(tornado.web.RequestHandler):
         links.append(f'<{link(1)}>; rel="first"')
         links.append(f'<{link(pages)}>; rel="last"')
         self.set_header("Link", ", ".join(links))
-        return items[(page - 1) * per_page: page * per_page]
+        return items[(page - 1) * per_page : page * per_page]
 
     # ---- authentication -------------------------------------------------------
     def _token_string(self) -> str | None:
@@ -309,9 +312,10 @@ class BaseHandler(tornado.web.RequestHandler):
             if tok["expires_at"] is not None and tok["expires_at"] <= time.time():
                 raise self._invalid_token(EXPIRED_DESC)
             if not set(tok["scopes"]) & set(scopes):
-                raise ApiError(403, {"error": "insufficient_scope",
-                                     "error_description": INSUFFICIENT_DESC,
-                                     "scope": " ".join(scopes)})
+                raise ApiError(
+                    403,
+                    {"error": "insufficient_scope", "error_description": INSUFFICIENT_DESC, "scope": " ".join(scopes)},
+                )
             # Doorkeeper rotation: the old access token dies when the new one is used.
             prev = tok.get("previous")
             if prev and prev in self.store.tokens:
@@ -321,9 +325,14 @@ class BaseHandler(tornado.web.RequestHandler):
 
     @staticmethod
     def _invalid_token(desc: str) -> ApiError:
-        return ApiError(401, {"error": "invalid_token", "error_description": desc}, {
-            "WWW-Authenticate": f'Bearer realm="Protected by OAuth 2", '
-                                f'error="invalid_token", error_description="{desc}"'})
+        return ApiError(
+            401,
+            {"error": "invalid_token", "error_description": desc},
+            {
+                "WWW-Authenticate": f'Bearer realm="Protected by OAuth 2", '
+                f'error="invalid_token", error_description="{desc}"'
+            },
+        )
 
     # ---- lookups --------------------------------------------------------------
     def find_project(self, ref: str, user) -> dict:
@@ -345,33 +354,68 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ---- JSON shapes ------------------------------------------------------------
     def user_json(self, u: dict, full: bool = False) -> dict:
-        d = {"id": u["id"], "username": u["username"], "name": u["name"],
-             "state": u["state"], "locked": u["locked"], "avatar_url": u["avatar_url"],
-             "web_url": f"{self.base_url}/{u['username']}"}
+        d = {
+            "id": u["id"],
+            "username": u["username"],
+            "name": u["name"],
+            "state": u["state"],
+            "locked": u["locked"],
+            "avatar_url": u["avatar_url"],
+            "web_url": f"{self.base_url}/{u['username']}",
+        }
         if full:
-            d.update({"created_at": u["created_at"], "bio": "", "public_email": None,
-                      "email": u["email"], "commit_email": u["email"],
-                      "is_admin": u["is_admin"], "can_create_group": True,
-                      "can_create_project": True, "two_factor_enabled": False,
-                      "external": False, "private_profile": False,
-                      "namespace_id": u["namespace_id"]})
+            d.update(
+                {
+                    "created_at": u["created_at"],
+                    "bio": "",
+                    "public_email": None,
+                    "email": u["email"],
+                    "commit_email": u["email"],
+                    "is_admin": u["is_admin"],
+                    "can_create_group": True,
+                    "can_create_project": True,
+                    "two_factor_enabled": False,
+                    "external": False,
+                    "private_profile": False,
+                    "namespace_id": u["namespace_id"],
+                }
+            )
         return d
 
     def namespace_json(self, ns: dict) -> dict:
-        web = (f"{self.base_url}/{ns['full_path']}" if ns["kind"] == "user"
-               else f"{self.base_url}/groups/{ns['full_path']}")
-        return {"id": ns["id"], "name": ns["name"], "path": ns["path"], "kind": ns["kind"],
-                "full_path": ns["full_path"], "parent_id": ns["parent_id"],
-                "avatar_url": None, "web_url": web}
+        web = (
+            f"{self.base_url}/{ns['full_path']}"
+            if ns["kind"] == "user"
+            else f"{self.base_url}/groups/{ns['full_path']}"
+        )
+        return {
+            "id": ns["id"],
+            "name": ns["name"],
+            "path": ns["path"],
+            "kind": ns["kind"],
+            "full_path": ns["full_path"],
+            "parent_id": ns["parent_id"],
+            "avatar_url": None,
+            "web_url": web,
+        }
 
     def group_json(self, g: dict) -> dict:
         chain = list(reversed(self.store.group_chain(g)))
-        return {"id": g["id"], "web_url": f"{self.base_url}/groups/{g['full_path']}",
-                "name": g["name"], "path": g["path"], "description": g["description"],
-                "visibility": g["visibility"], "full_name": " / ".join(x["name"] for x in chain),
-                "full_path": g["full_path"], "parent_id": g["parent_id"], "avatar_url": None,
-                "created_at": g["created_at"], "project_creation_level": "developer",
-                "subgroup_creation_level": "maintainer"}
+        return {
+            "id": g["id"],
+            "web_url": f"{self.base_url}/groups/{g['full_path']}",
+            "name": g["name"],
+            "path": g["path"],
+            "description": g["description"],
+            "visibility": g["visibility"],
+            "full_name": " / ".join(x["name"] for x in chain),
+            "full_path": g["full_path"],
+            "parent_id": g["parent_id"],
+            "avatar_url": None,
+            "created_at": g["created_at"],
+            "project_creation_level": "developer",
+            "subgroup_creation_level": "maintainer",
+        }
 
     def project_json(self, p: dict, user) -> dict:
         ns = self.store.namespaces[p["namespace_id"]]
@@ -380,43 +424,63 @@ class BaseHandler(tornado.web.RequestHandler):
         empty = gitrepo.is_empty(repo)
         web = f"{self.base_url}/{full}"
         d = {
-            "id": p["id"], "description": p["description"], "name": p["name"],
-            "name_with_namespace": f"{ns['name']} / {p['name']}", "path": p["path"],
-            "path_with_namespace": full, "created_at": p["created_at"],
+            "id": p["id"],
+            "description": p["description"],
+            "name": p["name"],
+            "name_with_namespace": f"{ns['name']} / {p['name']}",
+            "path": p["path"],
+            "path_with_namespace": full,
+            "created_at": p["created_at"],
             "default_branch": gitrepo.head_branch(repo) or "main",
-            "tag_list": list(p["topics"]), "topics": list(p["topics"]),
+            "tag_list": list(p["topics"]),
+            "topics": list(p["topics"]),
             "ssh_url_to_repo": f"git@{self.request.host.split(':')[0]}:{full}.git",
-            "http_url_to_repo": f"{web}.git", "web_url": web,
+            "http_url_to_repo": f"{web}.git",
+            "web_url": web,
             "readme_url": None if empty else f"{web}/-/blob/main/README.md",
-            "forks_count": 0, "avatar_url": None, "star_count": 0,
-            "last_activity_at": p["last_activity_at"], "namespace": self.namespace_json(ns),
-            "visibility": p["visibility"], "empty_repo": empty, "archived": False,
-            "creator_id": p["creator_id"], "open_issues_count": 0,
+            "forks_count": 0,
+            "avatar_url": None,
+            "star_count": 0,
+            "last_activity_at": p["last_activity_at"],
+            "namespace": self.namespace_json(ns),
+            "visibility": p["visibility"],
+            "empty_repo": empty,
+            "archived": False,
+            "creator_id": p["creator_id"],
+            "open_issues_count": 0,
             "_links": {"self": f"{self.base_url}/api/v4/projects/{p['id']}"},
         }
         if ns["kind"] == "user":
             d["owner"] = self.user_json(self.store.users[ns["owner_id"]])
         if user:
             proj_level = p["members"].get(user["id"]) or (
-                OWNER if ns["kind"] == "user" and ns["owner_id"] == user["id"] else None)
+                OWNER if ns["kind"] == "user" and ns["owner_id"] == user["id"] else None
+            )
             grp_level = self.store.group_access(user, ns) if ns["kind"] == "group" else 0
             d["permissions"] = {
-                "project_access": {"access_level": proj_level, "notification_level": 3}
-                if proj_level else None,
-                "group_access": {"access_level": grp_level, "notification_level": 3}
-                if grp_level else None,
+                "project_access": {"access_level": proj_level, "notification_level": 3} if proj_level else None,
+                "group_access": {"access_level": grp_level, "notification_level": 3} if grp_level else None,
             }
         return d
 
     def commit_json(self, p: dict, c: dict, stats: dict | None = None) -> dict:
         title = c["message"].split("\n", 1)[0]
-        d = {"id": c["id"], "short_id": c["id"][:8], "created_at": c["committed_date"],
-             "parent_ids": c["parent_ids"], "title": title, "message": c["message"],
-             "author_name": c["author_name"], "author_email": c["author_email"],
-             "authored_date": c["authored_date"], "committer_name": c["committer_name"],
-             "committer_email": c["committer_email"], "committed_date": c["committed_date"],
-             **_trailers(c["message"]),
-             "web_url": f"{self.base_url}/{self.store.full_path(p)}/-/commit/{c['id']}"}
+        d = {
+            "id": c["id"],
+            "short_id": c["id"][:8],
+            "created_at": c["committed_date"],
+            "parent_ids": c["parent_ids"],
+            "title": title,
+            "message": c["message"],
+            "author_name": c["author_name"],
+            "author_email": c["author_email"],
+            "authored_date": c["authored_date"],
+            "committer_name": c["committer_name"],
+            "committer_email": c["committer_email"],
+            "committed_date": c["committed_date"],
+            **_trailers(c["message"]),
+            "web_url": f"{self.base_url}/{self.store.full_path(p)}/-/commit/{c['id']}",
+        }
         if stats is not None:
             d["stats"] = stats
         return d
@@ -460,9 +524,12 @@ class NamespacesHandler(BaseHandler):
                 raise not_found("Namespace")
             return self.send_json(self.namespace_json(ns))
         q = self.params()
-        items = [ns for ns in sorted(list(self.store.namespaces.values()), key=lambda n: n["id"])
-                 if (ns["kind"] == "user" and ns["owner_id"] == user["id"])
-                 or (ns["kind"] == "group" and self.store.group_access(user, ns) > 0)]
+        items = [
+            ns
+            for ns in sorted(list(self.store.namespaces.values()), key=lambda n: n["id"])
+            if (ns["kind"] == "user" and ns["owner_id"] == user["id"])
+            or (ns["kind"] == "group" and self.store.group_access(user, ns) > 0)
+        ]
         if q.get("search"):
             s = q["search"].lower()
             items = [ns for ns in items if s in ns["full_path"].lower() or s in ns["name"].lower()]
@@ -486,8 +553,7 @@ class GroupsHandler(BaseHandler):
         else:
             groups = [g for g in groups if self.store.can_see_group(user, g)]
         if q.get("min_access_level"):
-            groups = [g for g in groups
-                      if self.store.group_access(user, g) >= int(q["min_access_level"])]
+            groups = [g for g in groups if self.store.group_access(user, g) >= int(q["min_access_level"])]
         if truthy(q.get("owned")):
             groups = [g for g in groups if self.store.group_access(user, g) >= OWNER]
         if q.get("search"):
@@ -508,16 +574,19 @@ class GroupsHandler(BaseHandler):
         full = q["path"]
         if q.get("parent_id"):
             parent = self.store.namespace_by_ref(str(q["parent_id"]))
-            if not parent or parent["kind"] != "group" or \
-                    self.store.group_access(user, parent) < MAINTAINER:
+            if not parent or parent["kind"] != "group" or self.store.group_access(user, parent) < MAINTAINER:
                 raise msg(403, "403 Forbidden")
             full = f"{parent['full_path']}/{q['path']}"
         with self.store.lock:
             if self.store.namespace_by_ref(full):
                 raise msg(400, 'Failed to save group {:path=>["has already been taken"]}')
-            g = self.store.add_group(full, {user["username"]: OWNER}, name=q["name"],
-                                     visibility=visibility,
-                                     description=q.get("description") or "")
+            g = self.store.add_group(
+                full,
+                {user["username"]: OWNER},
+                name=q["name"],
+                visibility=visibility,
+                description=q.get("description") or "",
+            )
         self.send_json(self.group_json(g), 201)
 
 
@@ -526,10 +595,15 @@ class GroupProjectsHandler(BaseHandler):
         user = self.auth_user()
         g = self.find_group(ref, user)
         subgroups = truthy(self.params().get("include_subgroups"))
-        projects = [p for p in list(self.store.projects.values())
-                    if self.store.can_see_project(user, p) and (
-                        p["namespace_id"] == g["id"] or (subgroups and g in self.store.group_chain(
-                            self.store.namespaces[p["namespace_id"]])))]
+        projects = [
+            p
+            for p in list(self.store.projects.values())
+            if self.store.can_see_project(user, p)
+            and (
+                p["namespace_id"] == g["id"]
+                or (subgroups and g in self.store.group_chain(self.store.namespaces[p["namespace_id"]]))
+            )
+        ]
         projects.sort(key=lambda p: -p["id"])
         self.send_json([self.project_json(p, user) for p in self.paginate(projects)])
 
@@ -543,8 +617,9 @@ class GroupMemberHandler(BaseHandler):
         if not level:
             raise msg(404, "404 Not found")
         d = self.user_json(member)
-        d.update({"access_level": level, "created_at": g["created_at"], "expires_at": None,
-                  "membership_state": "active"})
+        d.update(
+            {"access_level": level, "created_at": g["created_at"], "expires_at": None, "membership_state": "active"}
+        )
         self.send_json(d)
 
 
@@ -555,21 +630,24 @@ class ProjectsHandler(BaseHandler):
     def get(self):
         user = self.auth_user()
         q = self.params()
-        projects = [p for p in list(self.store.projects.values())
-                    if self.store.can_see_project(user, p)]
+        projects = [p for p in list(self.store.projects.values()) if self.store.can_see_project(user, p)]
         if user and truthy(q.get("membership")):
             projects = [p for p in projects if self.store.project_access(user, p) > 0]
         if user and truthy(q.get("owned")):
-            projects = [p for p in projects
-                        if self.store.namespaces[p["namespace_id"]].get("owner_id") == user["id"]]
+            projects = [p for p in projects if self.store.namespaces[p["namespace_id"]].get("owner_id") == user["id"]]
         if q.get("visibility"):
             projects = [p for p in projects if p["visibility"] == q["visibility"]]
         if q.get("search"):
             s = q["search"].lower()
             in_ns = truthy(q.get("search_namespaces"))
-            projects = [p for p in projects if s in p["name"].lower() or s in p["path"].lower()
-                        or s in p["description"].lower()
-                        or (in_ns and s in self.store.full_path(p).lower())]
+            projects = [
+                p
+                for p in projects
+                if s in p["name"].lower()
+                or s in p["path"].lower()
+                or s in p["description"].lower()
+                or (in_ns and s in self.store.full_path(p).lower())
+            ]
         if q.get("topic"):
             # Topic names are case-insensitive in GitLab; all given topics must match.
             want = {t.strip().lower() for t in q["topic"].split(",") if t.strip()}
@@ -577,8 +655,7 @@ class ProjectsHandler(BaseHandler):
         order = q.get("order_by") or "created_at"
         if order not in PROJECT_ORDER:
             raise ApiError(400, {"error": "order_by does not have a valid value"})
-        projects.sort(key=lambda p: (p[PROJECT_ORDER[order]], p["id"]),
-                      reverse=q.get("sort", "desc") != "asc")
+        projects.sort(key=lambda p: (p[PROJECT_ORDER[order]], p["id"]), reverse=q.get("sort", "desc") != "asc")
         self.send_json([self.project_json(p, user) for p in self.paginate(projects)])
 
     def post(self):
@@ -586,8 +663,7 @@ class ProjectsHandler(BaseHandler):
         q = self.params()
         name, path = q.get("name"), q.get("path")
         if not name and not path:
-            raise ApiError(400, {"error": "name, path are missing, at least one parameter "
-                                          "must be provided"})
+            raise ApiError(400, {"error": "name, path are missing, at least one parameter must be provided"})
         visibility = q.get("visibility") or "private"
         if visibility not in VISIBILITIES:
             raise ApiError(400, {"error": "visibility does not have a valid value"})
@@ -598,8 +674,7 @@ class ProjectsHandler(BaseHandler):
             topics = [t.strip() for t in topics.split(",") if t.strip()]
         with self.store.lock:
             ns_ref = q.get("namespace_id") or q.get("namespace")
-            ns = (self.store.namespace_by_ref(str(ns_ref)) if ns_ref
-                  else self.store.namespaces[user["namespace_id"]])
+            ns = self.store.namespace_by_ref(str(ns_ref)) if ns_ref else self.store.namespaces[user["namespace_id"]]
             if not ns or not self.store.can_create_in(user, ns):
                 raise ApiError(400, {"message": {"namespace": ["is not valid"]}})
             errors: dict[str, list[str]] = {}
@@ -615,8 +690,15 @@ class ProjectsHandler(BaseHandler):
             if errors:
                 raise ApiError(400, {"message": errors})
             p = self.store.create_project(
-                user, ns, name, path, visibility, q.get("description") or "", topics,
-                truthy(q.get("initialize_with_readme")))
+                user,
+                ns,
+                name,
+                path,
+                visibility,
+                q.get("description") or "",
+                topics,
+                truthy(q.get("initialize_with_readme")),
+            )
         self.send_json(self.project_json(p, user), 201)
 
 
@@ -635,9 +717,19 @@ class TopicsHandler(BaseHandler):
         items = list(enumerate(sorted(counts, key=lambda k: (-counts[k], k)), 1))
         if q.get("search"):
             items = [(i, k) for i, k in items if q["search"].lower() in k]
-        self.send_json([{"id": i, "name": names[k], "title": names[k], "description": None,
-                         "total_projects_count": counts[k], "avatar_url": None}
-                        for i, k in self.paginate(items)])
+        self.send_json(
+            [
+                {
+                    "id": i,
+                    "name": names[k],
+                    "title": names[k],
+                    "description": None,
+                    "total_projects_count": counts[k],
+                    "avatar_url": None,
+                }
+                for i, k in self.paginate(items)
+            ]
+        )
 
 
 class ProjectHandler(BaseHandler):
@@ -659,8 +751,9 @@ class ProjectHandler(BaseHandler):
                     p[key] = q[key]
             topics = q.get("topics", q.get("tag_list"))
             if topics is not None:
-                p["topics"] = [t.strip() for t in topics.split(",") if t.strip()] \
-                    if isinstance(topics, str) else list(topics)
+                p["topics"] = (
+                    [t.strip() for t in topics.split(",") if t.strip()] if isinstance(topics, str) else list(topics)
+                )
             p["last_activity_at"] = now_iso()
         self.send_json(self.project_json(p, user))
 
@@ -711,29 +804,37 @@ class CommitsHandler(BaseHandler):
                 if not base:
                     raise msg(400, f"Invalid start sha: {q['start_sha']}")
                 if branch_head and not force:
-                    raise msg(400, f"A branch called '{branch}' already exists. Switch to "
-                                   "that branch in order to make changes")
+                    raise msg(
+                        400,
+                        f"A branch called '{branch}' already exists. Switch to that branch in order to make changes",
+                    )
             else:
                 start_branch = q.get("start_branch") or branch
                 if start_branch != branch and branch_head and not force:
-                    raise msg(400, f"A branch called '{branch}' already exists. Switch to "
-                                   "that branch in order to make changes")
+                    raise msg(
+                        400,
+                        f"A branch called '{branch}' already exists. Switch to that branch in order to make changes",
+                    )
                 base = gitrepo.branch_sha(repo, start_branch)
                 if not empty and base is None:
                     raise msg(400, "You can only create or edit files when you are on a branch")
             author = (q.get("author_name") or user["name"], q.get("author_email") or user["email"])
             try:
                 sha = gitrepo.create_commit(
-                    repo, branch=branch, start_sha=base, actions=actions,
-                    message=q["commit_message"], author=author,
+                    repo,
+                    branch=branch,
+                    start_sha=base,
+                    actions=actions,
+                    message=q["commit_message"],
+                    author=author,
                     committer=(user["name"], user["email"]),
-                    expected_old=branch_head or gitrepo.ZERO_OID)
+                    expected_old=branch_head or gitrepo.ZERO_OID,
+                )
             except gitrepo.CommitError as e:
-                raise msg(400, str(e))
+                raise msg(400, str(e)) from e
             p["last_activity_at"] = now_iso()
         c = gitrepo.commit_info(repo, sha)
-        stats = gitrepo.diff_stats(repo, sha, base) if q.get("stats", True) not in (
-            False, "false") else None
+        stats = gitrepo.diff_stats(repo, sha, base) if q.get("stats", True) not in (False, "false") else None
         d = self.commit_json(p, c, stats)
         d.update({"status": None, "project_id": p["id"], "last_pipeline": None})
         self.send_json(d, 201)
@@ -761,12 +862,19 @@ class CommitsHandler(BaseHandler):
                     try:
                         content = base64.b64decode(content, validate=False)
                     except (binascii.Error, ValueError):
-                        raise msg(400, "Invalid base64 content")
+                        raise msg(400, "Invalid base64 content") from None
                 else:
                     content = str(content).encode("utf-8")
-            out.append(gitrepo.Action(
-                a["action"], a.get("file_path"), content, a.get("previous_path"),
-                a.get("last_commit_id"), truthy(a.get("execute_filemode"))))
+            out.append(
+                gitrepo.Action(
+                    a["action"],
+                    a.get("file_path"),
+                    content,
+                    a.get("previous_path"),
+                    a.get("last_commit_id"),
+                    truthy(a.get("execute_filemode")),
+                )
+            )
         return out
 
 
@@ -783,13 +891,19 @@ class BranchHandler(BaseHandler):
         if not c:
             raise not_found("Branch")
         web = f"{self.base_url}/{self.store.full_path(p)}"
-        self.send_json({
-            "name": branch, "commit": self.commit_json(p, c), "merged": False,
-            "protected": False, "developers_can_push": True, "developers_can_merge": True,
-            "can_push": self.store.project_access(user, p) >= DEVELOPER,
-            "default": branch == gitrepo.head_branch(repo),
-            "web_url": f"{web}/-/tree/{urllib.parse.quote(branch)}",
-        })
+        self.send_json(
+            {
+                "name": branch,
+                "commit": self.commit_json(p, c),
+                "merged": False,
+                "protected": False,
+                "developers_can_push": True,
+                "developers_can_merge": True,
+                "can_push": self.store.project_access(user, p) >= DEVELOPER,
+                "default": branch == gitrepo.head_branch(repo),
+                "web_url": f"{web}/-/tree/{urllib.parse.quote(branch)}",
+            }
+        )
 
 
 class CommitHandler(BaseHandler):
@@ -825,10 +939,14 @@ class FileHandler(BaseHandler):
             raise not_found("File")
         content = gitrepo.read_blob(repo, blob[1])
         return {
-            "file_name": os.path.basename(file_path), "file_path": file_path,
-            "size": len(content), "encoding": "base64",
-            "content_sha256": hashlib.sha256(content).hexdigest(), "ref": r,
-            "blob_id": blob[1], "commit_id": sha,
+            "file_name": os.path.basename(file_path),
+            "file_path": file_path,
+            "size": len(content),
+            "encoding": "base64",
+            "content_sha256": hashlib.sha256(content).hexdigest(),
+            "ref": r,
+            "blob_id": blob[1],
+            "commit_id": sha,
             "last_commit_id": gitrepo.last_commit_for_path(repo, sha, file_path),
             "execute_filemode": blob[0] == gitrepo.MODE_EXEC,
         }, content
@@ -845,8 +963,7 @@ class FileHandler(BaseHandler):
         if raw:
             self._gitlab_headers(meta)
             binary = b"\0" in content[:8000]
-            self.set_header("Content-Type", "application/octet-stream" if binary
-                            else "text/plain; charset=utf-8")
+            self.set_header("Content-Type", "application/octet-stream" if binary else "text/plain; charset=utf-8")
             return self.finish(content)
         meta["content"] = base64.b64encode(content).decode()
         self.send_json(meta)
@@ -871,8 +988,10 @@ class TreeHandler(BaseHandler):
             raise not_found("Tree")
         if not truthy(q.get("recursive")):
             entries.sort(key=lambda e: (e.type != "tree", e.path))
-        items = [{"id": e.sha, "name": e.path.rsplit("/", 1)[-1], "type": e.type,
-                  "path": e.path, "mode": e.mode} for e in entries]
+        items = [
+            {"id": e.sha, "name": e.path.rsplit("/", 1)[-1], "type": e.type, "path": e.path, "mode": e.mode}
+            for e in entries
+        ]
         self.send_json(self.paginate(items))
 
 
@@ -892,8 +1011,10 @@ ACCESS_DENIED_DESC = "The resource owner or authorization server denied the requ
 
 
 def _page(title: str, body: str) -> bytes:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}'
-            f' · GitLab</title></head><body><main>{body}</main></body></html>').encode()
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}'
+        f" · GitLab</title></head><body><main>{body}</main></body></html>"
+    ).encode()
 
 
 class BrowserHandler(BaseHandler):
@@ -936,13 +1057,14 @@ class OAuthAuthorizeHandler(BrowserHandler):
             self.redirect(redirect_uri + sep + urllib.parse.urlencode(params))
 
         if q.get("response_type") != "code":
-            back(error="unsupported_response_type", error_description=(
-                "The authorization server does not support this response type."))
+            back(
+                error="unsupported_response_type",
+                error_description=("The authorization server does not support this response type."),
+            )
             return None
         scopes = (q.get("scope") or "api").split()
         if not set(scopes) <= set(app["scopes"]):
-            back(error="invalid_scope", error_description=(
-                "The requested scope is invalid, unknown, or malformed."))
+            back(error="invalid_scope", error_description=("The requested scope is invalid, unknown, or malformed."))
             return None
         return q, app, scopes, back
 
@@ -951,8 +1073,12 @@ class OAuthAuthorizeHandler(BrowserHandler):
         with self.store.lock:
             self.store.authorizations.add((user_id, app["client_id"], frozenset(scopes)))
             self.store.oauth_codes[code] = {
-                "client_id": app["client_id"], "redirect_uri": self.params()["redirect_uri"],
-                "user_id": user_id, "scopes": scopes, "expires_at": time.time() + 600}
+                "client_id": app["client_id"],
+                "redirect_uri": self.params()["redirect_uri"],
+                "user_id": user_id,
+                "scopes": scopes,
+                "expires_at": time.time() + 600,
+            }
         back(code=code)
 
     def get(self):
@@ -964,8 +1090,7 @@ class OAuthAuthorizeHandler(BrowserHandler):
         user_id = session["user_id"] if session else self.store.logged_in
         if user_id is None:
             # GitLab keeps where to come back to in its session, then shows sign-in.
-            self.set_cookie(RETURN_COOKIE, urllib.parse.quote(self.request.uri, safe=""),
-                            httponly=True)
+            self.set_cookie(RETURN_COOKIE, urllib.parse.quote(self.request.uri, safe=""), httponly=True)
             return self.redirect(f"{self.base_url}/users/sign_in")
         known = (user_id, app["client_id"], frozenset(scopes)) in self.store.authorizations
         if not session or known:
@@ -974,24 +1099,35 @@ class OAuthAuthorizeHandler(BrowserHandler):
         esc = tornado.escape.xhtml_escape
         hidden = "".join(
             f'<input type="hidden" name="{k}" value="{esc(q[k])}">'
-            for k in ("client_id", "redirect_uri", "response_type", "state", "scope",
-                      "code_challenge", "code_challenge_method") if q.get(k) is not None)
+            for k in (
+                "client_id",
+                "redirect_uri",
+                "response_type",
+                "state",
+                "scope",
+                "code_challenge",
+                "code_challenge_method",
+            )
+            if q.get(k) is not None
+        )
         items = "".join(f"<li>{esc(s)}</li>" for s in scopes)
-        self.html("Authorize application", f"""
-<h1>Authorize {esc(app['name'])} to use your account?</h1>
-<p>Signed in as <strong>@{esc(user['username'])}</strong>.</p>
+        self.html(
+            "Authorize application",
+            f"""
+<h1>Authorize {esc(app["name"])} to use your account?</h1>
+<p>Signed in as <strong>@{esc(user["username"])}</strong>.</p>
 <p>This application will be able to:</p><ul id="scopes">{items}</ul>
 <form method="post" action="/oauth/authorize">{hidden}
-<input type="hidden" name="authenticity_token" value="{session['csrf']}">
+<input type="hidden" name="authenticity_token" value="{session["csrf"]}">
 <button type="submit" name="commit" value="authorize" id="authorize">Authorize</button>
 <button type="submit" name="commit" value="deny" id="deny">Deny</button>
-</form>""")
+</form>""",
+        )
 
     def post(self):
         session = self.session()
         q = self.params()
-        if not session or not secrets.compare_digest(session["csrf"],
-                                                     q.get("authenticity_token", "")):
+        if not session or not secrets.compare_digest(session["csrf"], q.get("authenticity_token", "")):
             raise ApiError(422, "Can't verify CSRF token authenticity.\n")
         request = self._request()
         if request is None:
@@ -1007,14 +1143,18 @@ class SignInHandler(BrowserHandler):
 
     def _form(self, error: str = "", status: int = 200):
         alert = f'<div class="flash-alert" role="alert">{error}</div>' if error else ""
-        self.html("Sign in", f"""{alert}
+        self.html(
+            "Sign in",
+            f"""{alert}
 <form method="post" action="/users/sign_in" id="new_user">
 <label for="user_login">Username or primary email</label>
 <input type="text" name="user[login]" id="user_login" autocomplete="username">
 <label for="user_password">Password</label>
 <input type="password" name="user[password]" id="user_password" autocomplete="current-password">
 <button type="submit" name="button" id="sign_in">Sign in</button>
-</form>""", status)
+</form>""",
+            status,
+        )
 
     def get(self):
         self._form()
@@ -1050,17 +1190,18 @@ class OAuthTokenHandler(BaseHandler):
         self.set_header("Pragma", "no-cache")
         app = self.store.oauth_apps.get(client_id or "")
         if not app or not secrets.compare_digest(app["client_secret"], secret or ""):
-            raise ApiError(401, {"error": "invalid_client",
-                                 "error_description": INVALID_CLIENT_DESC})
+            raise ApiError(401, {"error": "invalid_client", "error_description": INVALID_CLIENT_DESC})
         grant = q.get("grant_type")
-        invalid_grant = ApiError(400, {"error": "invalid_grant",
-                                       "error_description": INVALID_GRANT_DESC})
+        invalid_grant = ApiError(400, {"error": "invalid_grant", "error_description": INVALID_GRANT_DESC})
         with self.store.lock:
             if grant == "authorization_code":
                 code = self.store.oauth_codes.pop(q.get("code") or "", None)
-                if (not code or code["client_id"] != client_id
-                        or code["expires_at"] < time.time()
-                        or code["redirect_uri"] != q.get("redirect_uri")):
+                if (
+                    not code
+                    or code["client_id"] != client_id
+                    or code["expires_at"] < time.time()
+                    or code["redirect_uri"] != q.get("redirect_uri")
+                ):
                     raise invalid_grant
                 user_id, scopes, previous = code["user_id"], code["scopes"], None
             elif grant == "refresh_token":
@@ -1069,24 +1210,39 @@ class OAuthTokenHandler(BaseHandler):
                     raise invalid_grant
                 user_id, scopes, previous = rt["user_id"], rt["scopes"], rt["access_token"]
             else:
-                raise ApiError(400, {"error": "unsupported_grant_type", "error_description":
-                                     "The authorization grant type is not supported by the "
-                                     "authorization server."})
+                raise ApiError(
+                    400,
+                    {
+                        "error": "unsupported_grant_type",
+                        "error_description": "The authorization grant type is not supported by the "
+                        "authorization server.",
+                    },
+                )
             expires_in = self.server.config.oauth_expires_in
             username = self.store.users[user_id]["username"]
-            access = self.store.add_token(username, scopes, kind="oauth",
-                                          expires_in=expires_in, token=secrets.token_hex(32))
+            access = self.store.add_token(
+                username, scopes, kind="oauth", expires_in=expires_in, token=secrets.token_hex(32)
+            )
             self.store.tokens[access]["previous"] = previous
             refresh = secrets.token_hex(32)
             self.store.refresh_tokens[refresh] = {
-                "client_id": client_id, "user_id": user_id, "scopes": scopes,
-                "access_token": access}
+                "client_id": client_id,
+                "user_id": user_id,
+                "scopes": scopes,
+                "access_token": access,
+            }
             created = self.store.tokens[access]["created_at"]
-            self.store.oauth_grants.append(
-                {"grant_type": grant, "username": username, "client_id": client_id})
-        self.send_json({"access_token": access, "token_type": "Bearer",
-                        "expires_in": expires_in, "refresh_token": refresh,
-                        "scope": " ".join(scopes), "created_at": created})
+            self.store.oauth_grants.append({"grant_type": grant, "username": username, "client_id": client_id})
+        self.send_json(
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": expires_in,
+                "refresh_token": refresh,
+                "scope": " ".join(scopes),
+                "created_at": created,
+            }
+        )
 
 
 # ---------------------------------------------------------------------------------
@@ -1094,8 +1250,7 @@ class OAuthTokenHandler(BaseHandler):
 # ---------------------------------------------------------------------------------
 class GitHandler(BaseHandler):
     def _deny(self):
-        raise ApiError(401, "HTTP Basic: Access denied\n",
-                       {"WWW-Authenticate": 'Basic realm="GitLab"'})
+        raise ApiError(401, "HTTP Basic: Access denied\n", {"WWW-Authenticate": 'Basic realm="GitLab"'})
 
     def _project_repo(self, full_path: str) -> str:
         p = self.store.project_by_ref(full_path)
@@ -1107,8 +1262,12 @@ class GitHandler(BaseHandler):
             except (binascii.Error, UnicodeDecodeError):
                 self._deny()
             tok = self.store.tokens.get(password)
-            if (not tok or tok["revoked"] or not set(tok["scopes"]) & set(GIT_READ_SCOPES)
-                    or (tok["expires_at"] is not None and tok["expires_at"] <= time.time())):
+            if (
+                not tok
+                or tok["revoked"]
+                or not set(tok["scopes"]) & set(GIT_READ_SCOPES)
+                or (tok["expires_at"] is not None and tok["expires_at"] <= time.time())
+            ):
                 self._deny()
             user = self.store.users[tok["user_id"]]
         if p and p["visibility"] == "public":
@@ -1116,8 +1275,9 @@ class GitHandler(BaseHandler):
         if user is None:
             self._deny()  # git retries with credentials after a 401
         if not p or not self.store.can_read_code(user, p):
-            raise ApiError(404, "The project you were looking for could not be found or you "
-                                "don't have permission to view it.\n")
+            raise ApiError(
+                404, "The project you were looking for could not be found or you don't have permission to view it.\n"
+            )
         return self.store.repo_path(p)
 
     def _env(self) -> dict:
@@ -1132,8 +1292,12 @@ class GitHandler(BaseHandler):
         if service != "git-upload-pack":
             raise ApiError(403, "Only smart HTTP git-upload-pack is supported\n")
         repo = self._project_repo(full_path)
-        out = subprocess.run(["git", "upload-pack", "--stateless-rpc", "--advertise-refs",
-                              repo], stdout=subprocess.PIPE, env=self._env(), check=True).stdout
+        out = subprocess.run(
+            ["git", "upload-pack", "--stateless-rpc", "--advertise-refs", repo],
+            stdout=subprocess.PIPE,
+            env=self._env(),
+            check=True,
+        ).stdout
         if "version=2" not in (self.request.headers.get("Git-Protocol") or ""):
             # v0/v1 clients expect the service announcement first (as http-backend does).
             line = b"# service=git-upload-pack\n"
@@ -1146,8 +1310,9 @@ class GitHandler(BaseHandler):
         if service != "git-upload-pack":
             raise ApiError(403, "You are not allowed to push code to this project.\n")
         repo = self._project_repo(full_path)
-        proc = subprocess.run(["git", "upload-pack", "--stateless-rpc", repo],
-                              input=self.body, stdout=subprocess.PIPE, env=self._env())
+        proc = subprocess.run(
+            ["git", "upload-pack", "--stateless-rpc", repo], input=self.body, stdout=subprocess.PIPE, env=self._env()
+        )
         self.set_header("Content-Type", "application/x-git-upload-pack-result")
         self.set_header("Cache-Control", "no-cache")
         self.finish(proc.stdout)
@@ -1163,7 +1328,7 @@ class NotFoundHandler(BaseHandler):
 # ---------------------------------------------------------------------------------
 # Server object
 # ---------------------------------------------------------------------------------
-def make_app(server: "GitLabServer") -> tornado.web.Application:
+def make_app(server: GitLabServer) -> tornado.web.Application:
     P = r"([^/]+)"
     api = "/api/v4"
     routes = [
@@ -1193,8 +1358,8 @@ def make_app(server: "GitLabServer") -> tornado.web.Application:
         (r"/.*", NotFoundHandler),
     ]
     return tornado.web.Application(
-        [(r, h, {"server": server}) for r, h in routes],
-        log_function=server._log_request, compress_response=False)
+        [(r, h, {"server": server}) for r, h in routes], log_function=server._log_request, compress_response=False
+    )
 
 
 class GitLabServer:
@@ -1229,18 +1394,18 @@ class GitLabServer:
         sockets = bind_sockets(port, self.host)
         self.port = sockets[0].getsockname()[1]
         # Our own checks enforce config.max_body_size (413); tornado's must never fire first.
-        http = HTTPServer(make_app(self), max_body_size=1 << 40, max_buffer_size=1 << 40,
-                          decompress_request=True)
+        http = HTTPServer(make_app(self), max_body_size=1 << 40, max_buffer_size=1 << 40, decompress_request=True)
         http.add_sockets(sockets)
         ready.set()
         await self._stop.wait()
         http.stop()
         await http.close_all_connections()
 
-    def start(self, port: int = 0) -> "GitLabServer":
+    def start(self, port: int = 0) -> GitLabServer:
         ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve(port, ready)),
-                                        name="gitlab-test-server", daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._serve(port, ready)), name="gitlab-test-server", daemon=True
+        )
         self._thread.start()
         if not ready.wait(10):
             raise RuntimeError("test GitLab server did not start")

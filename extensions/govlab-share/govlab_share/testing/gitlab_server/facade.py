@@ -46,25 +46,35 @@ class GitLabTestServer:
         return self._server.store
 
     # -- seeding -------------------------------------------------------------
-    def add_user(self, username: str, name: str | None = None, email: str | None = None,
-                 admin: bool = False) -> dict:
+    def add_user(self, username: str, name: str | None = None, email: str | None = None, admin: bool = False) -> dict:
         return dict(self._server.store.add_user(username, name, email, admin))
 
-    def add_token(self, username: str, scopes=("api",), expired: bool = False,
-                  kind: str = "personal", expires_in: int | None = None) -> str:
+    def add_token(
+        self,
+        username: str,
+        scopes=("api",),
+        expired: bool = False,
+        kind: str = "personal",
+        expires_in: int | None = None,
+    ) -> str:
         if kind not in ("personal", "oauth"):
             raise ValueError(kind)
         return self._server.store.add_token(username, scopes, expired, kind, expires_in)
 
-    def add_group(self, path: str, members: dict | None = None, name: str | None = None,
-                  visibility: str = "private") -> dict:
+    def add_group(
+        self, path: str, members: dict | None = None, name: str | None = None, visibility: str = "private"
+    ) -> dict:
         return dict(self._server.store.add_group(path, members or {}, name, visibility))
 
-    def add_oauth_app(self, client_id: str, client_secret: str, redirect_uri: str,
-                      scopes=("api", "read_user", "openid", "profile", "email"),
-                      name: str = "govlab") -> dict:
-        return self._server.store.add_oauth_app(client_id, client_secret, redirect_uri,
-                                                scopes, name)
+    def add_oauth_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        scopes=("api", "read_user", "openid", "profile", "email"),
+        name: str = "govlab",
+    ) -> dict:
+        return self._server.store.add_oauth_app(client_id, client_secret, redirect_uri, scopes, name)
 
     def set_password(self, username: str, password: str) -> None:
         """Lets the user sign in through the browser form at /users/sign_in."""
@@ -92,9 +102,16 @@ class GitLabTestServer:
         store = self._server.store
         store.logged_in = store.user_by_username(username)["id"] if username else None
 
-    def add_project(self, namespace: str, name: str, path: str | None = None,
-                    visibility: str = "private", topics=(), description: str = "",
-                    files: dict | None = None) -> dict:
+    def add_project(
+        self,
+        namespace: str,
+        name: str,
+        path: str | None = None,
+        visibility: str = "private",
+        topics=(),
+        description: str = "",
+        files: dict | None = None,
+    ) -> dict:
         """Seed a project (and one commit of `files`, path -> bytes|str) without the API."""
         from . import gitrepo
         from .store import slugify
@@ -103,32 +120,44 @@ class GitLabTestServer:
         ns = store.namespace_by_ref(namespace)
         if not ns:
             raise KeyError(namespace)
-        owner = store.users.get(ns["owner_id"]) if ns["kind"] == "user" else \
-            next(iter(store.users.values()))
-        project = store.create_project(owner, ns, name, path or slugify(name) or "project",
-                                       visibility, description, topics)
+        owner = store.users.get(ns["owner_id"]) if ns["kind"] == "user" else next(iter(store.users.values()))
+        project = store.create_project(
+            owner, ns, name, path or slugify(name) or "project", visibility, description, topics
+        )
         if files:
-            actions = [gitrepo.Action("create", p, d.encode() if isinstance(d, str) else d)
-                       for p, d in files.items()]
-            gitrepo.create_commit(store.repo_path(project), branch="main", start_sha=None,
-                                  actions=actions, message="seed",
-                                  author=(owner["name"], owner["email"]),
-                                  committer=(owner["name"], owner["email"]),
-                                  expected_old=gitrepo.ZERO_OID)
+            actions = [gitrepo.Action("create", p, d.encode() if isinstance(d, str) else d) for p, d in files.items()]
+            gitrepo.create_commit(
+                store.repo_path(project),
+                branch="main",
+                start_sha=None,
+                actions=actions,
+                message="seed",
+                author=(owner["name"], owner["email"]),
+                committer=(owner["name"], owner["email"]),
+                expected_old=gitrepo.ZERO_OID,
+            )
         return dict(project)
 
     # -- faults ----------------------------------------------------------------
-    def fault(self, method: str, path_regex: str, status: int | None = 500, count: int = 1,
-              retry_after: int | None = None, delay: float = 0, body=None,
-              after: bool = False, skip: int = 0) -> Fault:
+    def fault(
+        self,
+        method: str,
+        path_regex: str,
+        status: int | None = 500,
+        count: int = 1,
+        retry_after: int | None = None,
+        delay: float = 0,
+        body=None,
+        after: bool = False,
+        skip: int = 0,
+    ) -> Fault:
         """Queue a fault for the next `count` requests whose raw (still %-encoded)
         path matches `path_regex` (re.search). status=None with delay>0 only slows
         the answer down. after=True: the request is applied first (a commit lands,
         a project is created), then its answer is delayed by `delay` and, with a
         status, replaced by that error - a timeout or 502 after GitLab did the work.
         skip=n lets the first n matching requests through before the fault applies."""
-        return self._server.faults.add(method, path_regex, status, count, retry_after,
-                                       delay, body, after, skip)
+        return self._server.faults.add(method, path_regex, status, count, retry_after, delay, body, after, skip)
 
     def clear_faults(self) -> None:
         """Drop every queued fault (GitLab is well again)."""

@@ -17,24 +17,32 @@ from collections import deque
 from dataclasses import dataclass
 
 REASONS = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Timeout",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
 @dataclass
 class Fault:
-    method: str            # "GET", "POST", ... or "*"
+    method: str  # "GET", "POST", ... or "*"
     path_regex: re.Pattern
-    status: int | None     # None: only delay, then answer normally
+    status: int | None  # None: only delay, then answer normally
     remaining: int
     retry_after: int | None = None
     delay: float = 0.0
-    body: object = None    # str/bytes sent as-is, dict/list as JSON, None: GitLab default
-    after: bool = False    # True: apply the request, then delay/fail its answer
-    skip: int = 0          # let this many matching requests through untouched first
+    body: object = None  # str/bytes sent as-is, dict/list as JSON, None: GitLab default
+    after: bool = False  # True: apply the request, then delay/fail its answer
+    skip: int = 0  # let this many matching requests through untouched first
 
 
 class FaultInjector:
@@ -42,11 +50,19 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, method: str, path_regex: str, status: int | None = 500, count: int = 1,
-            retry_after: int | None = None, delay: float = 0, body=None,
-            after: bool = False, skip: int = 0) -> Fault:
-        fault = Fault(method.upper(), re.compile(path_regex), status, count, retry_after,
-                      delay, body, after, skip)
+    def add(
+        self,
+        method: str,
+        path_regex: str,
+        status: int | None = 500,
+        count: int = 1,
+        retry_after: int | None = None,
+        delay: float = 0,
+        body=None,
+        after: bool = False,
+        skip: int = 0,
+    ) -> Fault:
+        fault = Fault(method.upper(), re.compile(path_regex), status, count, retry_after, delay, body, after, skip)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -103,8 +119,7 @@ class LargeRequestLimiter:
                 "RateLimit-Observed": str(len(self._hits) + 1),
                 "RateLimit-Remaining": "0",
                 "RateLimit-Reset": str(math.ceil(reset_at)),
-                "RateLimit-ResetTime": time.strftime("%a, %d %b %Y %H:%M:%S GMT",
-                                                     time.gmtime(reset_at)),
+                "RateLimit-ResetTime": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(reset_at)),
             }
 
     def clear(self) -> None:

@@ -29,25 +29,30 @@ class CommitError(Exception):
 
 def _env(extra: dict | None = None) -> dict:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith("GIT_")  # never inherit a caller's repo/index
     }
-    env.update({
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "LC_ALL": "C",
-        "GIT_TERMINAL_PROMPT": "0",
-    })
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "LC_ALL": "C",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+    )
     if extra:
         env.update(extra)
     return env
 
 
-def git(repo: str, *args: str, input: bytes | None = None, env: dict | None = None,
-        check: bool = True) -> bytes:
+def git(repo: str, *args: str, input: bytes | None = None, env: dict | None = None, check: bool = True) -> bytes:
     proc = subprocess.run(
         ["git", "--git-dir", repo, *args],
-        input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(env),
+        input=input,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(env),
     )
     if check and proc.returncode != 0:
         raise GitError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace')}")
@@ -58,7 +63,9 @@ def init_bare(repo: str, default_branch: str = "main") -> None:
     os.makedirs(os.path.dirname(repo), exist_ok=True)
     subprocess.run(
         ["git", "init", "--bare", "--quiet", f"--initial-branch={default_branch}", repo],
-        check=True, env=_env(), stdout=subprocess.DEVNULL,
+        check=True,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
     )
     # Lets `git http-backend`/upload-pack serve it without extra config.
     git(repo, "config", "http.uploadpack", "true")
@@ -74,8 +81,7 @@ def resolve(repo: str, ref: str | None) -> str | None:
     if not ref:
         return None
     for candidate in (f"refs/heads/{ref}", f"refs/tags/{ref}", ref):
-        out = git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}",
-                  check=False)
+        out = git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", check=False)
         if out.strip():
             return out.decode().strip()
     return None
@@ -118,7 +124,7 @@ def ls_tree(repo: str, sha: str, path: str = "", recursive: bool = False) -> lis
     args = ["ls-tree", "-z", "--full-tree" if not path else "--full-name"]
     if recursive:
         args += ["-r", "-t"]
-    out = git(repo, *args, sha, "--", *( [path.rstrip("/") + "/"] if path else []))
+    out = git(repo, *args, sha, "--", *([path.rstrip("/") + "/"] if path else []))
     entries = []
     for rec in out.split(b"\0"):
         if not rec:
@@ -180,9 +186,14 @@ def _parse_commit(text: str) -> dict:
     if message.endswith("\n"):
         message = message[:-1]
     return {
-        "id": f[0], "parent_ids": f[1].split() if f[1] else [],
-        "author_name": f[2], "author_email": f[3], "authored_date": f[4],
-        "committer_name": f[5], "committer_email": f[6], "committed_date": f[7],
+        "id": f[0],
+        "parent_ids": f[1].split() if f[1] else [],
+        "author_name": f[2],
+        "author_email": f[3],
+        "authored_date": f[4],
+        "committer_name": f[5],
+        "committer_email": f[6],
+        "committed_date": f[7],
         "message": message,
     }
 
@@ -200,7 +211,7 @@ def _split_log(out: str) -> list[dict]:
     commits = []
     i = 0
     while i + 9 <= len(fields):
-        rec = fields[i:i + 9]
+        rec = fields[i : i + 9]
         if not rec[0].strip():
             break
         commits.append(_parse_commit("\0".join(rec)))
@@ -243,9 +254,17 @@ class Action:
     execute_filemode: bool | None = None
 
 
-def create_commit(repo: str, *, branch: str, start_sha: str | None, actions: list[Action],
-                  message: str, author: tuple[str, str], committer: tuple[str, str],
-                  expected_old: str) -> str:
+def create_commit(
+    repo: str,
+    *,
+    branch: str,
+    start_sha: str | None,
+    actions: list[Action],
+    message: str,
+    author: tuple[str, str],
+    committer: tuple[str, str],
+    expected_old: str,
+) -> str:
     """Apply all actions on top of start_sha and move refs/heads/<branch>.
 
     expected_old is the branch's current sha or ZERO_OID (must not exist); the
@@ -340,25 +359,35 @@ def create_commit(repo: str, *, branch: str, start_sha: str | None, actions: lis
         git(repo, "read-tree", "--empty", env=env)
         if files:
             lines = "".join(f"{mode} {oid}\t{p}\0" for p, (mode, oid) in files.items())
-            git(repo, "update-index", "--add", "-z", "--index-info",
-                input=lines.encode("utf-8", "surrogateescape"), env=env)
+            git(
+                repo,
+                "update-index",
+                "--add",
+                "-z",
+                "--index-info",
+                input=lines.encode("utf-8", "surrogateescape"),
+                env=env,
+            )
         tree = git(repo, "write-tree", env=env).decode().strip()
     finally:
         if os.path.exists(index):
             os.unlink(index)
 
     cenv = {
-        "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-        "GIT_COMMITTER_NAME": committer[0], "GIT_COMMITTER_EMAIL": committer[1],
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": committer[0],
+        "GIT_COMMITTER_EMAIL": committer[1],
     }
     args = ["commit-tree", tree]
     if start_sha:
         args += ["-p", start_sha]
     new = git(repo, *args, input=message.encode("utf-8"), env=cenv).decode().strip()
     proc = subprocess.run(
-        ["git", "--git-dir", repo, "update-ref", "-m", "commit via API",
-         f"refs/heads/{branch}", new, expected_old],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+        ["git", "--git-dir", repo, "update-ref", "-m", "commit via API", f"refs/heads/{branch}", new, expected_old],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
     )
     if proc.returncode != 0:
         # Someone moved the branch since we read it: same outcome as Gitaly's CAS failure.

@@ -20,20 +20,21 @@ GUEST, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 20, 30, 40, 50
 
 # GitLab's Gitlab::PathRegex.project_path_format_message and the stricter
 # OCI rule it also applies to project paths (GitLab >= 14.9).
-PATH_FORMAT_MESSAGE = ("can contain only letters, digits, '_', '-' and '.'. "
-                       "Cannot start with '-', end in '.git' or end in '.atom'")
-PATH_OCI_MESSAGE = ("must not start or end with a special character and must not "
-                    "contain consecutive special characters.")
-NAME_FORMAT_MESSAGE = ("can contain only letters, digits, emojis, '_', '.', '+', dashes, "
-                       "or spaces. It must start with a letter, digit, emoji, or '_'.")
+PATH_FORMAT_MESSAGE = (
+    "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-', end in '.git' or end in '.atom'"
+)
+PATH_OCI_MESSAGE = "must not start or end with a special character and must not contain consecutive special characters."
+NAME_FORMAT_MESSAGE = (
+    "can contain only letters, digits, emojis, '_', '.', '+', dashes, "
+    "or spaces. It must start with a letter, digit, emoji, or '_'."
+)
 _PATH_RE = re.compile(r"^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*$")
 _OCI_RE = re.compile(r"^[a-zA-Z0-9]+([._-][a-zA-Z0-9]+)*$")
 _NAME_RE = re.compile(r"^[\w\u00A9-\U0001F9FF][\w\u00A9-\U0001F9FF+.\- ]*$")
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def path_errors(path: str) -> list[str]:
@@ -83,24 +84,36 @@ class Store:
                 gitrepo.remove(repos)
 
     # ---- users -----------------------------------------------------------------
-    def add_user(self, username: str, name: str | None = None, email: str | None = None,
-                 admin: bool = False) -> dict:
+    def add_user(self, username: str, name: str | None = None, email: str | None = None, admin: bool = False) -> dict:
         with self.lock:
             if self.user_by_username(username):
                 raise ValueError(f"user {username!r} exists")
             uid = next(self._ids)
             ns_id = next(self._ns_ids)
             user = {
-                "id": uid, "username": username, "name": name or username,
-                "email": email or f"{username}@example.test", "state": "active",
-                "locked": False, "avatar_url": None, "is_admin": admin,
-                "created_at": now_iso(), "namespace_id": ns_id,
+                "id": uid,
+                "username": username,
+                "name": name or username,
+                "email": email or f"{username}@example.test",
+                "state": "active",
+                "locked": False,
+                "avatar_url": None,
+                "is_admin": admin,
+                "created_at": now_iso(),
+                "namespace_id": ns_id,
             }
             self.users[uid] = user
             self.namespaces[ns_id] = {
-                "id": ns_id, "name": user["name"], "path": username, "kind": "user",
-                "full_path": username, "parent_id": None, "owner_id": uid,
-                "visibility": "public", "description": "", "members": {},
+                "id": ns_id,
+                "name": user["name"],
+                "path": username,
+                "kind": "user",
+                "full_path": username,
+                "parent_id": None,
+                "owner_id": uid,
+                "visibility": "public",
+                "description": "",
+                "members": {},
                 "created_at": now_iso(),
             }
             return user
@@ -113,9 +126,15 @@ class Store:
             return None
 
     # ---- tokens ----------------------------------------------------------------
-    def add_token(self, username: str, scopes=("api",), expired: bool = False,
-                  kind: str = "personal", expires_in: int | None = None,
-                  token: str | None = None) -> str:
+    def add_token(
+        self,
+        username: str,
+        scopes=("api",),
+        expired: bool = False,
+        kind: str = "personal",
+        expires_in: int | None = None,
+        token: str | None = None,
+    ) -> str:
         with self.lock:
             user = self.user_by_username(username)
             if not user:
@@ -127,8 +146,12 @@ class Store:
             elif expires_in is not None:
                 expires_at = time.time() + expires_in
             self.tokens[token] = {
-                "user_id": user["id"], "scopes": list(scopes), "kind": kind,
-                "expires_at": expires_at, "revoked": False, "previous": None,
+                "user_id": user["id"],
+                "scopes": list(scopes),
+                "kind": kind,
+                "expires_at": expires_at,
+                "revoked": False,
+                "previous": None,
                 "created_at": int(time.time()),
             }
             return token
@@ -143,8 +166,14 @@ class Store:
                     return ns
             return None
 
-    def add_group(self, path: str, members: dict | None = None, name: str | None = None,
-                  visibility: str = "private", description: str = "") -> dict:
+    def add_group(
+        self,
+        path: str,
+        members: dict | None = None,
+        name: str | None = None,
+        visibility: str = "private",
+        description: str = "",
+    ) -> dict:
         """path may be nested ("a/b"); the parent group must exist."""
         with self.lock:
             if self.namespace_by_ref(path):
@@ -155,10 +184,17 @@ class Store:
                 raise KeyError(parent_path)
             gid = next(self._ns_ids)
             group = {
-                "id": gid, "name": name or leaf, "path": leaf, "kind": "group",
-                "full_path": path, "parent_id": parent["id"] if parent else None,
-                "owner_id": None, "visibility": visibility, "description": description,
-                "members": {}, "created_at": now_iso(),
+                "id": gid,
+                "name": name or leaf,
+                "path": leaf,
+                "kind": "group",
+                "full_path": path,
+                "parent_id": parent["id"] if parent else None,
+                "owner_id": None,
+                "visibility": visibility,
+                "description": description,
+                "members": {},
+                "created_at": now_iso(),
             }
             for username, level in (members or {}).items():
                 user = self.user_by_username(username)
@@ -181,8 +217,7 @@ class Store:
             return 0
         if user.get("is_admin"):
             return OWNER
-        return max((g["members"].get(user["id"], 0) for g in self.group_chain(group)),
-                   default=0)
+        return max((g["members"].get(user["id"], 0) for g in self.group_chain(group)), default=0)
 
     def can_see_group(self, user: dict | None, group: dict) -> bool:
         if group["visibility"] == "public":
@@ -192,8 +227,9 @@ class Store:
         if self.group_access(user, group) > 0:
             return True
         # Members of a project in the group can see it too.
-        return any(self.project_access(user, p) > 0 for p in list(self.projects.values())
-                   if p["namespace_id"] == group["id"])
+        return any(
+            self.project_access(user, p) > 0 for p in list(self.projects.values()) if p["namespace_id"] == group["id"]
+        )
 
     # ---- projects -------------------------------------------------------------
     def repo_path(self, project: dict) -> str:
@@ -244,26 +280,46 @@ class Store:
             return ns["owner_id"] == user["id"] or bool(user.get("is_admin"))
         return self.group_access(user, ns) >= DEVELOPER
 
-    def create_project(self, user: dict, ns: dict, name: str, path: str, visibility: str,
-                       description: str = "", topics=(), initialize_with_readme=False) -> dict:
+    def create_project(
+        self,
+        user: dict,
+        ns: dict,
+        name: str,
+        path: str,
+        visibility: str,
+        description: str = "",
+        topics=(),
+        initialize_with_readme=False,
+    ) -> dict:
         with self.lock:
             pid = next(self._proj_ids)
             project = {
-                "id": pid, "name": name, "path": path, "namespace_id": ns["id"],
-                "visibility": visibility, "description": description or "",
-                "topics": list(topics or []), "creator_id": user["id"],
-                "created_at": now_iso(), "last_activity_at": now_iso(), "members": {},
+                "id": pid,
+                "name": name,
+                "path": path,
+                "namespace_id": ns["id"],
+                "visibility": visibility,
+                "description": description or "",
+                "topics": list(topics or []),
+                "creator_id": user["id"],
+                "created_at": now_iso(),
+                "last_activity_at": now_iso(),
+                "members": {},
             }
             self.projects[pid] = project
             repo = self.repo_path(project)
             gitrepo.init_bare(repo, "main")
             if initialize_with_readme:
                 gitrepo.create_commit(
-                    repo, branch="main", start_sha=None,
-                    actions=[gitrepo.Action("create", "README.md",
-                                            f"# {name}\n\n{description or ''}\n".encode())],
-                    message="Initial commit", author=(user["name"], user["email"]),
-                    committer=(user["name"], user["email"]), expected_old=gitrepo.ZERO_OID)
+                    repo,
+                    branch="main",
+                    start_sha=None,
+                    actions=[gitrepo.Action("create", "README.md", f"# {name}\n\n{description or ''}\n".encode())],
+                    message="Initial commit",
+                    author=(user["name"], user["email"]),
+                    committer=(user["name"], user["email"]),
+                    expected_old=gitrepo.ZERO_OID,
+                )
             return project
 
     def name_or_path_taken(self, ns: dict, name: str, path: str) -> dict:
@@ -278,13 +334,22 @@ class Store:
         return errs
 
     # ---- OAuth ----------------------------------------------------------------
-    def add_oauth_app(self, client_id: str, client_secret: str, redirect_uri: str,
-                      scopes=("api", "read_user", "openid", "profile", "email"),
-                      name: str = "govlab") -> dict:
+    def add_oauth_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        scopes=("api", "read_user", "openid", "profile", "email"),
+        name: str = "govlab",
+    ) -> dict:
         with self.lock:
-            app = {"client_id": client_id, "client_secret": client_secret,
-                   "redirect_uris": redirect_uri.split(), "scopes": list(scopes),
-                   "name": name}
+            app = {
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "redirect_uris": redirect_uri.split(),
+                "scopes": list(scopes),
+                "name": name,
+            }
             self.oauth_apps[client_id] = app
             return app
 
