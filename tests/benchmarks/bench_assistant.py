@@ -17,18 +17,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
-
 from govlab.assistant.guard import Part, check
 from tests.model_server import ModelServer, text
-from tests.support.chat import GOVLAB, JUPYTERNAUT
+from tests.support.chat import GOVLAB, JUPYTERNAUT, chat_ws_url, open_chat, send_message
 from tests.support.hub import RunningHub, base_settings
 
 USER = "bench"
@@ -36,21 +31,10 @@ QUESTION = '판다스로 CSV 파일을 읽어 합계를 구하고 싶어요. df 
 
 
 async def first_token(ws_url: str, token: str, persona: str) -> float:
-    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+    conn = await open_chat(ws_url, token)
     try:
-        await conn.read_message()  # the connection frame
         started = time.perf_counter()
-        conn.write_message(
-            json.dumps(
-                {
-                    "type": "client",
-                    "action": "send",
-                    "id": uuid.uuid4().hex,
-                    "body": "판다스로 CSV를 읽는 방법은?",
-                    "metadata": {"to_persona": persona},
-                }
-            )
-        )
+        send_message(conn, "판다스로 CSV를 읽는 방법은?", persona)
         while True:
             frame = await asyncio.wait_for(conn.read_message(), 60)
             data = json.loads(frame)
@@ -95,7 +79,7 @@ def main() -> None:
                 for persona in results:
                     path = f"bench-{i}-{persona.rsplit(':', 1)[-1]}.chat"
                     hub.put_file(USER, path, "{}", token=token)
-                    ws = hub.url.replace("http", "ws", 1) + f"/user/{USER}/api/chat/ws/{quote(path)}"
+                    ws = chat_ws_url(hub.url, USER, path)
                     asyncio.run(asyncio.sleep(1))  # the chat's personas come up
                     results[persona].append(asyncio.run(first_token(ws, token, persona)))
             for persona, times in results.items():

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "extensions" / "govlab-share"))
 
 from govlab_share.scan import scan_files  # noqa: E402
+from govlab_share.testing.chatdoc import JUPYTERNAUT, chat_document, notebook_attachment  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import _frame, _lines  # noqa: E402  (the same synthetic pandas tables)
@@ -45,13 +46,13 @@ from govlab_share.scan._secrets import get_engine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from tests.support.ports import free_port  # noqa: E402
+from tests.support.shareserver import share_server_env  # noqa: E402
 
 PY = sys.executable
 KB, MB = 1024, 1024 * 1024
 USER, GL_TOKEN = "bench", "glpat-bench0000000000000000"
 JP_TOKEN = "bench-server-token"
 TOKEN_ENV = "GOVLAB_BENCH_GITLAB_TOKEN"
-JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
 
 # -- synthetic user files (no secrets or personal data: the share must go through) --
@@ -149,31 +150,7 @@ def make_chat(n: int, notebook: str, seed: int = 3) -> dict:
                 "raw_time": False,
             }
         )
-    return {
-        "messages": msgs,
-        "users": {
-            "user-1": {
-                "username": "user-1",
-                "name": "김민수",
-                "display_name": "김민수",
-                "initials": "김",
-                "avatar_url": None,
-                "color": None,
-                "bot": False,
-            },
-            JUPYTERNAUT: {
-                "username": JUPYTERNAUT,
-                "name": "Jupyternaut",
-                "display_name": "Jupyternaut",
-                "initials": "J",
-                "avatar_url": None,
-                "color": None,
-                "bot": True,
-            },
-        },
-        "attachments": {"att-1": {"value": notebook, "type": "notebook", "mimetype": "application/x-ipynb+json"}},
-        "metadata": {"id": f"chat-{n}"},
-    }
+    return chat_document(msgs, attachments={"att-1": notebook_attachment(notebook)}, chat_id=f"chat-{n}")
 
 
 def write_json(path: Path, doc, indent) -> int:
@@ -225,43 +202,17 @@ def start_gitlab(tmp: Path) -> tuple[subprocess.Popen, str]:
 
 def start_jupyter(tmp: Path, gitlab_url: str, root: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    # Only govlab_share: the other extensions of the venv cost startup and background CPU.
-    conf_d = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d"
-    exts = {}
-    for f in conf_d.glob("*.json"):
-        exts.update(json.loads(f.read_text()).get("ServerApp", {}).get("jpserver_extensions", {}))
-    exts = {name: name == "govlab_share" for name in exts} | {"govlab_share": True}
-    config = {
-        "ServerApp": {
-            "jpserver_extensions": exts,
-            "ip": "127.0.0.1",
-            "port": port,
-            "open_browser": False,
-            "root_dir": str(root),
-            "allow_root": True,
-        },
-        "IdentityProvider": {"token": JP_TOKEN},
-        "GovlabShare": {
-            "gitlab_url": gitlab_url,
-            "token_source": "env",
-            "token_env": TOKEN_ENV,
-            "agency": "행정안전부",
-            "ai_model": "openai/gpt-4o-mini",
-            "hub_public_url": "https://lab.example.go.kr",
-            "history_file": str(tmp / "shares.json"),
-            "request_timeout": 120.0,
-        },
+    share_cfg = {
+        "gitlab_url": gitlab_url,
+        "token_source": "env",
+        "token_env": TOKEN_ENV,
+        "agency": "행정안전부",
+        "ai_model": "openai/gpt-4o-mini",
+        "hub_public_url": "https://lab.example.go.kr",
+        "history_file": str(tmp / "shares.json"),
+        "request_timeout": 120.0,
     }
-    cfg_dir = tmp / "jupyter-config"
-    cfg_dir.mkdir()
-    (cfg_dir / "jupyter_server_config.json").write_text(json.dumps(config))
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(cfg_dir),
-        JUPYTER_DATA_DIR=str(tmp / "jupyter-data"),
-        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
-        **{TOKEN_ENV: GL_TOKEN},
-    )
+    env = share_server_env(tmp, port=port, root=root, token=JP_TOKEN, share_config=share_cfg, **{TOKEN_ENV: GL_TOKEN})
     proc = subprocess.Popen(
         [PY, "-m", "jupyter_server"],
         cwd=root,

@@ -1,11 +1,12 @@
 """Spawn latency and memory of govlab labs against bare JupyterLab labs, in one run.
 
-    .venv/bin/python tests/benchmarks/bench_spawn.py [--users 10] [--no-chat]
+    .venv/bin/python tests/benchmarks/bench_spawn.py [--users 10] [--rounds 5] [--no-chat]
 
 For each variant a real hub (govlab start, local mode) is started, N users are created,
 and all their servers are requested at once through the REST API. Reported: time from
 request to ready (p50, p95, max) and the RSS of each single-user server process after
-it is ready (kernels excluded). The baseline ("bare") is the same hub and the same
+it is ready (kernels excluded). The single-lab variants start one lab at a time,
+`--rounds` times, and report the median. The baseline ("bare") is the same hub and the same
 JupyterLab with jupyter-ai, the chat and our extensions switched off for the labs.
 
 The first chat (issue 14): labs of two kinds, "govlab" (the model stack loads when a chat
@@ -26,19 +27,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
-
-import psutil
-from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support import aio
-from tests.support.chat import GOVLAB
+from tests.support.chat import GOVLAB, chat_ws_url, open_chat, send_message
 from tests.support.hub import RunningHub, base_settings
+from tests.support.labprocess import lab_rss_mb
 
 # Everything that is not JupyterLab itself: the assistant stack, the chat, govlab's own.
 NOT_BARE = [
@@ -85,27 +81,35 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def server_rss_mb(username: str) -> float | None:
-    for proc in psutil.process_iter(["cmdline", "environ"]):
-        try:
-            cmd = " ".join(proc.info["cmdline"] or [])
-            env = proc.info["environ"] or {}
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        if "jupyterhub-singleuser" in cmd and env.get("JUPYTERHUB_USER") == username:
-            return proc.memory_info().rss / 2**20
-    return None
-
-
-def run_variant(name: str, users: int, workdir: Path) -> dict:
+def run_variant(name: str, users: int, workdir: Path, rounds: int = 1) -> dict:
+    """`users` labs at once; with `rounds` > 1, one lab at a time `rounds` times (each
+    stopped before the next starts), so a single spawn is a median, not one sample."""
     settings = base_settings(workdir / "state", **{"hub.concurrent_spawn_limit": max(users, 1)})
     hub = RunningHub(workdir, settings)
     if name == "bare":
         override_lab_extensions(hub, BARE_EXTENSIONS, "bare")
     hub.start()
     try:
-        names = [f"bench{i:03d}" for i in range(users)]
-        return {"variant": name, **spawn_all(hub, names, server_rss_mb)}
+        if rounds == 1:
+            names = [f"bench{i:03d}" for i in range(users)]
+            return {"variant": name, **spawn_all(hub, names, lab_rss_mb)}
+        runs = []
+        for i in range(rounds):
+            runs.append(spawn_all(hub, [f"bench{i:03d}"], lab_rss_mb))
+            hub.stop_server(f"bench{i:03d}")
+        times = [r["p50_s"] for r in runs if r["p50_s"] is not None]
+        rss = [r["rss_mb_mean"] for r in runs if r["rss_mb_mean"] is not None]
+        return {
+            "variant": name,
+            "users": 1,
+            "ready": len(times),
+            "errors": {k: v for r in runs for k, v in r["errors"].items()},
+            "p50_s": statistics.median(times) if times else None,
+            "p95_s": percentile(times, 0.95) if times else None,
+            "max_s": max(times) if times else None,
+            "rss_mb_mean": statistics.mean(rss) if rss else None,
+            "rounds": rounds,
+        }
     finally:
         hub.kill_everything()
 
@@ -159,23 +163,11 @@ async def first_answer(
     """Open the chat, wait `typing_s` (an official typing the question), ask on the
     chat's websocket; (answered, seconds from the question to the model's answer; the
     "AI 준비 중" notice that may come first does not count)."""
-    ws_url = hub.url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
-    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+    conn = await open_chat(chat_ws_url(hub.url, user, chat_path), token)
     try:
-        await conn.read_message()  # the connection message
         await asyncio.sleep(typing_s)
         asked = time.perf_counter()
-        conn.write_message(
-            json.dumps(
-                {
-                    "type": "client",
-                    "action": "send",
-                    "id": uuid.uuid4().hex,
-                    "body": "안녕하세요",
-                    "metadata": {"to_persona": GOVLAB},
-                }
-            )
-        )
+        send_message(conn, "안녕하세요", GOVLAB)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             frame = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
@@ -205,7 +197,7 @@ def run_first_chat(name: str, workdir: Path, model, typing_s: float = 0.0) -> di
         hub.start_server(user, timeout=600)
         spawn_s = time.perf_counter() - t0
         time.sleep(2)
-        rss_before = server_rss_mb(user)
+        rss_before = lab_rss_mb(user)
         assert hub.put_file(user, "bench.chat", "{}", token=token).status_code == 201
         model.script([text(BENCH_ANSWER, chunks=3)])
         answered, answer_s = aio.run(first_answer(hub, user, token, "bench.chat", typing_s))
@@ -217,7 +209,7 @@ def run_first_chat(name: str, workdir: Path, model, typing_s: float = 0.0) -> di
             "answer_s": answer_s,
             "answered": answered,
             "rss_before_mb": rss_before,
-            "rss_after_mb": server_rss_mb(user),
+            "rss_after_mb": lab_rss_mb(user),
         }
     finally:
         hub.kill_everything()
@@ -232,14 +224,18 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--no-chat", action="store_true", help="skip the first-chat comparison")
+    parser.add_argument("--rounds", type=int, default=5, help="single-lab spawns per variant (median reported)")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="govlab-bench-") as tmp:
         for variant in ("bare", "govlab", "govlab-single", "bare-single"):
-            users = 1 if variant.endswith("single") else args.users
+            single = variant.endswith("single")
+            users = 1 if single else args.users
             base = variant.removesuffix("-single")
-            print(f"-- {variant}: {users} user(s) at once ...", flush=True)
-            results.append(run_variant(base, users, Path(tmp) / variant) | {"variant": variant})
+            what = f"one lab at a time, {args.rounds} times" if single else f"{users} user(s) at once"
+            print(f"-- {variant}: {what} ...", flush=True)
+            rounds = args.rounds if single else 1
+            results.append(run_variant(base, users, Path(tmp) / variant, rounds) | {"variant": variant})
         chats = []
         if not args.no_chat:
             from tests.model_server import ModelServer

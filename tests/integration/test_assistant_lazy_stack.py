@@ -16,7 +16,8 @@ import pytest
 from govlab.assistant.persona_manager import READY_NOTICE
 from tests.model_server import text
 from tests.support.chat import GOVLAB, ask
-from tests.support.hub import RunningHub, base_settings
+from tests.support.hub import base_settings, hub_with_lab
+from tests.support.labprocess import lab_process
 
 pytestmark = pytest.mark.hub
 
@@ -27,27 +28,8 @@ USER = "hana"
 def hub(tmp_path_factory, model_server_session):
     workdir = tmp_path_factory.mktemp("lazy-stack-hub")
     settings = base_settings(workdir / "state", llm=model_server_session.llm_settings("GOVLAB_TEST_MODEL_KEY"))
-    running = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": "sk-test-model-key-1234"})
-    running.start()
-    try:
-        running.user_token = running.create_user(USER)
-        running.start_server(USER)
+    with hub_with_lab(workdir, settings, USER, env={"GOVLAB_TEST_MODEL_KEY": "sk-test-model-key-1234"}) as running:
         yield running
-    finally:
-        running.kill_everything()
-
-
-def lab_process(username: str) -> psutil.Process:
-    for proc in psutil.process_iter(["cmdline", "environ"]):
-        try:
-            if (
-                "jupyterhub-singleuser" in " ".join(proc.info["cmdline"] or [])
-                and (proc.info["environ"] or {}).get("JUPYTERHUB_USER") == username
-            ):
-                return proc
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    raise AssertionError(f"no lab process for {username}")
 
 
 def model_stack_loaded(proc: psutil.Process) -> bool:

@@ -14,7 +14,7 @@ import pytest
 from tests.integration.test_browser import ARTIFACTS, dismiss_dialogs, sign_in
 from tests.model_server import text
 from tests.support.chat import GOVLAB
-from tests.support.hub import RunningHub, base_settings
+from tests.support.hub import base_settings, hub_with_lab
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
@@ -33,14 +33,8 @@ def hub(tmp_path_factory, model_server_session):
         workdir / "state",
         llm=model_server_session.llm_settings("GOVLAB_TEST_MODEL_KEY"),
     )
-    running = RunningHub(workdir, settings, env={"GOVLAB_TEST_MODEL_KEY": MODEL_KEY})
-    running.start()
-    try:
-        running.user_token = running.create_user(USER)
-        running.start_server(USER)
+    with hub_with_lab(workdir, settings, USER, env={"GOVLAB_TEST_MODEL_KEY": MODEL_KEY}) as running:
         yield running
-    finally:
-        running.kill_everything()
 
 
 def _chat_files(hub) -> list[str] | None:

@@ -125,21 +125,7 @@ class World:
     def share(self, user: str, path: str, nb: dict, title: str, visibility: str, chats=()) -> dict:
         token = self.hub_tokens[user]
         assert self.hub.put_file(user, path, nb, token=token).status_code == 201
-        r = self.hub.lab(
-            "POST",
-            user,
-            "/govlab-share/share",
-            token=token,
-            json={
-                "path": path,
-                "title": title,
-                "description": f"{title} 업무를 자동화한 노트북",
-                "visibility": visibility,
-                "chats": list(chats),
-                "keep_outputs": False,
-                "force": False,
-            },
-        )
+        r = self.hub.share(user, token, path, title, f"{title} 업무를 자동화한 노트북", visibility, chats)
         assert r.status_code == 200, r.text
         self.shared[title] = r.json()
         return r.json()

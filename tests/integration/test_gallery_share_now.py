@@ -79,21 +79,7 @@ def entries(s: requests.Session, hub: RunningHub) -> list[dict]:
 
 def share(hub: RunningHub, user: str, token: str, path: str, title: str, visibility: str) -> dict:
     assert hub.put_file(user, path, notebook(title, f"{title} 노트북", plot=True), token=token).status_code == 201
-    r = hub.lab(
-        "POST",
-        user,
-        "/govlab-share/share",
-        token=token,
-        json={
-            "path": path,
-            "title": title,
-            "description": f"{title} 설명",
-            "visibility": visibility,
-            "chats": [],
-            "keep_outputs": False,
-            "force": False,
-        },
-    )
+    r = hub.share(user, token, path, title, f"{title} 설명", visibility)
     assert r.status_code == 200, r.text
     return r.json()
 

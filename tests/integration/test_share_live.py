@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from govlab_share.testing.chatdoc import JUPYTERNAUT, chat_document, jupyternaut, notebook_attachment, official
 from tests.support.ports import free_port
+from tests.support.shareserver import share_server_env
 
 GITLAB_URL = os.environ.get("GITLAB_URL", "").rstrip("/")
 GITLAB_TOKEN = os.environ.get("GITLAB_TOKEN", "")
@@ -35,7 +37,6 @@ pytestmark = pytest.mark.skipif(
 
 TOKEN_ENV = "GOVLAB_LIVE_GITLAB_TOKEN"
 JP_TOKEN = uuid.uuid4().hex
-JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
 
 def _notebook(note: str) -> dict:
@@ -58,51 +59,33 @@ def _notebook(note: str) -> dict:
 
 
 def _chat(notebook: str) -> dict:
-    return {
-        "messages": [
-            {
-                "type": "msg",
-                "id": "m1",
-                "time": 1764064800.0,
-                "sender": "user-1",
-                "body": "이 코드를 설명해줘",
-                "attachments": ["att-1"],
-                "mentions": [JUPYTERNAUT],
-                "raw_time": False,
-            },
-            {
-                "type": "msg",
-                "id": "m2",
-                "time": 1764064805.0,
-                "sender": JUPYTERNAUT,
-                "body": "인사말을 출력하는 코드입니다.",
-                "mentions": [],
-                "raw_time": False,
-            },
-        ],
-        "users": {
-            "user-1": {
-                "username": "user-1",
-                "name": "시험",
-                "display_name": "시험",
-                "initials": "시",
-                "avatar_url": None,
-                "color": None,
-                "bot": False,
-            },
-            JUPYTERNAUT: {
-                "username": JUPYTERNAUT,
-                "name": "Jupyternaut",
-                "display_name": "Jupyternaut",
-                "initials": "J",
-                "avatar_url": None,
-                "color": None,
-                "bot": True,
-            },
+    messages = [
+        {
+            "type": "msg",
+            "id": "m1",
+            "time": 1764064800.0,
+            "sender": "user-1",
+            "body": "이 코드를 설명해줘",
+            "attachments": ["att-1"],
+            "mentions": [JUPYTERNAUT],
+            "raw_time": False,
         },
-        "attachments": {"att-1": {"value": notebook, "type": "notebook", "mimetype": "application/x-ipynb+json"}},
-        "metadata": {"id": "live-chat"},
-    }
+        {
+            "type": "msg",
+            "id": "m2",
+            "time": 1764064805.0,
+            "sender": JUPYTERNAUT,
+            "body": "인사말을 출력하는 코드입니다.",
+            "mentions": [],
+            "raw_time": False,
+        },
+    ]
+    return chat_document(
+        messages,
+        users={"user-1": official("시험"), JUPYTERNAUT: jupyternaut()},
+        attachments={"att-1": notebook_attachment(notebook)},
+        chat_id="live-chat",
+    )
 
 
 @pytest.fixture
@@ -113,12 +96,6 @@ def share_server(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     port = free_port()
-    # Only govlab_share: the other extensions of the venv are irrelevant and slow to start.
-    conf_d = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d"
-    exts = {}
-    for f in conf_d.glob("*.json"):
-        exts.update(json.loads(f.read_text()).get("ServerApp", {}).get("jpserver_extensions", {}))
-    exts = {name: False for name in exts} | {"govlab_share": True}
     share_cfg = {
         "gitlab_url": GITLAB_URL,
         "token_source": "env",
@@ -130,30 +107,8 @@ def share_server(tmp_path):
     }
     if NAMESPACE:
         share_cfg["namespace"] = NAMESPACE
-    cfg_dir = tmp_path / "config"
-    cfg_dir.mkdir()
-    (cfg_dir / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {
-                    "jpserver_extensions": exts,
-                    "ip": "127.0.0.1",
-                    "port": port,
-                    "open_browser": False,
-                    "root_dir": str(root),
-                    "allow_root": True,
-                },
-                "IdentityProvider": {"token": JP_TOKEN},
-                "GovlabShare": share_cfg,
-            }
-        )
-    )
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(cfg_dir),
-        JUPYTER_DATA_DIR=str(tmp_path / "data"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-        **{TOKEN_ENV: GITLAB_TOKEN},
+    env = share_server_env(
+        tmp_path, port=port, root=root, token=JP_TOKEN, share_config=share_cfg, **{TOKEN_ENV: GITLAB_TOKEN}
     )
     env.pop("GITLAB_TOKEN")  # the server gets the token only under the configured name
     log = open(tmp_path / "jupyter.log", "wb")

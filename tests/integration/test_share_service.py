@@ -112,21 +112,7 @@ def setup(tmp_path_factory, _gitlab_server_session):
 
 
 def share(hub, user, token, path=NOTEBOOK, title="민원 분석", force=False):
-    return hub.lab(
-        "POST",
-        user,
-        "/govlab-share/share",
-        token=token,
-        json={
-            "path": path,
-            "title": title,
-            "description": "월별 집계",
-            "visibility": "private",
-            "chats": [],
-            "keep_outputs": False,
-            "force": force,
-        },
-    )
+    return hub.share(user, token, path, title, "월별 집계", force=force)
 
 
 def kernel_run(hub, user, token, code: str) -> dict:

@@ -1,4 +1,4 @@
-"""pytest fixtures for the loopback model server (tests/model_server/app.py).
+"""pytest fixtures for the loopback model server (govlab_share.testing.model_server).
 
 `model_server_session`: one server per test session, started before any hub so its
 URL can go into a hub's settings (`llm.base_url`). `model_server`: the same server,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .app import ModelServer
+from govlab_share.testing.model_server import ModelServer
 
 
 @pytest.fixture(scope="session")

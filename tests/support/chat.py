@@ -8,12 +8,52 @@ import uuid
 from urllib.parse import quote
 
 from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from govlab_share.testing.chatdoc import JUPYTERNAUT
 from tests.support import aio
 
-JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 GOVLAB = "jupyter-ai-personas::govlab::GovlabPersona"
+__all__ = ["GOVLAB", "JUPYTERNAUT", "ask", "chat_ws_url", "open_chat", "send_message"]
+
+
+def chat_ws_url(hub_url: str, user: str, chat_path: str) -> str:
+    """The websocket of a chat file in `user`'s lab, as the chat panel opens it."""
+    return hub_url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
+
+
+async def open_chat(ws_url: str, token: str) -> WebSocketClientConnection:
+    """Connect to a chat's websocket; returns once the server's connection frame has come."""
+    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+    try:
+        hello = json.loads(await conn.read_message())
+        assert hello.get("action") == "connection", hello
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def send_message(
+    conn: WebSocketClientConnection,
+    body: str,
+    persona: str = GOVLAB,
+    metadata: dict | None = None,
+    attachments: list | None = None,
+) -> None:
+    """Send a message to `persona` the way the chat panel's input does."""
+    conn.write_message(
+        json.dumps(
+            {
+                "type": "client",
+                "action": "send",
+                "id": uuid.uuid4().hex,
+                "body": body,
+                "metadata": {"to_persona": persona, **(metadata or {})},
+                **({"attachments": attachments} if attachments else {}),
+            }
+        )
+    )
 
 
 async def _ask(
@@ -25,23 +65,9 @@ async def _ask(
     persona: str = GOVLAB,
     metadata: dict | None = None,
 ) -> dict:
-    request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"})
-    conn = await websocket_connect(request)
+    conn = await open_chat(ws_url, token)
     try:
-        hello = json.loads(await conn.read_message())
-        assert hello.get("action") == "connection", hello
-        conn.write_message(
-            json.dumps(
-                {
-                    "type": "client",
-                    "action": "send",
-                    "id": uuid.uuid4().hex,
-                    "body": question,
-                    "metadata": {"to_persona": persona, **(metadata or {})},
-                    **({"attachments": attachments} if attachments else {}),
-                }
-            )
-        )
+        send_message(conn, question, persona, metadata, attachments)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         answer: dict | None = None
@@ -80,5 +106,6 @@ def ask(
 ) -> dict:
     """Send `question` to a persona (the lab's govlab persona by default); attachments like the chat's attach button
     (`{"type": "notebook", "value": path, "cells": [...]}`)."""
-    ws_url = hub_url.replace("http", "ws", 1) + f"/user/{user}/api/chat/ws/{quote(chat_path)}"
-    return aio.run(_ask(ws_url, token, question, timeout, attachments, persona, metadata))
+    return aio.run(
+        _ask(chat_ws_url(hub_url, user, chat_path), token, question, timeout, attachments, persona, metadata)
+    )

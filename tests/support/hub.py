@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +224,29 @@ class RunningHub:
         headers = {"Authorization": f"token {token or self.token}"}
         return requests.request(method, f"{self.url}/user/{user}{path}", headers=headers, timeout=60, **kw)
 
+    def share(
+        self,
+        user: str,
+        token: str,
+        path: str,
+        title: str,
+        description: str,
+        visibility: str = "private",
+        chats: tuple | list = (),
+        force: bool = False,
+    ) -> requests.Response:
+        """The share dialog's request to `user`'s lab: share `path` (outputs dropped) to GitLab."""
+        body = {
+            "path": path,
+            "title": title,
+            "description": description,
+            "visibility": visibility,
+            "chats": list(chats),
+            "keep_outputs": False,
+            "force": force,
+        }
+        return self.lab("POST", user, "/govlab-share/share", token=token, json=body)
+
     def put_file(self, user: str, path: str, content: Any, token: str | None = None) -> requests.Response:
         if path.endswith(".ipynb"):
             body = {"type": "notebook", "format": "json", "content": content}
@@ -249,3 +274,17 @@ def login_session(hub: RunningHub, username: str, password: str = USER_PASSWORD)
     s = try_login(hub, username, password)
     assert s is not None, f"login of {username} failed"
     return s
+
+
+@contextmanager
+def hub_with_lab(workdir: Path, settings: dict, user: str, env: dict | None = None) -> Iterator[RunningHub]:
+    """A started hub where `user` exists (API token in `.user_token`) and their lab runs;
+    everything it started is killed on exit, even when the start fails."""
+    running = RunningHub(workdir, settings, env=env)
+    running.start()
+    try:
+        running.user_token = running.create_user(user)
+        running.start_server(user)
+        yield running
+    finally:
+        running.kill_everything()

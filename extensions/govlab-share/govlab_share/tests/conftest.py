@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from govlab_share.testing.chatdoc import JUPYTERNAUT, chat_document, jupyternaut, notebook_attachment, official
+
 pytest_plugins = ("pytest_jupyter.jupyter_server", "govlab_share.pytest_plugin")
 
 TOKEN_ENV = "GOVLAB_TEST_GITLAB_TOKEN"
-JUPYTERNAUT = "jupyter-ai-personas::jupyter_ai_jupyternaut::JupyternautPersona"
 
 
 @pytest.fixture
@@ -70,69 +71,46 @@ def make_chat(notebook_path: str | None, *, cell_id: str | None = None, body="�
     attachments = {}
     msg_atts = []
     if notebook_path or cell_id:
-        att = {
-            "value": notebook_path or "elsewhere/old-name.ipynb",
-            "type": "notebook",
-            "mimetype": "application/x-ipynb+json",
-        }
+        att = notebook_attachment(notebook_path or "elsewhere/old-name.ipynb")
         if cell_id:
             att["cells"] = [{"id": cell_id, "input_type": "code"}]
         attachments["att-1"] = att
         msg_atts = ["att-1"]
-    return {
-        "messages": [
-            {
-                "type": "msg",
-                "id": "m1",
-                "time": 1764064800.0,
-                "sender": "user-1",
-                "body": body,
-                "attachments": msg_atts,
-                "mentions": [JUPYTERNAUT],
-                "raw_time": False,
-            },
-            {
-                "type": "msg",
-                "id": "m2",
-                "time": 1764064805.5,
-                "sender": JUPYTERNAUT,
-                "body": "이 그래프는 월별 민원 건수를 보여줍니다.",
-                "mentions": [],
-                "raw_time": False,
-            },
-            {
-                "type": "msg",
-                "id": "m3",
-                "time": 1764064806.0,
-                "sender": "user-1",
-                "body": "",
-                "deleted": True,
-                "mentions": [],
-            },
-        ],
-        "users": {
-            "user-1": {
-                "username": "user-1",
-                "name": "김민수",
-                "display_name": "김민수",
-                "initials": "김",
-                "avatar_url": None,
-                "color": None,
-                "bot": False,
-            },
-            JUPYTERNAUT: {
-                "username": JUPYTERNAUT,
-                "name": "Jupyternaut",
-                "display_name": "Jupyternaut",
-                "initials": "J",
-                "avatar_url": "/api/ai/static/jupyternaut.svg",
-                "color": None,
-                "bot": True,
-            },
+    messages = [
+        {
+            "type": "msg",
+            "id": "m1",
+            "time": 1764064800.0,
+            "sender": "user-1",
+            "body": body,
+            "attachments": msg_atts,
+            "mentions": [JUPYTERNAUT],
+            "raw_time": False,
         },
-        "attachments": attachments,
-        "metadata": {"id": "chat-id"},
-    }
+        {
+            "type": "msg",
+            "id": "m2",
+            "time": 1764064805.5,
+            "sender": JUPYTERNAUT,
+            "body": "이 그래프는 월별 민원 건수를 보여줍니다.",
+            "mentions": [],
+            "raw_time": False,
+        },
+        {
+            "type": "msg",
+            "id": "m3",
+            "time": 1764064806.0,
+            "sender": "user-1",
+            "body": "",
+            "deleted": True,
+            "mentions": [],
+        },
+    ]
+    return chat_document(
+        messages,
+        users={"user-1": official(), JUPYTERNAUT: jupyternaut(avatar_url="/api/ai/static/jupyternaut.svg")},
+        attachments=attachments,
+    )
 
 
 def write_json(path: Path, doc) -> Path:
@@ -140,6 +118,19 @@ def write_json(path: Path, doc) -> Path:
     # indent=2 like jupyterlab_chat's WsChatRoom.save(); bytes must survive unchanged.
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# What a share of the `workspace` notebook commits: the notebook, its two linked chats
+# (each also as Markdown), a README and the manifest; sorted, as the handler lists them.
+WORKSPACE_SHARE_FILES = [
+    "README.md",
+    "chats/by-cell.chat",
+    "chats/by-cell.md",
+    "chats/report.chat",
+    "chats/report.md",
+    "govlab-manifest.json",
+    "report.ipynb",
+]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.model_server.app import ModelServer
+from govlab_share.testing.model_server import ModelServer
 
 API_KEY = "sk-govlab-status-test-key"
 

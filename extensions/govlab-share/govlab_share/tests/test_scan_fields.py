@@ -28,6 +28,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from govlab_share.bundle import build_bundle
 from govlab_share.errors import ShareError
 from govlab_share.scan import scan_files, scan_text
+from govlab_share.testing.chatdoc import chat_document, official
 
 DATA = Path(__file__).resolve().parent / "data" / "scan_fields"
 
@@ -113,34 +114,21 @@ def chat(
         "raw_time": False,
     }
     msg.update(msg_extra or {})
-    doc = {
-        "messages": [
-            msg,
-            {
-                "type": "msg",
-                "id": "m2",
-                "time": 1764064805.5,
-                "sender": "bot",
-                "body": "정리했습니다.",
-                "mentions": [],
-                "raw_time": False,
-            },
-        ],
-        "users": users
-        or {
-            "user-1": {
-                "username": "user-1",
-                "name": "김민수",
-                "display_name": "김민수",
-                "initials": "김",
-                "avatar_url": None,
-                "color": None,
-                "bot": False,
-            }
-        },
-        "attachments": table or {},
-        "metadata": metadata or {"id": "chat-id"},
+    bot = {
+        "type": "msg",
+        "id": "m2",
+        "time": 1764064805.5,
+        "sender": "bot",
+        "body": "정리했습니다.",
+        "mentions": [],
+        "raw_time": False,
     }
+    doc = chat_document(
+        [msg, bot],
+        users=users or {"user-1": official()},
+        attachments=table or {},
+        metadata=metadata or {"id": "chat-id"},
+    )
     doc.update(top)
     return json.dumps(doc, ensure_ascii=False).encode()
 

@@ -5,7 +5,7 @@ import json
 import os
 from urllib.parse import parse_qs, urlsplit
 
-from .conftest import write_json
+from .conftest import WORKSPACE_SHARE_FILES, write_json
 from .helpers import commit_count, gitlab_calls, post_share, remote_files, share_body
 
 
@@ -22,15 +22,7 @@ def test_share_creates_project_and_one_commit(fetch, workspace, gitlab_server, h
     assert data["project"].startswith("kim/report-")
     assert data["web_url"] == f"{gitlab_server.url}/{data['project']}"
     assert data["commit_url"].endswith(data["commit"])
-    expected_files = [
-        "README.md",
-        "chats/by-cell.chat",
-        "chats/by-cell.md",
-        "chats/report.chat",
-        "chats/report.md",
-        "govlab-manifest.json",
-        "report.ipynb",
-    ]
+    expected_files = WORKSPACE_SHARE_FILES
     assert data["files"] == expected_files
     assert _stat(workspace["notebook"]) == before  # the user's file is never touched
 

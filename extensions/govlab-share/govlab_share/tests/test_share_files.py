@@ -3,7 +3,7 @@
 import json
 import os
 
-from .conftest import make_notebook, write_json
+from .conftest import WORKSPACE_SHARE_FILES, make_notebook, write_json
 from .helpers import commit_count, gitlab_calls, post_share, remote_files, share_body
 
 XLSX = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4  # binary: committed as it is
@@ -28,20 +28,7 @@ def test_check_lists_files_and_calls_no_gitlab(fetch, workspace, gitlab_server):
     status, data = post_check(fetch, share_body(files=extra))
     assert status == 200, data
     paths = [f["path"] for f in data["files"]]
-    assert paths == sorted(
-        [
-            "README.md",
-            "chats/by-cell.chat",
-            "chats/by-cell.md",
-            "chats/report.chat",
-            "chats/report.md",
-            "govlab-manifest.json",
-            "report.ipynb",
-            "data/민원.csv",
-            "통계.xlsx",
-            "helpers.py",
-        ]
-    )
+    assert paths == sorted([*WORKSPACE_SHARE_FILES, "data/민원.csv", "통계.xlsx", "helpers.py"])
     assert data["total_size"] == sum(f["size"] for f in data["files"])
     assert {"path": "통계.xlsx", "size": len(XLSX)} in data["files"]
     assert data["notices"] == []
