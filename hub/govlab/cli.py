@@ -44,7 +44,10 @@ def _load_or_exit(path: str | None) -> settings.LoadedSettings:
 
 def masked(loaded: settings.LoadedSettings) -> settings.LoadedSettings:
     """The same settings with every secret value replaced by a mask."""
-    secrets = {k: (MASK if v is not None else None) for k, v in loaded.secrets.model_dump().items()}
+    secrets = {
+        k: ({n: MASK for n in v} if isinstance(v, dict) else MASK if v is not None else None)
+        for k, v in loaded.secrets.model_dump().items()
+    }
     return loaded.model_copy(update={"secrets": settings.Secrets(**secrets)})
 
 

@@ -41,6 +41,9 @@ def secret_refs(node: Any, key: str = "") -> Iterator[tuple[str, SecretRef]]:
     elif isinstance(node, (list, tuple)):
         for i, item in enumerate(node):
             yield from secret_refs(item, f"{key}.{i}")
+    elif isinstance(node, dict):  # lab.secret_environment: variable name -> reference
+        for name, item in node.items():
+            yield from secret_refs(item, f"{key}.{name}")
 
 
 def secret_env_names(settings) -> set[str]:

@@ -48,6 +48,7 @@ def trainer_scopes(cohort: str, seats: list[str] = ()) -> list[str]:
     return [
         f"read:groups!{g}",  # the member list
         f"read:users!{g}",  # names, activity, server models
+        f"read:tokens!{g}",  # token metadata, never values: who really signed in (status)
         f"servers!{g}",  # start (pre-warm) and stop
         f"access:servers!{g}",  # open a participant's lab (help, hand out, collect)
         *(f"access:servers!user={seat}" for seat in seats),

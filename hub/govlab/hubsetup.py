@@ -27,6 +27,7 @@ from .spawnhooks import port_assigner
 from .welcome import source_of as welcome_source
 from .welcome import welcome_hook, welcome_volume_hook
 from .workshop.handout import chain, starter_hook, starter_volume_hook
+from .workshop.queued import queued_hook, queued_volume_hook
 
 # Largest request body the hub reads (sign-in forms and API calls are a few kB). Tornado
 # reads up to 100 MB into memory before a handler runs; JupyterHub has no trait for it,
@@ -124,10 +125,16 @@ def pre_spawn_hooks(loaded: settings.LoadedSettings) -> list:
     elif mode == "docker" and welcome and loaded.settings.welcome.folder:
         hooks.append(welcome_volume_hook(welcome[0]))
     starters = starter_dirs(loaded)
+    restore = frozenset(s for w in loaded.settings.workshops if w.restore_starter_files for s in w.seat_names)
     if starters and mode == "local":
-        hooks.append(starter_hook(starters))
+        hooks.append(starter_hook(starters, restore))
     elif starters and mode == "docker":
-        hooks.append(starter_volume_hook(starters))
+        hooks.append(starter_volume_hook(starters, restore))
+    # Hand-outs queued for stopped seats (govlab.workshop.queued), after the starters.
+    if loaded.settings.workshops and mode == "local":
+        hooks.append(queued_hook(loaded.state_dir))
+    elif loaded.settings.workshops and mode == "docker":
+        hooks.append(queued_volume_hook(loaded.state_dir))
     return hooks
 
 

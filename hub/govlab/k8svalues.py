@@ -48,13 +48,31 @@ def _loaded(settings: Settings) -> LoadedSettings:
     )
 
 
+# lab.secret_environment entries are fields "lab_environment.<NAME>"; each is a key of
+# the labs' Secret named like the variable.
+LAB_ENV_FIELD = "lab_environment."
+
+
 def _markers(loaded: LoadedSettings) -> dict[str, str]:
     """marker value -> Secrets field name."""
-    return {v.get_secret_value(): k for k, v in loaded.secrets if v is not None}
+    out = {}
+    for k, v in loaded.secrets:
+        if isinstance(v, dict):
+            out.update({value.get_secret_value(): f"{LAB_ENV_FIELD}{name}" for name, value in v.items()})
+        elif v is not None:
+            out[v.get_secret_value()] = k
+    return out
+
+
+def _secret_key(field: str) -> tuple[str, str]:
+    """(which Secret, key in it) of a Secrets field."""
+    if field.startswith(LAB_ENV_FIELD):
+        return "lab", field.removeprefix(LAB_ENV_FIELD)
+    return SECRET_KEYS[field]
 
 
 def _secret_ref(settings: Settings, field: str) -> dict[str, Any]:
-    which, key = SECRET_KEYS[field]
+    which, key = _secret_key(field)
     name = settings.kubernetes.hub_secret if which == "hub" else settings.kubernetes.lab_secret
     return {"valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
 
@@ -221,8 +239,10 @@ def secret_commands(settings: Settings) -> list[str]:
     loaded = _loaded(settings)
     used = set(_markers(loaded).values())
     k8s = settings.kubernetes
-    hub_keys = [f"--from-file={key}=./{key}" for f, (which, key) in SECRET_KEYS.items() if which == "hub" and f in used]
-    lab_keys = [f"--from-file={key}=./{key}" for f, (which, key) in SECRET_KEYS.items() if which == "lab" and f in used]
+    fields = [f for f in SECRET_KEYS if f in used] + sorted(f for f in used if f.startswith(LAB_ENV_FIELD))
+    keys = [_secret_key(f) for f in fields]
+    hub_keys = [f"--from-file={key}=./{key}" for which, key in keys if which == "hub"]
+    lab_keys = [f"--from-file={key}=./{key}" for which, key in keys if which == "lab"]
     commands = [f"kubectl create secret generic {k8s.hub_secret} " + " ".join(hub_keys)]
     if lab_keys:
         commands.append(f"kubectl create secret generic {k8s.lab_secret} " + " ".join(lab_keys))

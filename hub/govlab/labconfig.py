@@ -222,6 +222,9 @@ def lab_environment(loaded: LoadedSettings, lab_config_dir: str) -> dict[str, st
         # Any OpenAI-style model id litellm resolves in the lab goes to the operator's
         # endpoint, never to a public API (the persona pins its own requests too).
         env["OPENAI_BASE_URL"] = env["OPENAI_API_BASE"] = settings.llm.base_url
+    # lab.environment / lab.secret_environment: the settings refuse the names set above.
+    env.update(settings.lab.environment)
+    env.update({name: value.get_secret_value() for name, value in secrets.lab_environment.items()})
     # The shared GitLab token (sharing.token) never reaches a lab: the hub's share
     # service holds it (settings refuse it where no service runs).
     return env

@@ -120,9 +120,18 @@ def _open_dirs(home_fd: int, parts: tuple[str, ...], owner) -> int:
         raise
 
 
-def hand_out(src: Path, home: Path, pick: tuple[str, ...] | None = None, folder: str = FOLDER) -> list[str]:
-    """Copy src's starters into home/folder where never handed out before; return what
-    was copied. As root, files and folders made go to the home's owner."""
+def hand_out(
+    src: Path,
+    home: Path,
+    pick: tuple[str, ...] | None = None,
+    folder: str = FOLDER,
+    restore: bool = False,
+    key_prefix: str = "",
+) -> list[str]:
+    """Copy src's starters into home/folder (folder "": the home itself) where never
+    handed out before; return what was copied. As root, files and folders made go to the
+    home's owner. `restore`: also copy again what was handed out once and is missing now
+    (an existing file still wins). `key_prefix` keeps separate hand-outs apart in the marker."""
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     home_fd = os.open(home, _DIR_FLAGS)
@@ -132,8 +141,9 @@ def hand_out(src: Path, home: Path, pick: tuple[str, ...] | None = None, folder:
         handed = read_marker(home_fd)
         copied, marked = [], set()
         for rel in starter_files(src, pick):
-            key = f"{folder}/{rel}"
-            if key in handed:
+            key = f"{folder}/{rel}" if folder else rel
+            mark = key_prefix + key
+            if mark in handed and not restore:
                 continue  # handed out once: edited, moved or deleted, it is the official's now
             parts = PurePosixPath(key).parts
             try:
@@ -144,7 +154,7 @@ def hand_out(src: Path, home: Path, pick: tuple[str, ...] | None = None, folder:
             try:
                 fd = os.open(parts[-1], _NEW_FILE, 0o644, dir_fd=dir_fd)
             except FileExistsError:
-                marked.add(key)  # the official's own file of that name wins
+                marked.add(mark)  # the official's own file of that name wins
                 continue
             except OSError as e:
                 log.warning("govlab welcome: not handing out %s (%s)", key, e)
@@ -155,7 +165,7 @@ def hand_out(src: Path, home: Path, pick: tuple[str, ...] | None = None, folder:
                 _give(out.fileno(), owner)
                 out.write((Path(src) / rel).read_bytes())
             copied.append(key)
-            marked.add(key)
+            marked.add(mark)
         if marked:
             write_marker(home_fd, handed | marked, owner)
         return copied
@@ -205,7 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     """The lab image's entry point: `python -m govlab.welcome` (as the official)."""
     parser = argparse.ArgumentParser(description="Hand out the 시작하기 starter notebooks.")
     parser.add_argument("--home", default=os.environ.get("HOME", ""))
+    # A workshop cohort's starter folder into the home itself (first start only, or
+    # every start with --restore), and the hand-outs queued while the lab was stopped.
+    parser.add_argument("--workshop", help="a cohort's starter folder (mounted by the hub)")
+    parser.add_argument("--restore", action="store_true", help="copy deleted starter files again")
+    parser.add_argument("--queued", help="a folder of queued hand-outs, one sub-folder each")
     args = parser.parse_args(argv)
+    if args.workshop or args.queued:
+        return _workshop_main(args)
     if os.environ.get(ENV_SWITCH, "").lower() == "off" or not args.home:
         return 0
     if Path(IMAGE_MOUNT).is_dir():
@@ -217,6 +234,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hand_out(src, Path(args.home), pick)
     except OSError as e:  # a lab without its welcome still starts
+        print(f"govlab welcome: {e}", file=sys.stderr)
+    return 0
+
+
+def deliver_queued(queued: Path, home: Path) -> dict[str, list[str]]:
+    """Each queued hand-out (a sub-folder laid out as it lands in the home) copied once,
+    never over an existing file; batch name -> files copied."""
+    out = {}
+    for batch in sorted(p for p in Path(queued).iterdir() if p.is_dir() and not p.is_symlink()):
+        if batch.name.startswith("."):
+            continue
+        out[batch.name] = hand_out(batch, home, folder="", key_prefix=f"handout:{batch.name}/")
+    return out
+
+
+def _workshop_main(args) -> int:
+    if not args.home:
+        return 0
+    try:
+        if args.workshop and Path(args.workshop).is_dir():
+            hand_out(Path(args.workshop), Path(args.home), folder="", restore=args.restore)
+        if args.queued and Path(args.queued).is_dir():
+            deliver_queued(Path(args.queued), Path(args.home))
+    except OSError as e:  # a lab without its hand-out still starts
         print(f"govlab welcome: {e}", file=sys.stderr)
     return 0
 

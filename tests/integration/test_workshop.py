@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,6 +21,7 @@ from tests.support.hub import GOVLAB, REPO, USER_PASSWORD, RunningHub, base_sett
 pytestmark = pytest.mark.hub
 
 COHORT = "cohort-a"
+MEMBERS = "cohort-m"
 SEATS = [f"a-{i:02d}" for i in range(1, 11)]
 STARTER = REPO / "starter_notebooks"
 FIRST = "01_주피터랩과_AI_도우미.ipynb"
@@ -56,7 +59,11 @@ def hub(tmp_path_factory):
     state = workdir / "state"
     settings = base_settings(
         state,
-        workshops=[{"name": COHORT, "seats": 10, "seat_prefix": "a", "trainers": ["kim"], "starter": str(STARTER)}],
+        workshops=[
+            {"name": COHORT, "seats": 10, "seat_prefix": "a", "trainers": ["kim"], "starter": str(STARTER)},
+            # An existing account that never signs in until the status test makes it.
+            {"name": MEMBERS, "members": ["park"], "trainers": ["kim"]},
+        ],
     )
     settings["culling"] = {"enabled": False}
     h = RunningHub(workdir, settings)
@@ -110,6 +117,52 @@ def test_every_seat_signs_in_with_its_password_then_uses_the_rest_api(hub, token
     # a seat's name opens only with its own password: not the shared one, not a neighbour's
     assert try_login(hub, "a-01", USER_PASSWORD) is None
     assert try_login(hub, "a-01", passwords["a-02"]) is None
+
+
+def test_a_failing_roster_path_leaves_the_old_passwords_working(hub, tokens, passwords, tmp_path):
+    seat_file = hub.state_dir / "workshops" / f"{COHORT}.json"
+    before = seat_file.read_bytes()
+    (tmp_path / "a-file").write_text("x")
+    for bad in (tmp_path, tmp_path / "a-file" / "roster.html", tmp_path / "missing" / "roster.html"):
+        result = workshop(hub, "create", COHORT, "--force", "--roster", str(bad), config=True)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and "the previous ones still work" in result.stderr
+    assert seat_file.read_bytes() == before
+    for seat in ("a-01", "a-10"):
+        assert try_login(hub, seat, passwords[seat]) is not None, seat
+
+
+def test_a_password_typed_without_dashes_and_in_capitals_signs_in(hub, tokens, passwords):
+    s = try_login(hub, "a-05", passwords["a-05"].replace("-", "").upper())
+    assert s is not None
+    assert hub.api("GET", "/user", token=session_token(hub, s, "a-05")).json()["name"] == "a-05"
+    assert try_login(hub, "a-05", passwords["a-06"].replace("-", "").upper()) is None
+
+
+def test_reset_seat_issues_a_new_password_and_refuses_the_old(hub, tokens, passwords):
+    result = workshop(hub, "reset-seat", COHORT, "a-07", config=True)
+    assert result.returncode == 0, result.stderr
+    slip = dict(re.findall(r"<td class='seat'>([^<]{1,64})</td><td class='password'>([^<]{1,64})</td>", result.stdout))
+    assert list(slip) == ["a-07"] and slip["a-07"] != passwords["a-07"]
+    assert f"{hub.url}/hub/login" in result.stdout and "<svg" in result.stdout
+    assert try_login(hub, "a-07", passwords["a-07"]) is None
+    assert try_login(hub, "a-07", slip["a-07"]) is not None
+    assert try_login(hub, "a-08", passwords["a-08"]) is not None  # the others keep theirs
+
+
+def test_an_invalid_or_expired_token_is_told_apart_from_a_missing_trainer_right(hub, tokens):
+    r = hub.api("POST", "/users/kim/tokens", json={"note": "expires", "expires_in": 1})
+    assert r.status_code == 201, r.text
+    expired = r.json()["token"]
+    time.sleep(2)
+    for token in ("not-a-real-token-0123456789", expired):
+        result = workshop(hub, "status", COHORT, token=token)
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert "토큰이 유효하지 않거나 만료되었습니다" in result.stderr and "invalid or expired" in result.stderr
+        assert "/hub/token" in result.stderr and "workshops[].trainers" not in result.stderr
+    result = workshop(hub, "status", COHORT, token=tokens["lee"])  # valid token, not a trainer
+    assert result.returncode == 3 and "workshops[].trainers" in result.stderr
+    assert "invalid or expired" not in result.stderr
 
 
 @pytest.mark.parametrize("command", [["status"], ["prewarm"], ["collect", "--to", "/tmp/should-not-exist"]])
@@ -171,6 +224,49 @@ def test_status_shows_who_runs_and_which_notebook(hub, tokens):
         assert any(l.startswith(seat) for l in result.stdout.splitlines())
 
 
+def _row(result: subprocess.CompletedProcess, seat: str) -> str:
+    return next(l for l in result.stdout.splitlines() if l.startswith(seat))
+
+
+def test_status_tells_a_prewarmed_seat_from_one_who_signed_in(hub, tokens):
+    prewarm = workshop(hub, "prewarm", MEMBERS, token=tokens["kim"])
+    assert prewarm.returncode == 0, prewarm.stdout + prewarm.stderr
+    try:
+        before = workshop(hub, "status", MEMBERS, token=tokens["kim"])
+        assert before.returncode == 0, before.stderr
+        assert "실행 중 running" in _row(before, "park") and "접속 안 함 never" in _row(before, "park")
+        assert "1 of 1 running, 0 signed in" in before.stdout
+        # park signs in and the browser opens the lab (the hub's OAuth hand-over to the lab)
+        s = login_session(hub, "park")
+        r = s.get(f"{hub.url}/user/park/lab", timeout=120)
+        assert r.status_code == 200 and r.url.startswith(f"{hub.url}/user/park/lab"), (r.status_code, r.url)
+        after = workshop(hub, "status", MEMBERS, token=tokens["kim"])
+        assert "접속함 signed in" in _row(after, "park"), after.stdout
+        assert "1 of 1 running, 1 signed in" in after.stdout
+        # --watch redraws until Ctrl-C, then ends cleanly
+        cmd = [
+            str(GOVLAB),
+            "workshop",
+            "status",
+            MEMBERS,
+            "--watch",
+            "1",
+            "--hub-url",
+            hub.url,
+            "--token",
+            tokens["kim"],
+        ]
+        watch = subprocess.Popen(cmd, env=hub.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(5)
+        watch.send_signal(signal.SIGINT)
+        out, err = watch.communicate(timeout=60)
+        assert watch.returncode == 0, out + err
+        assert out.count("Ctrl-C to stop") >= 2 and out.count("1 of 1 running, 1 signed in") >= 2
+        assert "Traceback" not in err
+    finally:
+        hub.stop_server("park")
+
+
 def test_handout_keeps_edits_and_collect_gathers_them(hub, tokens, tmp_path):
     marker = "# 민수가 고친 셀 (a learner's edit)"
     nb = hub.lab("GET", "a-01", f"/api/contents/{FIRST}", token=tokens["a-01"]).json()["content"]
@@ -193,6 +289,88 @@ def test_handout_keeps_edits_and_collect_gathers_them(hub, tokens, tmp_path):
     source = collected["cells"][-1]["source"]
     assert ("".join(source) if isinstance(source, list) else source) == marker
     assert len(list((dest / "a-05").glob("*.ipynb"))) == 5
+
+
+def test_a_stopped_seat_receives_a_hand_out_at_its_next_start(hub, tokens, tmp_path):
+    fixed = tmp_path / "03_고친본.ipynb"
+    fixed.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    hub.stop_server("a-09")
+    # From the trainer's own machine (no --config) a stopped seat cannot be reached: said so, exit 1.
+    result = workshop(hub, "handout", COHORT, "--file", str(fixed), token=tokens["kim"])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "a-09: 서버가 꺼져 있어 건너뜀" in result.stdout and "--config" in result.stdout
+    assert "a-09" in result.stderr and "got nothing" in result.stderr
+    # A corrected notebook under a new name: the learner's edited copy stays untouched.
+    before = hub.lab("GET", "a-01", f"/api/contents/{FIRST}", token=tokens["kim"]).json()["content"]
+    result = workshop(
+        hub,
+        "handout",
+        COHORT,
+        "--file",
+        str(STARTER / FIRST),
+        "--as",
+        "고친본/" + FIRST,
+        token=tokens["kim"],
+        config=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "a-09: 서버가 꺼져 있어 다음 시작 때 1개 배포 예정" in result.stdout
+    assert "a-01: 1개 배포" in result.stdout
+    assert hub.lab("GET", "a-01", f"/api/contents/고친본/{FIRST}", token=tokens["kim"]).status_code == 200
+    assert hub.lab("GET", "a-01", f"/api/contents/{FIRST}", token=tokens["kim"]).json()["content"] == before
+    # Files the seats already have: each running seat lists them as skipped, and why.
+    result = workshop(hub, "handout", COHORT, "--file", str(fixed), "--file", str(STARTER / FIRST), token=tokens["kim"])
+    assert "a-01: 0개 배포" in result.stdout
+    skipped = re.findall(rf"skipped, [^\n]{{0,40}}exists[^\n]{{0,40}}: {fixed.name}, {FIRST}", result.stdout)
+    assert len(skipped) == len(SEATS) - 1, result.stdout
+    # With its lab stopped, collect on the hub host reads a-09's home on disk.
+    review = tmp_path / "review"
+    result = workshop(hub, "collect", COHORT, "--to", str(review), token=tokens["kim"], config=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "a-09: " in result.stdout and "from disk" in result.stdout
+    assert (review / "a-09" / FIRST).exists()
+    # Next start: the queued file is there, once.
+    hub.start_server("a-09")
+    r = hub.lab("GET", "a-09", f"/api/contents/고친본/{FIRST}", token=tokens["kim"])
+    assert r.status_code == 200 and r.json()["type"] == "notebook"
+    assert not list((hub.state_dir / "handouts").glob("*/*"))
+    assert hub.lab("DELETE", "a-09", f"/api/contents/고친본/{FIRST}", token=tokens["a-09"]).status_code == 204
+    hub.stop_server("a-09")
+    hub.start_server("a-09")
+    assert hub.lab("GET", "a-09", f"/api/contents/고친본/{FIRST}", token=tokens["kim"]).status_code == 404
+
+
+def test_starter_files_deleted_by_a_learner_do_not_come_back_at_the_next_start(hub, tokens):
+    assert hub.lab("DELETE", "a-08", f"/api/contents/{FIRST}", token=tokens["a-08"]).status_code == 204
+    hub.stop_server("a-08")
+    hub.start_server("a-08")
+    names = {i["name"] for i in hub.lab("GET", "a-08", "/api/contents/", token=tokens["kim"]).json()["content"]}
+    assert FIRST not in names and "data" in names
+    assert "02_공공데이터_pandas.ipynb" in names
+
+
+def test_collect_into_a_target_that_cannot_be_written_fails_before_downloading(hub, tokens, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for bad, words in ((a_file, "is a file"), (a_file / "review", "cannot create"), ("/proc/govlab", "system folder")):
+        for command in (["collect", COHORT, "--to", str(bad)], ["end", COHORT, "--export", str(bad)]):
+            result = workshop(hub, *command, token=tokens["kim"])
+            assert result.returncode == 2, result.stdout + result.stderr
+            assert words in result.stderr and "Traceback" not in result.stderr
+            assert "수집" not in result.stdout and "collected" not in result.stdout
+    assert a_file.read_text() == "x" and not Path("/proc/govlab").exists()
+    assert running(hub) == set(SEATS)  # `end` stopped nothing
+
+
+def test_collect_takes_output_files_only_when_asked(hub, tokens, tmp_path):
+    assert hub.lab("PUT", "a-03", "/api/contents/output", token=tokens["a-03"], json={"type": "directory"}).ok
+    assert hub.put_file("a-03", "output/정산서.csv", "a,b\n1,2\n", token=tokens["a-03"]).status_code in (200, 201)
+    plain, full = tmp_path / "plain", tmp_path / "full"
+    assert workshop(hub, "collect", COHORT, "--to", str(plain), token=tokens["kim"]).returncode == 0
+    result = workshop(hub, "collect", COHORT, "--to", str(full), "--output", token=tokens["kim"])
+    assert result.returncode == 0, result.stderr
+    assert not (plain / "a-03" / "output").exists()
+    assert (full / "a-03" / "output" / "정산서.csv").read_text() == "a,b\n1,2\n"
 
 
 def test_end_stops_exports_and_removes_the_seats(hub, tokens, passwords, tmp_path):

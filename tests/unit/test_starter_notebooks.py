@@ -5,6 +5,7 @@ the Korean success text) and as shipped (every check cell asks to try again).
 Execution uses nbclient with the ``python3`` kernel in a temporary copy of
 ``starter_notebooks/``; the network is blocked inside the kernel and any attempt is
 recorded, so a notebook that reaches for the internet without a service key fails.
+Check cells record progress (read by ``govlab workshop status``) into a temporary file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from govlab.workshop import progress
 
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "starter_notebooks"
@@ -52,6 +55,17 @@ _govlab_socket.getaddrinfo = _govlab_blocked
 NET_REPORT = 'print("GOVLAB_NET_ATTEMPTS=" + str(len(_GOVLAB_NET_ATTEMPTS)))'
 
 
+# A particle written apart from the Latin word, number or code before it ("pandas 로",
+# "CSV 는", "`x` 를"). Bounded: one character, at most three spaces, a fixed alternation.
+PARTICLES = (
+    "으로는|으로도|이라고|이라는|에서는|이어야|입니다|이에요|로는|로도|에는|에도|와는|과는|이나|까지|부터|처럼|보다|"
+    "마다|이다|예요|여야|이며|이고|이면|라고|라는|이랑|만큼|에서|에게|으로|은|는|이|가|을|를|의|에|께|와|과|도|만|"
+    "로|나|랑|뿐"
+)
+SPACED_PARTICLE_RE = re.compile(r"[A-Za-z0-9`)\]] {1,3}(?:" + PARTICLES + r")(?![가-힣])")
+EXERCISE_ID_RE = re.compile(r'exercise="([0-9]{2})-([0-9]{1,2})/([0-9]{1,2})"')
+
+
 def _read(name: str):
     return nbformat.read(NB_DIR / name, as_version=4)
 
@@ -75,6 +89,7 @@ def _text_outputs(cell) -> str:
 def _execute(name: str, tmp_path: Path, monkeypatch, solved: bool):
     """Run a copy of the notebook; return (executed notebook, indices of check cells)."""
     monkeypatch.delenv("DATA_GO_KR_SERVICE_KEY", raising=False)
+    monkeypatch.setenv("GOVLAB_PROGRESS", str(tmp_path / "progress.json"))
     work = tmp_path / "starter_notebooks"
     shutil.copytree(NB_DIR, work, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints", "__pycache__"))
     nb = nbformat.read(work / name, as_version=4)
@@ -190,6 +205,9 @@ def test_notebook_runs_with_solutions(name, tmp_path, monkeypatch):
     for cell in checks:
         text = _text_outputs(cell)
         assert SUCCESS in text and RETRY not in text, f"{name}: check cell {cell.id} said {text!r}"
+    # every check cell recorded its pass where the trainer's status reads it
+    recorded = progress.parse((tmp_path / "progress.json").read_bytes())
+    assert recorded == [progress.NotebookProgress(name[:2], len(checks), len(checks))], recorded
     if name.startswith("02_"):
         assert "예제 파일을 사용합니다" in "".join(_text_outputs(c) for c in nb.cells)
     if name.startswith("03_"):
@@ -213,3 +231,87 @@ def test_notebook_runs_as_shipped_and_checks_ask_to_retry(name, tmp_path, monkey
     for cell in (c for c in nb.cells if "check" in _tags(c)):
         text = _text_outputs(cell)
         assert RETRY in text and SUCCESS not in text, f"{name}: check cell {cell.id} said {text!r}"
+    recorded = progress.parse((tmp_path / "progress.json").read_bytes())
+    assert [(p.notebook, p.passed) for p in recorded] == [(name[:2], 0)], recorded
+
+
+@pytest.mark.parametrize("name", EXPECTED_NOTEBOOKS)
+def test_no_particle_is_spaced_off_a_latin_word(name):
+    """Standard spacing: "pandas로", "CSV는", "`x`를" - not "pandas 로"."""
+    nb = _read(name)
+    found = []
+    for cell in nb.cells:
+        for text in (cell.source, cell.metadata.get("govlab", {}).get("solution", "")):
+            for line in text.splitlines():
+                found += [
+                    f"{cell.id}: {line[max(0, m.start() - 20) : m.end() + 5]!r}"
+                    for m in SPACED_PARTICLE_RE.finditer(line)
+                ]
+    assert not found, "\n".join(found)
+
+
+def test_the_particle_lint_catches_what_it_should():
+    assert SPACED_PARTICLE_RE.search("pandas 로 읽기") and SPACED_PARTICLE_RE.search("CSV 는")
+    assert SPACED_PARTICLE_RE.search("`weekly` 를 더하세요") and SPACED_PARTICLE_RE.search("Series 여야 합니다")
+    assert not SPACED_PARTICLE_RE.search("pandas로 읽기, CSV는, 2 이상, API 키")
+
+
+@pytest.mark.parametrize("name", EXPECTED_NOTEBOOKS)
+def test_every_check_cell_records_a_numbered_exercise(name):
+    checks = [c for c in _read(name).cells if "check" in _tags(c)]
+    ids = [EXERCISE_ID_RE.findall(c.source) for c in checks]
+    assert all(len(found) == 1 for found in ids), f'{name}: each check cell needs one exercise="NN-k/T"'
+    numbers = [(nb, int(k), int(total)) for [(nb, k, total)] in ids]
+    assert numbers == [(name[:2], k, len(checks)) for k in range(1, len(checks) + 1)], numbers
+
+
+@pytest.mark.parametrize("name", EXPECTED_NOTEBOOKS)
+def test_every_notebook_asks_the_assistant_then_checks_its_answer(name):
+    cells = _read(name).cells
+    asks = [
+        i
+        for i, c in enumerate(cells[:-2])
+        if c.cell_type == "markdown"
+        and "Jupyternaut" in c.source
+        and "검산" in c.source
+        and "exercise" in _tags(cells[i + 1])
+        and "check" in _tags(cells[i + 2])
+    ]
+    assert asks, f"{name} has no 'ask the assistant, then check its answer' exercise"
+
+
+def test_check_helper_records_progress_atomically_and_bounded(tmp_path, monkeypatch, capsys):
+    spec = importlib.util.spec_from_file_location("govlab_check", NB_DIR / "govlab_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    target = tmp_path / "home" / ".govlab" / "progress.json"
+    monkeypatch.setenv("GOVLAB_PROGRESS", str(target))
+    module.check((False, "x"), answers=[1], exercise="02-1/3")
+    module.check((True, "x"), answers=[1], exercise="02-2/3")
+    module.check((True, "x"), answers=[1], exercise="02-1/3")  # the latest result counts
+    module.check((True, "x"), answers=[...], exercise="01-1/2")  # blank: recorded as not passed
+    module.check((True, "x"), answers=[1], exercise="../../etc 1/2")  # not an id: ignored
+    assert progress.parse(target.read_bytes()) == [
+        progress.NotebookProgress("01", 0, 2),
+        progress.NotebookProgress("02", 2, 3),
+    ]
+    assert [p.name for p in target.parent.iterdir()] == ["progress.json"]  # no temp file left
+    # a broken or oversized file is replaced, never fatal to the learner's cell
+    target.write_text("{not json")
+    module.check((True, "x"), answers=[1], exercise="03-1/1")
+    assert progress.parse(target.read_bytes()) == [progress.NotebookProgress("03", 1, 1)]
+    target.write_text(json.dumps({"results": {"x": "not a dict", "y": [1]}}))
+    module.check((True, "x"), answers=[1], exercise="03-1/1")
+    assert progress.parse(target.read_bytes()) == [progress.NotebookProgress("03", 1, 1)]
+    target.write_text(" " * (module.MAX_PROGRESS_BYTES + 1))
+    module.check((True, "x"), answers=[1], exercise="03-1/1")
+    assert target.stat().st_size < 1000
+    for k in range(300):
+        module.record(f"n{k}-1/1", True)
+    assert len(json.loads(target.read_text())["results"]) == module.MAX_EXERCISES
+    # an unwritable place only loses the record, the learner still sees the result
+    monkeypatch.setenv("GOVLAB_PROGRESS", str(tmp_path / "file" / "progress.json"))
+    (tmp_path / "file").write_text("a file, not a folder")
+    capsys.readouterr()
+    module.check((True, "x"), answers=[1], exercise="01-1/2")
+    assert capsys.readouterr().out.strip() == SUCCESS

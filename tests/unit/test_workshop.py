@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import yaml
+import zxingcpp
 
 from govlab import settings
 from govlab.auth import GovlabPasswordAuthenticator
 from govlab.hubconfig import AUTHENTICATOR, Runtime, build_hub_config, starter_dirs, trainer_scopes
 from govlab.settings import SettingsError
-from govlab.workshop import seats
+from govlab.workshop import issuing, queued, seats, target
 from govlab.workshop.handout import copy_missing, nbgitpuller_link, starter_hook
 from govlab.workshop.hubapi import hub_root
-from govlab.workshop.ops import SeatStatus, server_state, status_table
+from govlab.workshop.ops import SeatStatus, disk_files, handout_files, read_disk, server_state, status_table
 from govlab.workshop.roster import roster_html
 from tests.support import aio
+from tests.support.hub import GOVLAB
 
 RUNTIME = Runtime(python="/venv/bin/python", proxy_command=("/venv/bin/chp",), lab_config_dir="/state/lab-config")
 ENV = {"GOVLAB_USER_PASSWORD": "user-pass-1", "GOVLAB_ADMIN_PASSWORD": "a" * 32}
@@ -114,6 +119,8 @@ def test_cohort_becomes_a_group_and_a_group_scoped_trainer_role(tmp_path):
     assert set(trainer["scopes"]) == {
         "read:groups!group=cohort-a",
         "read:users!group=cohort-a",
+        # token metadata only: `status` tells a sign-in from a prewarm by the seat's tokens
+        "read:tokens!group=cohort-a",
         "servers!group=cohort-a",
         "access:servers!group=cohort-a",
         # API tokens reach the labs only with user filters (labs cannot resolve groups)
@@ -302,3 +309,331 @@ def test_status_table_counts_running():
     assert "02.ipynb (+1)" in text and "1 of 2 running" in text
     a01, a02 = (next(l for l in text.splitlines() if l.startswith(s)) for s in ("a-01", "a-02"))
     assert "online" in a01 and "never" in a02 and "stopped" in a02
+
+
+# -- typed passwords: dashes, capitals, a Korean input method ---------------------------------
+def test_a_seat_password_typed_loosely_still_signs_in_but_nothing_else_does(tmp_path):
+    passwords = seats.create_seats(tmp_path, "cohort-a", ["a-01", "a-02"])
+    auth = authenticator(tmp_path)
+    pw = passwords["a-01"]
+    plain = pw.replace("-", "")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in plain.upper())  # ＡＢＣ from a Korean IME
+    for typed in (
+        plain,
+        plain.upper(),
+        pw.upper(),
+        f" {pw} ",
+        pw.replace("-", " "),
+        pw.replace("-", "\u2013"),
+        fullwidth,
+    ):
+        assert login(auth, "a-01", typed) == {"name": "a-01", "admin": False, "groups": []}, typed
+    # forgiving the form never lets a different password in
+    for typed in (passwords["a-02"].replace("-", "").upper(), plain[:-1], plain + "a", plain.upper() * 50, ""):
+        assert login(auth, "a-01", typed) is None, typed
+    assert seats.normalize_password("x" * 10_000) == "x" * 10_000  # bounded: long input is left as typed
+
+
+# -- reset-seat and all-or-nothing create --------------------------------------------------------
+def test_reset_seat_changes_one_password_and_the_store_notices_at_once(tmp_path):
+    old = seats.create_seats(tmp_path, "cohort-a", ["a-01", "a-02"])
+    auth = authenticator(tmp_path)
+    assert login(auth, "a-01", old["a-01"])
+    record, new = seats.reset_record(seats.read_record(tmp_path, "cohort-a"), "a-01")
+    seats.commit(tmp_path, "cohort-a", record)  # same size as before, within the same clock tick
+    assert not login(auth, "a-01", old["a-01"])
+    assert login(auth, "a-01", new)
+    assert login(auth, "a-02", old["a-02"])  # the neighbour keeps theirs
+
+
+def cohort_settings(tmp_path) -> Path:
+    data = {
+        "hub": {"state_dir": "state", "public_url": "https://lab.example.go.kr"},
+        "auth": {
+            "admin_users": ["admin"],
+            "shared_password": {
+                "user_password": {"env": "GOVLAB_USER_PASSWORD"},
+                "admin_password": {"env": "GOVLAB_ADMIN_PASSWORD"},
+                "trusted_trial": True,
+            },
+        },
+        "workshops": [COHORT],
+    }
+    path = tmp_path / "govlab.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def govlab(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **ENV}
+    env.pop("GOVLAB_SETTINGS", None)
+    return subprocess.run([str(GOVLAB), "workshop", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def roster_passwords(html: str) -> dict[str, str]:
+    return dict(re.findall(r"<td class='seat'>([^<]{1,64})</td><td class='password'>([^<]{1,64})</td>", html))
+
+
+def bad_roster_paths(tmp_path) -> list[Path]:
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "a-folder").mkdir(exist_ok=True)
+    return [
+        tmp_path / "a-folder",
+        tmp_path / "missing" / "r.html",
+        tmp_path / "a-file" / "r.html",
+        Path("/proc/r.html"),
+    ]
+
+
+def test_create_with_a_bad_roster_path_leaves_the_old_seats_untouched(tmp_path):
+    config = cohort_settings(tmp_path)
+    first = govlab("create", "cohort-a", "--config", str(config), "--roster", str(tmp_path / "roster.html"))
+    assert first.returncode == 0, first.stderr
+    before = (tmp_path / "state" / "workshops" / "cohort-a.json").read_bytes()
+    old = roster_passwords((tmp_path / "roster.html").read_text())
+    assert sorted(old) == ["a-01", "a-02", "a-03"]
+    for bad in bad_roster_paths(tmp_path):
+        result = govlab("create", "cohort-a", "--config", str(config), "--force", "--roster", str(bad))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "명단을" in result.stderr and "Cannot write the roster" in result.stderr
+        assert "이전 비밀번호가 그대로 유효합니다" in result.stderr and "the previous ones still work" in result.stderr
+        assert (tmp_path / "state" / "workshops" / "cohort-a.json").read_bytes() == before, bad
+    assert not list(tmp_path.glob(".*.tmp")) and not list((tmp_path / "a-folder").iterdir())
+    auth = authenticator(tmp_path / "state")
+    auth.seat_names = {"a-01", "a-02", "a-03"}
+    assert all(login(auth, seat, pw) for seat, pw in old.items())
+
+
+def test_a_failed_first_create_leaves_no_cohort_and_can_simply_be_rerun(tmp_path):
+    config = cohort_settings(tmp_path)
+    result = govlab("create", "cohort-a", "--config", str(config), "--roster", str(tmp_path / "nope" / "r.html"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "No seats were created" in result.stderr
+    assert not (tmp_path / "state" / "workshops" / "cohort-a.json").exists()
+    # no --force needed: nothing was half made
+    result = govlab("create", "cohort-a", "--config", str(config), "--roster", str(tmp_path / "r.html"))
+    assert result.returncode == 0, result.stderr
+    assert oct((tmp_path / "r.html").stat().st_mode & 0o777) == "0o600"
+
+
+def test_create_to_a_closed_stdout_rolls_the_seats_back(tmp_path):
+    config = cohort_settings(tmp_path)
+    state = tmp_path / "state"
+    old = seats.create_seats(state, "cohort-a", ["a-01", "a-02", "a-03"])
+    before = seats.seat_file(state, "cohort-a").read_bytes()
+    loaded = settings.load(config, environ=ENV)
+    record, _ = seats.new_record("cohort-a", ["a-01", "a-02", "a-03"])
+    with open(tmp_path / "ro.txt", "w+") as f, open(f.name) as read_only:
+        with pytest.raises(issuing.IssueError, match="previous ones still work"):
+            issuing.issue(loaded.state_dir, "cohort-a", record, "<html>", out=read_only)
+    assert seats.seat_file(state, "cohort-a").read_bytes() == before
+    assert login(authenticator(state), "a-01", old["a-01"])
+
+
+def test_reset_seat_issues_a_one_slip_roster_and_only_that_seat_changes(tmp_path):
+    config = cohort_settings(tmp_path)
+    assert govlab("create", "cohort-a", "--config", str(config), "--roster", str(tmp_path / "all.html")).returncode == 0
+    old = roster_passwords((tmp_path / "all.html").read_text())
+    result = govlab("reset-seat", "cohort-a", "a-02", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    slip = roster_passwords(result.stdout)
+    assert list(slip) == ["a-02"] and slip["a-02"] != old["a-02"]
+    assert "https://lab.example.go.kr/hub/login" in result.stdout
+    auth = authenticator(tmp_path / "state")
+    auth.seat_names = {"a-01", "a-02", "a-03"}
+    assert login(auth, "a-02", slip["a-02"]) and not login(auth, "a-02", old["a-02"])
+    assert login(auth, "a-01", old["a-01"]) and login(auth, "a-03", old["a-03"])
+    # a bad roster path changes nothing; an unknown seat is named
+    before = (tmp_path / "state" / "workshops" / "cohort-a.json").read_bytes()
+    result = govlab("reset-seat", "cohort-a", "a-01", "--config", str(config), "--roster", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (tmp_path / "state" / "workshops" / "cohort-a.json").read_bytes() == before
+    result = govlab("reset-seat", "cohort-a", "a-09", "--config", str(config))
+    assert result.returncode == 2 and "a-09" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reset_seat_before_create_says_to_create_first(tmp_path):
+    result = govlab("reset-seat", "cohort-a", "a-01", "--config", str(cohort_settings(tmp_path)))
+    assert result.returncode == 2 and "create cohort-a" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- the QR code on every slip ----------------------------------------------------------------------
+def svg_modules(svg: str) -> np.ndarray:
+    """The dark modules of segno's inline SVG path (moves and horizontal runs), as an image."""
+    size = int(re.search(r'width="(\d{1,5})"', svg).group(1)) // 3
+    d = re.search(r'd="([^"]{1,100000})"', svg).group(1)
+    img = np.full((size, size), 255, dtype=np.uint8)
+    x = y = 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]{1,8})(?: (-?[\d.]{1,8}))?", d):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            img[int(y), int(x) : int(x + float(a))] = 0
+            x += float(a)
+    return np.kron(np.pad(img, 4, constant_values=255), np.ones((6, 6), dtype=np.uint8))
+
+
+def test_every_slip_has_a_qr_code_a_phone_can_read(tmp_path):
+    html = roster_html("cohort-a", "https://lab.example.go.kr/", [("a-01", "abcd-efgh-jkmn"), ("a-02", "x")])
+    rows = re.findall(r"<tr class='seat-row'.{1,20000}?</tr>", html)
+    assert len(rows) == 2
+    for row in rows:
+        assert "https://lab.example.go.kr/hub/login" in row
+        svg = re.search(r"<svg.{1,20000}?</svg>", row).group(0)
+        assert [r.text for r in zxingcpp.read_barcodes(svg_modules(svg))] == ["https://lab.example.go.kr/hub/login"]
+
+
+# -- starter files at first start only; queued hand-outs; collect targets (issue 17) ------
+def _spawn(hook, home: Path, name: str = "a-01") -> None:
+    log = SimpleNamespace(info=lambda *a: None, warning=lambda *a: None)
+    hook(SimpleNamespace(user=SimpleNamespace(name=name), home_dir=str(home), log=log))
+
+
+def test_starter_files_come_only_at_first_start_unless_the_cohort_restores(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "01.ipynb").write_text("starter")
+    (src / "02.ipynb").write_text("starter 2")
+    once = starter_hook({"a-01": str(src), "a-02": str(src)})
+    always = starter_hook({"a-01": str(src), "a-02": str(src)}, restore=frozenset({"a-02"}))
+    for seat, hook in (("a-01", once), ("a-02", always)):
+        home = tmp_path / seat
+        _spawn(hook, home, seat)
+        (home / "01.ipynb").unlink()  # the learner deletes one
+        (home / "02.ipynb").write_text("my edit")
+        _spawn(hook, home, seat)  # next start
+        assert (home / "02.ipynb").read_text() == "my edit"
+    assert not (tmp_path / "a-01" / "01.ipynb").exists()
+    assert (tmp_path / "a-02" / "01.ipynb").read_text() == "starter"
+
+
+def test_restore_starter_files_setting_defaults_to_off(tmp_path):
+    base = {"name": "c", "seats": 2, "starter": "s"}
+    assert settings.parse({"workshops": [base]}).workshops[0].restore_starter_files is False
+    on = settings.parse({"workshops": [{**base, "restore_starter_files": True}]})
+    assert on.workshops[0].restore_starter_files is True
+
+
+def test_a_queued_hand_out_arrives_at_the_next_start_once(tmp_path):
+    state, home = tmp_path / "state", tmp_path / "home"
+    home.mkdir()
+    (home / "mine.ipynb").write_text("learner's")
+    fixed, mine = tmp_path / "fixed.ipynb", tmp_path / "mine.ipynb"
+    fixed.write_text("corrected")
+    mine.write_text("trainer's")
+    queued.enqueue(state, "a-01", [(fixed, "고친/03_fixed.ipynb"), (mine, "mine.ipynb")])
+    assert len(queued.batches(state, "a-01")) == 1 and queued.batches(state, "a-02") == []
+    hook = queued.queued_hook(state)
+    _spawn(hook, tmp_path / "other", "a-02")
+    assert not (tmp_path / "other").exists()
+    _spawn(hook, home)
+    assert (home / "고친" / "03_fixed.ipynb").read_text() == "corrected"
+    assert (home / "mine.ipynb").read_text() == "learner's"  # never overwritten
+    assert queued.batches(state, "a-01") == []
+    (home / "고친" / "03_fixed.ipynb").unlink()
+    _spawn(hook, home)
+    assert not (home / "고친" / "03_fixed.ipynb").exists()
+
+
+def test_the_image_entry_point_delivers_workshop_files_and_queued_batches_once(tmp_path):
+    from govlab import welcome
+
+    src, home, state = tmp_path / "src", tmp_path / "home", tmp_path / "state"
+    src.mkdir()
+    (src / "01.ipynb").write_text("starter")
+    f = tmp_path / "x.ipynb"
+    f.write_text("queued")
+    queued.enqueue(state, "a-01", [(f, "x.ipynb")])
+    args = ["--home", str(home), "--workshop", str(src), "--queued", str(queued.seat_dir(state, "a-01"))]
+    assert welcome.main(args) == 0
+    assert (home / "01.ipynb").read_text() == "starter" and (home / "x.ipynb").read_text() == "queued"
+    (home / "01.ipynb").unlink()
+    (home / "x.ipynb").unlink()
+    welcome.main(args)  # the batch is still mounted: the marker keeps it from coming back
+    assert not (home / "01.ipynb").exists() and not (home / "x.ipynb").exists()
+    welcome.main([*args, "--restore"])
+    assert (home / "01.ipynb").exists() and not (home / "x.ipynb").exists()
+
+
+def test_handout_files_single_files_and_a_new_name(tmp_path):
+    src = tmp_path / "src"
+    (src / "data").mkdir(parents=True)
+    (src / "01.ipynb").write_text("a")
+    (src / "data" / "d.csv").write_text("b")
+    one = tmp_path / "03.ipynb"
+    one.write_text("c")
+    assert [n for _, n in handout_files(src, [one], None)] == ["01.ipynb", "data/d.csv", "03.ipynb"]
+    assert handout_files(None, [one], "03_고친본.ipynb") == [(one, "03_고친본.ipynb")]
+
+
+def test_collect_from_disk_takes_notebooks_chats_and_output_but_no_symlinks(tmp_path):
+    home = tmp_path / "home"
+    (home / "시작하기" / "output").mkdir(parents=True)
+    (home / ".cache").mkdir()
+    (home / "a.ipynb").write_text("{}")
+    (home / "a.chat").write_text("{}")
+    (home / "notes.txt").write_text("x")
+    (home / ".cache" / "b.ipynb").write_text("{}")
+    (home / "시작하기" / "output" / "보고서.xlsx").write_bytes(b"PK")
+    secret = tmp_path / "secret.ipynb"
+    secret.write_text("not the learner's")
+    (home / "link.ipynb").symlink_to(secret)
+    assert disk_files(home) == ["a.chat", "a.ipynb"]
+    assert disk_files(home, output=True) == ["a.chat", "a.ipynb", "시작하기/output/보고서.xlsx"]
+    assert read_disk(home, "시작하기/output/보고서.xlsx") == b"PK"
+    with pytest.raises((OSError, ValueError)):  # never read through a symlink
+        read_disk(home, "link.ipynb")
+
+
+def test_collect_target_problems_are_found_before_anything(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for bad, words in ((a_file, "파일입니다"), (a_file / "sub", "cannot create"), (Path("/proc/govlab"), "system")):
+        message = target.problem(bad)
+        assert message and words in message and "--to" in message, (bad, message)
+    fresh = tmp_path / "new" / "review"
+    assert target.problem(fresh) is None and not (tmp_path / "new").exists()  # made only when saving
+    if os.geteuid() != 0:  # root writes anywhere: the integration test uses other targets
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        assert "cannot write" in target.problem(ro)
+
+
+@pytest.mark.parametrize("command", ["collect", "end"])
+def test_cli_refuses_a_bad_target_before_calling_the_hub(tmp_path, capsys, command):
+    from govlab.cli import main
+
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    flag = "--to" if command == "collect" else "--export"
+    # Port 9 on loopback answers nothing: any hub call would fail with exit 3, not 2.
+    argv = ["workshop", command, "cohort-a", flag, str(a_file), "--hub-url", "http://127.0.0.1:9", "--token", "t"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "폴더가 아니라 파일입니다" in err and "is a file" in err
+    assert a_file.read_text() == "x"
+
+
+def test_docker_mode_mounts_queued_hand_outs_and_asks_for_restore(tmp_path):
+    from govlab.workshop.handout import RESTORE_ENV, starter_volume_hook
+
+    src = tmp_path / "src"
+    src.mkdir()
+    seats_ = {"a-01": str(src), "a-02": str(src)}
+    spawners = {n: SimpleNamespace(user=SimpleNamespace(name=n), volumes={}, environment={}) for n in seats_}
+    for spawner in spawners.values():
+        starter_volume_hook(seats_, restore=frozenset({"a-02"}))(spawner)
+        queued.queued_volume_hook(tmp_path / "state")(spawner)
+    assert RESTORE_ENV not in spawners["a-01"].environment and spawners["a-02"].environment[RESTORE_ENV] == "1"
+    assert list(spawners["a-01"].volumes) == [str(src)]  # nothing queued: nothing mounted
+    f = tmp_path / "x.ipynb"
+    f.write_text("{}")
+    queued.enqueue(tmp_path / "state", "a-01", [(f, "x.ipynb")])
+    queued.queued_volume_hook(tmp_path / "state")(spawners["a-01"])
+    assert spawners["a-01"].volumes[str(queued.seat_dir(tmp_path / "state", "a-01"))] == {
+        "bind": queued.MOUNT,
+        "mode": "ro",
+    }

@@ -733,6 +733,120 @@ class KubernetesSettings(Section):
         return v
 
 
+# Variables an official's lab depends on, set by govlab, JupyterHub, Jupyter or the
+# image: the settings may not replace them (a lab would break or lose its guards).
+LAB_ENV_RESERVED_PREFIXES = ("JUPYTERHUB_", "JUPYTER_", "JPY_", "GOVLAB_", "LITELLM_", "OPENAI_", "LD_", "PYTHON")
+LAB_ENV_RESERVED = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "PWD",
+        "VIRTUAL_ENV",
+        "CONFIGPROXY_AUTH_TOKEN",
+        "MEM_LIMIT",
+        "CPU_LIMIT",
+        "MEM_GUARANTEE",
+        "CPU_GUARANTEE",
+        "NB_USER",
+        "NB_UID",
+        "NB_GID",
+    }
+)
+LAB_ENV_MAX = 100
+LAB_ENV_VALUE_MAX = 4096
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Bounded by _ENV_NAME_RE's length limit.
+_SECRET_NAME_RE = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.I)
+
+
+def _env_name_problems(names: list[str]) -> list[str]:
+    bad = [n for n in names if not isinstance(n, str) or not _ENV_NAME_RE.match(n)]
+    if bad:
+        return [f"{bad} are not variable names: use letters, digits and '_', not starting with a digit"]
+    taken = [n for n in names if n.upper() in LAB_ENV_RESERVED or n.upper().startswith(LAB_ENV_RESERVED_PREFIXES)]
+    if taken:
+        return [
+            f"{taken} are set by govlab, JupyterHub or Jupyter in every lab and cannot be replaced: choose "
+            f"another name (names starting with {', '.join(LAB_ENV_RESERVED_PREFIXES)} are reserved)"
+        ]
+    return []
+
+
+class LabSettings(Section):
+    """What every official's lab gets, in every mode: environment variables for the
+    kernels (e.g. the data.go.kr service key the starter notebooks use)."""
+
+    environment: dict[str, str] = Field(
+        {},
+        description="Non-secret variables every lab (and its kernels) sees, e.g. {TZ: Asia/Seoul}. Names that look "
+        "like secrets (KEY, TOKEN, SECRET, PASSWORD) belong in secret_environment.",
+        examples=[{"TZ": "Asia/Seoul"}],
+    )
+    secret_environment: dict[str, SecretRef] = Field(
+        {},
+        description="Keys meant for officials, each as a secret reference ({env: NAME} or {file: PATH}, never the "
+        "value itself); every lab gets them in its environment. In mode kubernetes they live in "
+        "kubernetes.lab_secret under the variable's name.",
+        examples=[{"DATA_GO_KR_SERVICE_KEY": {"env": "GOVLAB_DATA_GO_KR_KEY"}}],
+    )
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _environment(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        if len(v) > LAB_ENV_MAX:
+            raise ValueError(f"has {len(v)} variables: at most {LAB_ENV_MAX}")
+        if problems := _env_name_problems(list(v)):
+            raise ValueError(problems[0])
+        secretish = [n for n in v if _SECRET_NAME_RE.search(n)]
+        if secretish:
+            raise ValueError(
+                f"{secretish} look like secrets: move them to `lab.secret_environment` as "
+                "{env: VARIABLE_NAME} or {file: /path/to/secret}"
+            )
+        out = {}
+        for name, value in v.items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, (int, float)):
+                value = str(value)
+            if not isinstance(value, str):
+                raise ValueError(f"{name}: give a text value (quote it), not a list or mapping")
+            if len(value) > LAB_ENV_VALUE_MAX or "\x00" in value:
+                raise ValueError(f"{name}: the value must be text of at most {LAB_ENV_VALUE_MAX} characters")
+            out[name] = value
+        return out
+
+    @field_validator("secret_environment", mode="before")
+    @classmethod
+    def _secret_environment(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        if len(v) > LAB_ENV_MAX:
+            raise ValueError(f"has {len(v)} variables: at most {LAB_ENV_MAX}")
+        if problems := _env_name_problems(list(v)):
+            raise ValueError(problems[0])
+        inline = [n for n, ref in v.items() if not isinstance(ref, (dict, SecretRef))]
+        if inline:
+            # The value itself is never echoed: it is a secret written where it must not be.
+            raise ValueError(
+                f"{inline}: a secret is never written in the settings file; give "
+                "{env: VARIABLE_NAME} or {file: /path/to/secret} instead"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> LabSettings:
+        both = sorted(set(self.environment) & set(self.secret_environment))
+        if both:
+            raise ValueError(f"{both} are in both environment and secret_environment: keep each in one")
+        return self
+
+
 class WelcomeSettings(Section):
     """The 시작하기 folder handed out at every official's first start (govlab.welcome).
     Later starts add only files never handed out before (edits are kept, deleted files
@@ -781,6 +895,12 @@ class WorkshopSettings(Section):
         description="A folder of starter notebooks copied into each seat's home at first start (relative to the "
         "settings file); learners' files are never overwritten.",
         examples=["../starter_notebooks"],
+    )
+    restore_starter_files: bool = Field(
+        False,
+        description="false: `starter` files are copied at a seat's first start only (a learner who deletes one "
+        "does not get it back); true: deleted starter files are copied again at every start (existing files are "
+        "never overwritten).",
     )
     materials_repo: str = Field("", description="Or a git repository of materials, handed out with nbgitpuller links.")
     materials_branch: str = Field("main", description="The branch of materials_repo.")
@@ -864,6 +984,10 @@ class Settings(Section):
         description="Workshop cohorts (docs/workshops.md): each a hub group of seats and a trainer role limited to "
         "that group. Restart the hub after changing them; then, on the hub host: "
         "govlab workshop create cohort-a --roster roster.html",
+    )
+    lab: LabSettings = Field(
+        LabSettings(),
+        description="Every official's lab, in every mode: environment variables, secret ones by reference.",
     )
     welcome: WelcomeSettings = Field(
         WelcomeSettings(),

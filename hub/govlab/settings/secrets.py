@@ -62,6 +62,8 @@ class Secrets(BaseModel):
     sharing_token: SecretStr | None = None
     gallery_token: SecretStr | None = None
     db_password: SecretStr | None = None
+    # lab.secret_environment: variable name -> value, for every lab's environment.
+    lab_environment: dict[str, SecretStr] = {}
 
 
 # Where each secret lives in the file, what it is for, and its minimum length.
@@ -98,13 +100,25 @@ def resolve_secrets(settings: Settings, environ: Mapping[str, str], base_dir: Pa
             problems.append((key, f"must be at least {min_len} characters long"))
         else:
             values[name] = value
+    lab_env: dict[str, str] = {}
+    for var, ref in settings.lab.secret_environment.items():
+        value = ref.resolve(environ, base_dir)
+        if value is None:
+            problems.append(
+                (f"lab.secret_environment.{var}", f"{ref.describe()} is not set or empty: set it, or remove the key")
+            )
+        else:
+            lab_env[var] = value
     if problems:
         raise SettingsError(source, problems)
-    return Secrets(**values)
+    return Secrets(**values, lab_environment=lab_env)
 
 
 def chart_secrets(settings: Settings) -> Secrets:
     """Chart modes: a marker for each referenced secret (the values live in the cluster)."""
     return Secrets(
-        **{name: f"(in the cluster: {key})" for key, name, _ in _SECRET_FIELDS if _lookup(settings, key) is not None}
+        **{name: f"(in the cluster: {key})" for key, name, _ in _SECRET_FIELDS if _lookup(settings, key) is not None},
+        lab_environment={
+            var: f"(in the cluster: lab.secret_environment.{var})" for var in settings.lab.secret_environment
+        },
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 from govlab_share.gitpull_rules import default_folder, pull_link
 
 from .. import welcome
-from ..localusers import chown_tree
 
 
 def starter_files(src: Path) -> list[Path]:
@@ -31,20 +29,22 @@ def copy_missing(src: Path, dest: Path) -> list[str]:
     return copied
 
 
-def starter_hook(starters: dict[str, str]):
-    """A pre-spawn hook copying each seat's starter folder into its home (local mode)."""
+def starter_hook(starters: dict[str, str], restore: frozenset[str] = frozenset()):
+    """A pre-spawn hook copying each seat's starter folder into its home (local mode):
+    at first start only (a marker in the home remembers), or at every start for the
+    seats in `restore` (workshops[].restore_starter_files). Never over an existing file."""
 
     def hook(spawner) -> None:
         src = starters.get(spawner.user.name)
         if not src or not Path(src).is_dir():
             return
-        home = Path(spawner.home_dir)
-        home.mkdir(parents=True, exist_ok=True)
-        copied = copy_missing(Path(src), home)
-        owner = home.stat()
-        if copied and os.geteuid() == 0 and owner.st_uid != 0:
-            # The hub (root) copied them; the official's system user owns its home's files.
-            chown_tree(home, copied, owner.st_uid, owner.st_gid)
+        try:
+            copied = welcome.hand_out(
+                Path(src), Path(spawner.home_dir), folder="", restore=spawner.user.name in restore
+            )
+        except OSError as e:  # a lab without its starter files still starts
+            spawner.log.warning("govlab workshop: no starter files for %s (%s)", spawner.user.name, e)
+            return
         if copied:
             spawner.log.info("govlab workshop: handed out %d starter files to %s", len(copied), spawner.user.name)
 
@@ -52,11 +52,12 @@ def starter_hook(starters: dict[str, str]):
 
 
 # Where a container lab finds its cohort's starter folder (read-only); the lab image's
-# entry point copies it into the home with the same never-overwrite rule.
+# entry point copies it into the home with the same rule (`python -m govlab.welcome --workshop`).
 WORKSHOP_MOUNT = "/opt/govlab/workshop"
+RESTORE_ENV = "GOVLAB_WORKSHOP_RESTORE"
 
 
-def starter_volume_hook(starters: dict[str, str]):
+def starter_volume_hook(starters: dict[str, str], restore: frozenset[str] = frozenset()):
     """A pre-spawn hook mounting each seat's starter folder into its container (docker mode)."""
 
     def hook(spawner) -> None:
@@ -64,6 +65,8 @@ def starter_volume_hook(starters: dict[str, str]):
         if not src or not Path(src).is_dir():
             return
         spawner.volumes = {**spawner.volumes, src: {"bind": WORKSHOP_MOUNT, "mode": "ro"}}
+        if spawner.user.name in restore:
+            spawner.environment = {**spawner.environment, RESTORE_ENV: "1"}
 
     return hook
 

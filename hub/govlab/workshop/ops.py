@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -13,102 +12,13 @@ from pathlib import Path
 from .handout import starter_files
 from .hubapi import HubApiError, HubClient
 
+# Status lives in its own module; re-exported for the commands and tests that use ops.
+from .status import SeatStatus, seat_status, server_state, status, status_table  # noqa: F401
+
 COLLECT_SUFFIXES = (".ipynb", ".chat")
 # A lab names its own files, and an official controls their lab: bound what it can make us walk.
 MAX_DEPTH = 20
 MAX_NAME = 1024
-
-
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@dataclass
-class SeatStatus:
-    seat: str
-    # "online": a browser is connected to the lab (open kernels/terminals) or a notebook
-    # is open; "seen": the hub has seen this user or server before; "never".
-    signed_in: str
-    server: str  # running | pending | stopped
-    last_activity: dt.datetime | None
-    idle_minutes: int | None
-    notebooks: list[str]
-
-
-def server_state(model: dict) -> str:
-    server = (model.get("servers") or {}).get("")
-    if model.get("pending") or (server and not server.get("ready")):
-        return "pending"
-    return "running" if server else "stopped"
-
-
-def seat_status(client: HubClient, seat: str, now: dt.datetime | None = None) -> SeatStatus:
-    now = now or _now()
-    model = client.user(seat)
-    state = server_state(model)
-    server = (model.get("servers") or {}).get("") or {}
-    last = _parse_time(server.get("last_activity") or model.get("last_activity"))
-    notebooks: list[str] = []
-    connections = 0
-    if state == "running":
-        try:
-            sessions = client.sessions(seat)
-            sessions.sort(key=lambda s: (s.get("kernel") or {}).get("last_activity") or "", reverse=True)
-            notebooks = [s.get("path", "") for s in sessions]
-            connections = int(client.lab_status(seat).get("connections") or 0)
-        except HubApiError:
-            notebooks = ["?"]
-    idle = int((now - last).total_seconds() // 60) if last and state == "running" else None
-    if connections or (notebooks and notebooks != ["?"]):
-        seen = "online"
-    else:
-        seen = "seen" if model.get("last_activity") else "never"
-    return SeatStatus(seat, seen, state, last, idle, notebooks)
-
-
-def status(client: HubClient, cohort: str) -> list[SeatStatus]:
-    seats = client.cohort_members(cohort)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(lambda s: seat_status(client, s), seats))
-
-
-def status_table(rows: list[SeatStatus]) -> str:
-    labels = {"running": "실행 중 running", "pending": "시작 중 pending", "stopped": "중지 stopped"}
-    head = [
-        "좌석 seat",
-        "접속 signed in",
-        "서버 server",
-        "마지막 활동 last activity",
-        "유휴(분) idle min",
-        "노트북 notebook",
-    ]
-    lines = [head]
-    for r in rows:
-        lines.append(
-            [
-                r.seat,
-                {"online": "접속 중 online", "seen": "기록 있음 seen", "never": "없음 never"}.get(
-                    r.signed_in, r.signed_in
-                ),
-                labels.get(r.server, r.server),
-                r.last_activity.astimezone().strftime("%H:%M:%S") if r.last_activity else "-",
-                "-" if r.idle_minutes is None else str(r.idle_minutes),
-                (r.notebooks[0] + (f" (+{len(r.notebooks) - 1})" if len(r.notebooks) > 1 else ""))
-                if r.notebooks
-                else "-",
-            ]
-        )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in lines]
-    running = sum(r.server == "running" for r in rows)
-    out.append(f"\n{len(rows)}명 중 {running}명 실행 중 / {running} of {len(rows)} running")
-    return "\n".join(out)
 
 
 def wait_ready(client: HubClient, seat: str, timeout: float, poll: float = 1.0) -> None:
@@ -172,30 +82,114 @@ def running_seats(client: HubClient, cohort: str, report: Callable[[str], None],
             report(f"  {seat}: 서버가 꺼져 있어 건너뜀{skipped_note} / not running, skipped")
 
 
-def handout(client: HubClient, cohort: str, src: Path, report: Callable[[str], None] = print) -> dict[str, list[str]]:
-    """Copy src's files into every running seat's lab, never overwriting an existing file."""
-    files = starter_files(Path(src))
-    out: dict[str, list[str]] = {}
-    for seat in running_seats(client, cohort, report, " (첫 시작 때 자동 배포)"):
-        copied = []
+# What one hand-out may carry per file: the contents API sends it whole, base64, in one request.
+MAX_HANDOUT_BYTES = 20 * 1024 * 1024
+SHOWN = 8  # names listed per reason; the rest are counted
+
+
+@dataclass
+class HandoutResult:
+    copied: dict[str, list[str]]  # seat -> files written into its running lab
+    queued: dict[str, int]  # seat -> files queued for its next start
+    skipped: dict[str, dict[str, list[str]]]  # seat ("*": every seat) -> reason -> files
+    missed: list[str]  # seats that got nothing and nothing is queued for them
+
+
+def handout_files(src: Path | None, files: list[Path], new_name: str | None) -> list[tuple[Path, str]]:
+    """(source, name in the lab) pairs: a folder's files keep their sub-folders; a single
+    file lands in the home under its own name, or under `new_name` (--as)."""
+    pairs = [(Path(src) / rel, rel.as_posix()) for rel in starter_files(Path(src))] if src else []
+    pairs += [(Path(f), Path(f).name) for f in files]
+    if new_name:
+        pairs = [(pairs[0][0], new_name)]
+    return pairs
+
+
+def _listing(reasons: dict[str, list[str]]) -> list[str]:
+    out = []
+    for reason, names in reasons.items():
+        more = f" 외 {len(names) - SHOWN}개 / +{len(names) - SHOWN} more" if len(names) > SHOWN else ""
+        out.append(f"    건너뜀 / skipped, {reason}: {', '.join(names[:SHOWN])}{more}")
+    return out
+
+
+EXISTS = "이미 있음(학습자 파일 유지) / exists (the learner's copy is kept)"
+
+
+def handout(
+    client: HubClient,
+    cohort: str,
+    files: list[tuple[Path, str]],
+    report: Callable[[str], None] = print,
+    queue: Callable[[str, list[tuple[Path, str]]], object] | None = None,
+) -> HandoutResult:
+    """Copy files into every running seat's lab, never overwriting an existing file.
+
+    Stopped seats get them at their next start when `queue` is given (on the hub host:
+    the hub's state dir); without it they are reported as missed.
+    """
+    result = HandoutResult({}, {}, {}, [])
+    sendable = []
+    for src, name in files:
+        size = src.stat().st_size
+        if size > MAX_HANDOUT_BYTES:
+            result.skipped.setdefault("*", {}).setdefault(
+                f"너무 큼(최대 {MAX_HANDOUT_BYTES // 2**20} MB) / too big (max {MAX_HANDOUT_BYTES // 2**20} MB)", []
+            ).append(name)
+        else:
+            sendable.append((src, name))
+    for line in _listing(result.skipped.get("*", {})):
+        report(line.replace("    ", "  모든 좌석 / every seat: ", 1))
+    for seat in client.cohort_members(cohort):
+        state = server_state(client.user(seat))
+        if state != "running":
+            if queue is not None and state == "stopped" and sendable:
+                queue(seat, sendable)
+                result.queued[seat] = len(sendable)
+                report(
+                    f"  {seat}: 서버가 꺼져 있어 다음 시작 때 {len(sendable)}개 배포 예정 / "
+                    f"not running: {len(sendable)} files queued for its next start"
+                )
+            else:
+                result.missed.append(seat)
+                how = (
+                    "준비된 뒤 다시 실행하세요 / run handout again when it is ready"
+                    if state == "pending"
+                    else "허브 서버에서 --config 와 함께 실행하면 다음 시작 때 배포됩니다 / "
+                    "run it on the hub host with --config to queue the files for the next start"
+                )
+                report(
+                    f"  {seat}: 서버가 {'시작 중' if state == 'pending' else '꺼져 있어'} 건너뜀 / not running, skipped: {how}"
+                )
+            continue
+        copied, exists = [], []
         made: set[str] = set()
-        for rel in files:
-            path = rel.as_posix()
+        for src, path in sendable:
             if client.exists(seat, path):
+                exists.append(path)
                 continue
-            for parent in reversed(rel.parents[:-1]):
+            for parent in reversed(Path(path).parents[:-1]):
                 p = parent.as_posix()
                 if p not in made and not client.exists(seat, p):
                     client.make_dir(seat, p)
                 made.add(p)
-            client.write_bytes(seat, path, (Path(src) / rel).read_bytes())
+            client.write_bytes(seat, path, src.read_bytes())
             copied.append(path)
-        out[seat] = copied
+        result.copied[seat] = copied
+        if exists:
+            result.skipped[seat] = {EXISTS: exists}
         report(f"  {seat}: {len(copied)}개 배포 / {len(copied)} files handed out")
-    return out
+        for line in _listing(result.skipped.get(seat, {})):
+            report(line)
+    return result
 
 
-def _walk(client: HubClient, seat: str, path: str = "", depth: int = 0) -> list[str]:
+def _collectable(path: str, name: str, output: bool) -> bool:
+    # output/ (any depth): the Excel files and charts the notebooks make.
+    return name.endswith(COLLECT_SUFFIXES) or (output and "output" in path.split("/")[:-1])
+
+
+def _walk(client: HubClient, seat: str, path: str = "", depth: int = 0, output: bool = False) -> list[str]:
     found = []
     if depth > MAX_DEPTH:
         return found
@@ -204,10 +198,36 @@ def _walk(client: HubClient, seat: str, path: str = "", depth: int = 0) -> list[
         if name.startswith(".") or name == "__pycache__" or not isinstance(sub, str):
             continue
         if item.get("type") == "directory":
-            found += _walk(client, seat, sub, depth + 1)
-        elif name.endswith(COLLECT_SUFFIXES):
+            found += _walk(client, seat, sub, depth + 1, output)
+        elif _collectable(sub, name, output):
             found.append(sub)
     return found
+
+
+def disk_files(home: Path, output: bool = False) -> list[str]:
+    """What collect takes from a stopped lab's home on disk (local mode): the same files
+    the contents API would list; symlinks are never followed."""
+    found = []
+    home = Path(home)
+    for root, dirs, names in os.walk(home, followlinks=False):
+        rel_root = Path(root).relative_to(home)
+        if len(rel_root.parts) >= MAX_DEPTH:
+            dirs[:] = []
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(names):
+            rel = (rel_root / name).as_posix()
+            if not name.startswith(".") and _collectable(rel, name, output) and not (Path(root) / name).is_symlink():
+                found.append(rel)
+    return found
+
+
+def read_disk(home: Path, rel: str) -> bytes:
+    target = inside(Path(home), rel)
+    if target is None:
+        raise ValueError(rel)
+    fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
 
 
 def inside(root: Path, rel: str) -> Path | None:
@@ -233,15 +253,34 @@ def _save(target: Path, data: bytes) -> None:
         f.write(data)
 
 
-def collect(client: HubClient, cohort: str, dest: Path, report: Callable[[str], None] = print) -> dict[str, list[str]]:
-    """Download every seat's notebooks and chats into dest/<seat>/... (running servers only).
+def collect(
+    client: HubClient,
+    cohort: str,
+    dest: Path,
+    report: Callable[[str], None] = print,
+    output: bool = False,
+    home_of: Callable[[str], Path] | None = None,
+) -> dict[str, list[str]]:
+    """Download every seat's notebooks and chats (and `output/` files with `output`) into
+    dest/<seat>/...: from running labs, and with `home_of` (local mode, on the hub host)
+    from a stopped seat's home on disk.
 
     Names come from the labs, which officials control: a name that would land outside
     dest/<seat> (absolute, `..`, through a symlink) is skipped with a warning.
     """
     dest = Path(dest).resolve()
     out: dict[str, list[str]] = {}
-    for seat in running_seats(client, cohort, report):
+    for seat in client.cohort_members(cohort):
+        running = server_state(client.user(seat)) == "running"
+        home = home_of(seat) if home_of and not running else None
+        if not running and (home is None or not home.is_dir()):
+            how = (
+                ""
+                if home_of
+                else " (허브 서버에서 --config 로 실행하면 디스크에서 읽습니다 / with --config on the hub host it reads the disk)"
+            )
+            report(f"  {seat}: 서버가 꺼져 있어 건너뜀 / not running, skipped{how}")
+            continue
         root = inside(dest, seat)
         if root is None:
             report(
@@ -249,12 +288,13 @@ def collect(client: HubClient, cohort: str, dest: Path, report: Callable[[str], 
             )
             continue
         saved = []
-        for path in _walk(client, seat):
+        paths = _walk(client, seat, output=output) if running else disk_files(home, output)
+        for path in paths:
             target = inside(root, path)
             try:
                 if target is None:
                     raise ValueError(path)
-                data = client.read_bytes(seat, path)
+                data = client.read_bytes(seat, path) if running else read_disk(home, path)
                 _save(target, data)
             except (OSError, ValueError):
                 shown = repr(path[:200]) if isinstance(path, str) else "?"
@@ -265,7 +305,8 @@ def collect(client: HubClient, cohort: str, dest: Path, report: Callable[[str], 
                 continue
             saved.append(path)
         out[seat] = saved
-        report(f"  {seat}: {len(saved)}개 수집 / {len(saved)} files collected")
+        where = "" if running else " (디스크에서 / from disk)"
+        report(f"  {seat}: {len(saved)}개 수집{where} / {len(saved)} files collected")
     return out
 
 
@@ -277,11 +318,13 @@ def end(
     delete_users: bool = True,
     timeout: float = 120,
     report: Callable[[str], None] = print,
+    output: bool = False,
 ) -> list[str]:
     """Export (collect), stop every server, and optionally delete the seats' hub users."""
     seats = client.cohort_members(cohort)
     if export:
-        collect(client, cohort, export, report)
+        got = collect(client, cohort, export, report, output=output)
+        report(f"{sum(map(len, got.values()))}개 파일 → {export} / files exported")
     for seat in seats:
         client.stop_server(seat)
     deadline = time.monotonic() + timeout
