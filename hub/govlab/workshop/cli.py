@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -152,7 +153,11 @@ def cmd_status(args, client, loaded) -> int:
     if args.watch is None:
         print(status_text(client, args.cohort))
         return 0
-    # --watch: redraw until Ctrl-C; the screen is cleared only on a terminal.
+    # --watch: redraw until Ctrl-C (or SIGTERM); the screen is cleared only on a terminal.
+    # A process started in the background inherits SIGINT ignored, and Python then leaves
+    # it ignored: watch mode asks for it explicitly, so Ctrl-C and `kill -INT` always end it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     clear = "\x1b[H\x1b[2J" if sys.stdout.isatty() else ""
     try:
         while True:

@@ -8,6 +8,7 @@ defensively and bounded: a bad file shows as "?" and never breaks `status`.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable
@@ -75,8 +76,20 @@ def cell(progress: list[NotebookProgress] | None) -> str:
     return " ".join(str(p) for p in progress) or "-"
 
 
+# A lab that does not answer within this shows "?": one busy lab must not hold the whole
+# table (or a Ctrl-C of `status --watch`, which waits for these requests) for the
+# client's 30 s.
+LAB_TIMEOUT = 5.0
+
+
 def cohort_progress(client: HubClient, running: Iterable[str]) -> dict[str, str]:
     """seat -> progress cell for the seats whose labs run (a stopped lab cannot be read)."""
     seats = list(running)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return dict(zip(seats, pool.map(lambda s: cell(seat_progress(client, s)), seats)))
+    quick = copy.copy(client)
+    quick.timeout = min(client.timeout, LAB_TIMEOUT)
+    pool = ThreadPoolExecutor(max_workers=8)
+    try:
+        return dict(zip(seats, pool.map(lambda s: cell(seat_progress(quick, s)), seats)))
+    finally:
+        # Not `with`: on Ctrl-C that would wait for every request still running.
+        pool.shutdown(wait=False, cancel_futures=True)
