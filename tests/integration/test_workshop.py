@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.support.hub import GOVLAB, REPO, USER_PASSWORD, RunningHub, base_settings, login_session, try_login
+from tests.support.workshopcli import workshop
 
 pytestmark = pytest.mark.hub
 
@@ -37,20 +38,6 @@ def session_token(hub: RunningHub, s: requests.Session, user: str) -> str:
     )
     assert r.status_code == 201, (user, r.status_code, r.text)
     return r.json()["token"]
-
-
-def workshop(
-    hub: RunningHub, *args: str, token: str | None = None, config: bool = False
-) -> subprocess.CompletedProcess:
-    cmd = [str(GOVLAB), "workshop", *args]
-    if token:
-        cmd += ["--hub-url", hub.url, "--token", token]
-    if config:
-        cmd += ["--config", str(hub.settings_path)]
-    env = hub.env()
-    for k in ("GOVLAB_HUB_TOKEN", "JUPYTERHUB_API_TOKEN", "GOVLAB_SETTINGS", "GOVLAB_HUB_URL"):
-        env.pop(k, None)
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

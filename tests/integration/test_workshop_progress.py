@@ -9,14 +9,14 @@ progress file gets "?", and the trainer's table still comes out.
 from __future__ import annotations
 
 import re
-import subprocess
 
 import nbformat
 import pytest
 import requests
 
-from tests.support.hub import GOVLAB, REPO, USER_PASSWORD, RunningHub, base_settings, login_session, try_login
+from tests.support.hub import REPO, USER_PASSWORD, RunningHub, base_settings, login_session, try_login
 from tests.support.kernel import execute
+from tests.support.workshopcli import workshop
 
 pytestmark = pytest.mark.hub
 
@@ -37,18 +37,6 @@ def session_token(hub: RunningHub, s: requests.Session, user: str) -> str:
     )
     assert r.status_code == 201, (user, r.status_code, r.text)
     return r.json()["token"]
-
-
-def workshop(hub: RunningHub, *args: str, token: str | None = None, config: bool = False):
-    cmd = [str(GOVLAB), "workshop", *args]
-    if token:
-        cmd += ["--hub-url", hub.url, "--token", token]
-    if config:
-        cmd += ["--config", str(hub.settings_path)]
-    env = hub.env()
-    for k in ("GOVLAB_HUB_TOKEN", "JUPYTERHUB_API_TOKEN", "GOVLAB_SETTINGS", "GOVLAB_HUB_URL"):
-        env.pop(k, None)
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")

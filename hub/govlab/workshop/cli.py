@@ -56,6 +56,18 @@ def _client(args, loaded) -> HubClient:
     return HubClient(url, token)
 
 
+def _issue(loaded, cohort: str, record, html: str, roster: str | None) -> bool:
+    """Save the seats and their roster all-or-nothing (issuing.py); False after telling why."""
+    try:
+        issuing.issue(loaded.state_dir, cohort, record, html, roster)
+    except issuing.IssueError as e:
+        print(str(e), file=sys.stderr)
+        return False
+    if roster:
+        print(f"명단 / roster: {roster} (인쇄 후 삭제하세요 / print it, then delete it)", file=sys.stderr)
+    return True
+
+
 def cmd_create(args) -> int:
     loaded = _settings_or_none(args.config) or settings.load()
     w = _cohort(loaded, args.cohort)
@@ -76,13 +88,8 @@ def cmd_create(args) -> int:
         record, rows = None, [(m, None) for m in w.seat_names]
     html = roster_html(w.name, address, rows, w.trainers, link)
     # All-or-nothing: the new hashes count only once the roster holding them is written.
-    try:
-        issuing.issue(loaded.state_dir, w.name, record, html, args.roster)
-    except issuing.IssueError as e:
-        print(str(e), file=sys.stderr)
+    if not _issue(loaded, w.name, record, html, args.roster):
         return 2
-    if args.roster:
-        print(f"명단 / roster: {args.roster} (인쇄 후 삭제하세요 / print it, then delete it)", file=sys.stderr)
     print(
         f"{w.name}: 좌석 {len(rows)}개 / {len(rows)} seats; 강사 / trainers: {', '.join(w.trainers) or '-'}.\n"
         "설정을 바꾼 뒤에는 허브를 다시 시작하세요 / restart the hub after changing the workshops settings.",
@@ -127,13 +134,8 @@ def cmd_reset_seat(args) -> int:
         return 2
     record, password = seats.reset_record(record, args.seat)
     html = roster_html(w.name, loaded.settings.hub.address, [(args.seat, password)], w.trainers)
-    try:
-        issuing.issue(loaded.state_dir, w.name, record, html, args.roster)
-    except issuing.IssueError as e:
-        print(str(e), file=sys.stderr)
+    if not _issue(loaded, w.name, record, html, args.roster):
         return 2
-    if args.roster:
-        print(f"명단 / roster: {args.roster} (인쇄 후 삭제하세요 / print it, then delete it)", file=sys.stderr)
     print(
         f"{args.seat}: 새 비밀번호 발급, 이전 비밀번호는 더 이상 쓸 수 없습니다.\n"
         f"{args.seat}: new password issued; the old one no longer signs in.",
