@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.support.hub import GOVLAB, REPO, USER_PASSWORD, RunningHub, base_settings, login_session, try_login
-from tests.support.workshopcli import workshop
+from tests.support.workshopcli import session_token, workshop
 
 pytestmark = pytest.mark.hub
 
@@ -26,18 +25,6 @@ MEMBERS = "cohort-m"
 SEATS = [f"a-{i:02d}" for i in range(1, 11)]
 STARTER = REPO / "starter_notebooks"
 FIRST = "01_주피터랩과_AI_도우미.ipynb"
-
-
-def session_token(hub: RunningHub, s: requests.Session, user: str) -> str:
-    """An API token made by the signed-in user through the REST API (cookie + XSRF)."""
-    r = s.post(
-        f"{hub.url}/hub/api/users/{user}/tokens",
-        json={"note": "workshop test"},
-        headers={"X-XSRFToken": s.cookies.get("_xsrf", path="/hub/") or s.cookies.get("_xsrf")},
-        timeout=30,
-    )
-    assert r.status_code == 201, (user, r.status_code, r.text)
-    return r.json()["token"]
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,10 @@ import re
 
 import nbformat
 import pytest
-import requests
 
 from tests.support.hub import REPO, USER_PASSWORD, RunningHub, base_settings, login_session, try_login
 from tests.support.kernel import execute
-from tests.support.workshopcli import workshop
+from tests.support.workshopcli import session_token, workshop
 
 pytestmark = pytest.mark.hub
 
@@ -26,17 +25,6 @@ STARTER = REPO / "starter_notebooks"
 FIRST = "01_주피터랩과_AI_도우미.ipynb"
 SUCCESS = "정답입니다! 🎉"
 RETRY = "다시 확인해 보세요"
-
-
-def session_token(hub: RunningHub, s: requests.Session, user: str) -> str:
-    r = s.post(
-        f"{hub.url}/hub/api/users/{user}/tokens",
-        json={"note": "progress test"},
-        headers={"X-XSRFToken": s.cookies.get("_xsrf", path="/hub/") or s.cookies.get("_xsrf")},
-        timeout=30,
-    )
-    assert r.status_code == 201, (user, r.status_code, r.text)
-    return r.json()["token"]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +55,7 @@ def tokens(hub) -> dict[str, str]:
     for seat in SEATS:
         s = try_login(hub, seat, hub.passwords[seat])
         assert s is not None, f"{seat} could not sign in"
-        out[seat] = session_token(hub, s, seat)
+        out[seat] = session_token(hub, s, seat, note="progress test")
     out["kim"] = session_token(hub, login_session(hub, "kim", USER_PASSWORD), "kim")
     return out
 
