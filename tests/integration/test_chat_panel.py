@@ -45,10 +45,15 @@ def _chat_files(hub) -> list[str] | None:
     return sorted(item["name"] for item in response.json()["content"] if item["name"].endswith(".chat"))
 
 
-def _wait_for_chat_files(hub, count: int, timeout: float = 30) -> list[str] | None:
+def _wait_for_chat_files(hub, expected: list[str], timeout: float = 30) -> list[str] | None:
+    """The .chat files once they are `expected`, or what is there after `timeout`.
+
+    jupyterlab-chat creates untitled.chat and then renames it to the name asked for,
+    so a listing can see the untitled file for a moment: wait for the final names.
+    """
     deadline = time.time() + timeout
     names = _chat_files(hub)
-    while (names is None or len(names) < count) and time.time() < deadline:
+    while names != expected and time.time() < deadline:
         time.sleep(0.3)
         names = _chat_files(hub)
     return names
@@ -103,7 +108,7 @@ def test_korean_chat_panel_named_chats_and_model_status(hub, page, model_server)
     # The empty panel's own "새 대화" button (the placeholder) for the first chat...
     panel.locator(".jp-chat-placeholder-hint .jp-chat-add").click()
     first = f"민원분석 대화 {today}.chat"
-    assert _wait_for_chat_files(hub, 1) == [first], console[-10:]
+    assert _wait_for_chat_files(hub, [first]) == [first], console[-10:]
 
     # The opened chat's input: the Korean placeholder instead of "Type a chat message...".
     textarea = panel.locator("textarea").first
@@ -114,7 +119,7 @@ def test_korean_chat_panel_named_chats_and_model_status(hub, page, model_server)
     # ...the toolbar's for the second: the same day, a name of its own, not the first chat again.
     page.locator(NEW_CHAT_BUTTON).first.click()
     second = f"민원분석 대화 {today} (2).chat"
-    names = _wait_for_chat_files(hub, 2)
+    names = _wait_for_chat_files(hub, sorted([first, second]))
     assert names == sorted([first, second]), names
     assert not any(n.startswith("untitled") for n in names)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -145,16 +150,23 @@ def test_status_bar_says_no_model_without_an_endpoint(lab_hub, page):
 
 
 def _new_chat_name(hub, before: list[str], timeout: float = 30) -> str:
-    """The one .chat file that appeared since `before`."""
+    """The one .chat file that appeared since `before`, once it has its final name.
+
+    jupyterlab-chat creates untitled.chat and then renames it, so an untitled file is
+    only final if it is still there at the timeout (then the naming did not happen).
+    """
     deadline = time.time() + timeout
+    new: list[str] = []
     while time.time() < deadline:
         names = _chat_files(hub)
         if names is not None:
             new = sorted(set(names) - set(before))
-            if new:
-                assert len(new) == 1, new
+            assert len(new) <= 1, new
+            if new and not new[0].startswith("untitled"):
                 return new[0]
         time.sleep(0.3)
+    if new:
+        return new[0]
     raise AssertionError(f"no new chat file; still {before}")
 
 
