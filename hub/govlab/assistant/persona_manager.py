@@ -15,7 +15,7 @@ import sys
 
 from jupyter_ai_persona_manager import PersonaManager
 from jupyter_ai_persona_manager.persona_manager import SYSTEM_USERNAME, is_persona
-from traitlets import Bool, Unicode
+from traitlets import Bool, Float, Unicode
 
 from . import chat_file
 from .config import PERSONA_ID
@@ -28,6 +28,12 @@ LOAD_FAILED = (
     "AI 도우미를 불러오지 못했습니다. 관리자에게 알려 주세요. / "
     "The assistant could not be loaded: tell your administrator."
 )
+LOAD_TIMED_OUT = (
+    "AI 도우미 준비가 {seconds}초 안에 끝나지 않았습니다. 잠시 후 메시지를 다시 보내 주세요. "
+    "계속되면 관리자에게 알려 주세요. / The assistant was not ready within {seconds} s. "
+    "Send your message again in a moment; if this keeps happening, tell your administrator."
+)
+NOW_READY = "AI 도우미가 준비되었습니다. 질문을 보내 주세요. / The assistant is ready: send your question."
 # One load per lab process, shared by every chat's manager.
 _loading: asyncio.Task | None = None
 
@@ -47,6 +53,12 @@ class GovlabPersonaManager(PersonaManager):
         help="Also offer personas other than the govlab persona (the stock Jupyternaut, "
         "local persona files). Off: every message passes the govlab privacy guard.",
     )
+    stack_load_timeout = Float(
+        120.0,
+        config=True,
+        help="Seconds a message waits for the model stack to load; then the official is told "
+        "to send it again (the load goes on, and the chat says when the assistant is ready).",
+    )
 
     def __init__(self, *args, chat, root_dir: str, **kwargs):
         # First, before anything can write to the chat: a file jupyterlab-chat could not
@@ -60,9 +72,12 @@ class GovlabPersonaManager(PersonaManager):
         self._queued: list = []
         self._told_loading = False
         self._ready = self._stack_ready()
+        self._loader: asyncio.Task | None = None
+        self._timed_out = False
+        self._wait_round = 0  # each batch of waiting messages gets its own bound
         super().__init__(*args, chat=chat, root_dir=root_dir, **kwargs)
         if not self._ready:
-            self.event_loop.create_task(self._load_stack())
+            self._loader = self.event_loop.create_task(self._load_stack())
         if failure is not None:
             # No copy: writing the notice would replace the only bytes left, so nothing is written.
             self.log.error(
@@ -96,8 +111,8 @@ class GovlabPersonaManager(PersonaManager):
         except Exception:
             self.log.exception("govlab: could not load the assistant's persona classes")
             _loading = None
-            self.send_system_message(LOAD_FAILED)
-            self._queued.clear()
+            self._loader = None  # the next message tries again
+            self._give_up(LOAD_FAILED)
             return
         _bind_config_manager()
         self._init_persona_classes()
@@ -111,6 +126,24 @@ class GovlabPersonaManager(PersonaManager):
             persona = self.personas.get(persona_id) if persona_id else self.default_persona
             if persona is not None:
                 self.event_loop.create_task(persona.on_message(message))
+        if self._timed_out:
+            self.send_system_message(NOW_READY)
+
+    async def _bound_wait(self, round_: int) -> None:
+        """The messages waiting for the stack wait at most `stack_load_timeout` seconds."""
+        await asyncio.sleep(self.stack_load_timeout)
+        if not self._ready and self._queued and round_ == self._wait_round:
+            self.log.error("govlab: the assistant's persona classes took over %s s to load", self.stack_load_timeout)
+            self._timed_out = True
+            self._give_up(LOAD_TIMED_OUT.format(seconds=round(self.stack_load_timeout)))
+
+    def _give_up(self, notice: str) -> None:
+        """Tell the official and drop what waited (they send it again): the next message
+        starts a new bounded wait."""
+        self.send_system_message(notice)
+        self._queued.clear()
+        self._told_loading = False
+        self._wait_round += 1
 
     def on_chat_message(self, chat_id: str, message) -> None:
         if self._ready:
@@ -118,9 +151,12 @@ class GovlabPersonaManager(PersonaManager):
         if message.sender == SYSTEM_USERNAME or is_persona(message.sender or ""):
             return None
         self._queued.append((chat_id, message))
+        if self._loader is None:
+            self._loader = self.event_loop.create_task(self._load_stack())
         if not self._told_loading:
             self._told_loading = True
             self.send_system_message(READY_NOTICE)
+            self.event_loop.create_task(self._bound_wait(self._wait_round))
         return None
 
     def _init_persona_classes(self) -> None:
