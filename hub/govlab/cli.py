@@ -25,6 +25,7 @@ from . import (
 )
 from . import messages as account_messages
 from .atomicfile import write_atomic
+from .gallery import cli as gallery_cli
 from .hubconfig import build_hub_config
 from .hubsetup import PACKAGED_JUPYTERHUB_CONFIG, plain_http_warning, runtime_for
 from .labconfig import lab_server_config
@@ -247,6 +248,7 @@ def parser() -> argparse.ArgumentParser:
     k8s.set_defaults(func=cmd_k8s_values)
 
     workshop_cli.register(sub)
+    gallery_cli.register(sub)
 
     version = sub.add_parser("version", help="print govlab and component versions")
     version.set_defaults(func=cmd_version)

@@ -200,6 +200,8 @@ def lab_server_config(loaded: LoadedSettings) -> dict[str, Any]:
             # The hub's share service: commits with the shared token ("service") or
             # hands out the official's GitLab token ("hub"); empty: none (the chart).
             "service_url": share_service_url(loaded) if share_service_role(loaded) else "",
+            "quality_check_enabled": sharing.quality_check.enabled,
+            "quality_time_limit": sharing.quality_check.time_limit_seconds,
         },
     }
 

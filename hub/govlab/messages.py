@@ -136,3 +136,98 @@ GALLERY_NOT_SHARED = Text(
     "갤러리에 올릴 수 있는 프로젝트가 아니거나 볼 권한이 없습니다.", "Not a shared project, or not yours to see."
 )
 GALLERY_LISTED = Text("갤러리 목록에 올렸습니다.", "Listed in the gallery.")
+GALLERY_EVENT_INVALID = Text(
+    "이벤트 형식이 올바르지 않습니다: kind(rerun, share)와 프로젝트 경로(group/project)를 보내세요.",
+    "Not a valid event: send a kind (rerun, share) and a project path (group/project).",
+)
+GALLERY_REPORT_CURATORS_ONLY = Text(
+    "활용 현황은 갤러리 관리자만 볼 수 있습니다. 필요하면 허브 관리자에게 요청하세요.",
+    "Only gallery curators can see the reuse report; ask a hub admin if you need it.",
+)
+GALLERY_REPORT_BUSY = Text(
+    "활용 현황 계산이 너무 오래 걸립니다. 기간을 줄여 다시 시도하세요.",
+    "The reuse report took too long; choose a shorter period and try again.",
+)
+GALLERY_REPORT_BAD_PERIOD = Text(
+    "기간을 YYYY-MM-DD 형식으로, 시작일이 종료일보다 앞서게 고르세요.",
+    "Choose the period as YYYY-MM-DD, the start on or before the end.",
+)
+
+
+# --- Improvement requests (개선 요청) on a gallery project page (gallery/issue_requests.py)
+REQUEST_SENT = Text(
+    "개선 요청을 보냈습니다 (#{iid}). 작성자가 GitLab에서 확인합니다.",
+    "Your improvement request was sent (#{iid}); the author sees it in GitLab.",
+)
+REQUEST_TITLE_EMPTY = Text("제목을 입력하세요.", "Enter a title.")
+REQUEST_TITLE_LONG = Text(
+    "제목은 {most}자까지 쓸 수 있습니다 (지금 {got}자). 줄여서 다시 보내세요.",
+    "The title may have at most {most} characters (it has {got}); shorten it and send again.",
+)
+REQUEST_TEXT_EMPTY = Text("요청 내용을 입력하세요.", "Enter the text of the request.")
+REQUEST_TEXT_LONG = Text(
+    "내용은 {most}자까지 쓸 수 있습니다 (지금 {got}자). 줄이거나 나누어 보내세요.",
+    "The text may have at most {most} characters (it has {got}); shorten it or send it in parts.",
+)
+REQUEST_FINDINGS = Text(
+    "개인정보나 비밀키로 보이는 내용이 {n}건 있어 보내지 않았습니다. 아래 부분을 지우고 다시 보내세요.",
+    "Not sent: {n} item(s) look like personal data or secrets. Remove them (listed below) and send again.",
+)
+REQUEST_SCAN_TIMEOUT = Text(
+    "내용 검사가 제때 끝나지 않아 보내지 않았습니다. 잠시 후 다시 보내세요.",
+    "The check of the text did not finish in time, so nothing was sent; send again in a moment.",
+)
+REQUEST_SCAN_FAILED = Text(
+    "내용 검사가 중간에 멈춰 보내지 않았습니다. 다시 보내고, 계속되면 관리자에게 문의하세요.",
+    "The check of the text stopped, so nothing was sent; send again, and ask the operator if it keeps failing.",
+)
+REQUEST_TOO_MANY = Text(
+    "개선 요청을 너무 자주 보냈습니다. {seconds}초 뒤에 다시 보내세요.",
+    "Too many improvement requests: send again in {seconds} seconds.",
+)
+REQUEST_NO_TOKEN = Text(
+    "GitLab 로그인 정보를 읽지 못해 보내지 않았습니다. 허브에서 로그아웃한 뒤 다시 로그인하세요.",
+    "Not sent: your GitLab sign-in could not be read. Sign out of the hub and sign in again.",
+)
+REQUEST_NOT_CONFIGURED = Text(
+    "이 갤러리에는 개선 요청을 보낼 GitLab 토큰이 설정되지 않았습니다. 관리자에게 문의하세요.",
+    "This gallery has no GitLab token to send improvement requests with; ask the operator.",
+)
+REQUEST_GITLAB_SIGNIN = Text(
+    "GitLab 로그인이 만료되었습니다. 허브에서 로그아웃한 뒤 다시 로그인하고 보내세요.",
+    "Your GitLab sign-in has expired: sign out of the hub, sign in again, then send.",
+)
+REQUEST_GITLAB_FORBIDDEN = Text(
+    "GitLab이 이 프로젝트에 요청(이슈) 쓰기를 허락하지 않았습니다. 작성자에게 직접 알리세요.",
+    "GitLab does not let you open issues on this project; tell its author directly.",
+)
+REQUEST_GITLAB_NOT_FOUND = Text(
+    "GitLab에서 이 프로젝트를 찾을 수 없습니다 (삭제되었거나 볼 권한이 없습니다). 목록으로 돌아가세요.",
+    "GitLab cannot find this project (deleted, or not yours to see); go back to the list.",
+)
+REQUEST_GITLAB_BUSY = Text(
+    "GitLab이 요청이 많다고 합니다. {seconds}초 뒤에 다시 보내세요. 보내지 않았습니다.",
+    "GitLab is busy and did not take it; send again in {seconds} seconds.",
+)
+REQUEST_GITLAB_REFUSED = Text(
+    "GitLab이 요청을 받지 않았습니다. 제목과 내용을 줄여 다시 보내세요.",
+    "GitLab refused the request; shorten the title and text and send again.",
+)
+REQUEST_GITLAB_DOWN = Text(
+    "GitLab이 응답하지 않아 보내지 않았습니다. 잠시 후 다시 보내세요. 쓴 내용은 남아 있습니다.",
+    "GitLab did not answer, so nothing was sent; send again in a moment. What you wrote is kept.",
+)
+REQUEST_NOT_SENT = Text(
+    "GitLab이 제때 답하지 않았고, 확인해 보니 요청이 만들어지지 않았습니다. 다시 보내세요.",
+    "GitLab did not answer in time and the request was not created; send it again.",
+)
+REQUEST_UNKNOWN = Text(
+    "GitLab이 답하지 않아 요청이 만들어졌는지 확인하지 못했습니다. 잠시 뒤 아래 목록을 확인하고, 없으면 다시 보내세요.",
+    "GitLab did not answer, so it is unknown whether the request was created; check the list below "
+    "in a moment and send again only if it is missing.",
+)
+REQUEST_LIST_DOWN = Text(
+    "GitLab에서 개선 요청 목록을 받지 못했습니다. 잠시 후 새로 고침하세요.",
+    "Could not get the improvement requests from GitLab; refresh in a moment.",
+)
+REQUEST_SIGNED_OUT = Text("개선 요청은 로그인한 사용자만 보낼 수 있습니다.", "Sign in to send an improvement request.")

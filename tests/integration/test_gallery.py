@@ -15,7 +15,6 @@ import base64
 import json
 import os
 import re
-import secrets
 import signal
 import time
 from pathlib import Path
@@ -25,31 +24,14 @@ import pytest
 import requests
 
 from tests.integration.test_browser import ARTIFACTS
-from tests.support.hub import ADMIN_PASSWORD, USER_PASSWORD, RunningHub, base_settings, free_port, login_session
+from tests.support.gitlabhub import gitlab_officials, gitlab_signin_hub, sign_in_and_start
+from tests.support.hub import ADMIN_PASSWORD, USER_PASSWORD, RunningHub, login_session
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 GROUP = "shared"
 AGENCY = "행정안전부"
 TOPIC = "seoul-ai"  # gallery.topic, not the default "govlab": shares and listing must agree on it
-AUTH_STATE_CONFIG = """
-import json, os
-from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
-
-TOKENS = json.loads(os.environ["TEST_GITLAB_TOKENS"])
-
-class GitLabTokenAuthenticator(SharedPasswordAuthenticator):
-    # Like GitLabOAuthenticator: each official's GitLab token goes into encrypted auth_state.
-    async def authenticate(self, handler, data):
-        user = await super().authenticate(handler, data)
-        if user and user["name"] in TOKENS:
-            user["auth_state"] = {"access_token": TOKENS[user["name"]]}
-        return user
-
-c.JupyterHub.authenticator_class = GitLabTokenAuthenticator
-c.SharedPasswordAuthenticator.user_password = os.environ["GOVLAB_USER_PASSWORD"]
-c.SharedPasswordAuthenticator.admin_password = os.environ["GOVLAB_ADMIN_PASSWORD"]
-"""
 # 1x1 PNG standing in for a matplotlib plot.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -135,52 +117,21 @@ class World:
 def world(tmp_path_factory, _gitlab_server_session):
     gitlab = _gitlab_server_session
     gitlab.reset()
-    tokens = {}
-    for user, name in (("kim", "김민수"), ("lee", "이서연"), ("park", "박지훈"), ("admin", "관리자")):
-        gitlab.add_user(user, name=name)
-        tokens[user] = gitlab.add_token(user, scopes=("api", "read_user"), kind="oauth")
-    gitlab.add_user("gallery-bot")
-    bot_token = gitlab.add_token("gallery-bot", scopes=("read_api",))
+    tokens = gitlab_officials(gitlab, {"kim": "김민수", "lee": "이서연", "park": "박지훈", "admin": "관리자"})
     gitlab.add_group(GROUP, {"kim": 30, "lee": 30}, visibility="public")
-
     workdir = tmp_path_factory.mktemp("gallery-hub")
-    settings = base_settings(
-        workdir / "state",
-        auth={
-            "method": "gitlab",
-            "admin_users": ["admin"],
-            "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}},
-        },
-        sharing={"gitlab_url": gitlab.url, "namespace": GROUP, "agency": AGENCY, "default_visibility": "public"},
-        gallery={
-            "enabled": True,
-            "bind_url": f"http://127.0.0.1:{free_port()}",
-            "refresh_every": 10,
-            "request_timeout": 3,
-            "token": {"env": "TEST_GALLERY_TOKEN"},
-            "topic": TOPIC,
-        },
-    )
-    hub = RunningHub(
+    hub = gitlab_signin_hub(
         workdir,
-        settings,
-        env={
-            "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
-            "TEST_CLIENT_SECRET": "unused",
-            "TEST_GITLAB_TOKENS": json.dumps(tokens),
-            "TEST_GALLERY_TOKEN": bot_token,
-        },
+        gitlab,
+        tokens,
+        admin_users=("admin",),
+        sharing={"namespace": GROUP, "agency": AGENCY, "default_visibility": "public"},
+        gallery={"topic": TOPIC},
     )
-    (workdir / "extra-config" / "60-gitlab-tokens.py").write_text(AUTH_STATE_CONFIG)
     hub.start()
     w = World(hub, gitlab)
     try:
-        for user in ("kim", "lee", "park"):
-            # Sign in through the form (stores auth_state), then start the lab.
-            login_session(hub, user).get(f"{hub.url}/hub/spawn", timeout=60)
-        for user in ("kim", "lee", "park"):
-            hub.wait_ready(user)
-            w.hub_tokens[user] = hub.api("POST", f"/users/{user}/tokens", json={"note": "t"}).json()["token"]
+        w.hub_tokens.update(sign_in_and_start(hub, ("kim", "lee", "park")))
         w.share(
             "kim",
             "민원분석.ipynb",

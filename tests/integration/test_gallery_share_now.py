@@ -17,7 +17,8 @@ import time
 import pytest
 import requests
 
-from tests.integration.test_gallery import AUTH_STATE_CONFIG, notebook
+from tests.integration.test_gallery import notebook
+from tests.support.gitlabhub import AUTH_STATE_CONFIG
 from tests.support.hub import RunningHub, base_settings, free_port, login_session
 
 pytestmark = pytest.mark.hub

@@ -34,4 +34,7 @@ def _load_jupyter_server_extension(server_app):
     from .share_status import setup_share_status  # the share button's enabled state
 
     setup_share_status(server_app)
+    from .reuse_handlers import setup_reuse  # a notebook's origin and its re-runs (reuse figures)
+
+    setup_reuse(server_app)
     server_app.log.info("govlab_share %s: routes /govlab-share/* registered", __version__)

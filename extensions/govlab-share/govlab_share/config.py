@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Float, Integer, TraitError, Unicode, validate
+from traitlets import Bool, Float, Integer, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 VISIBILITIES = ("private", "internal", "public")
@@ -110,6 +110,20 @@ class GovlabShare(Configurable):
         60.0,
         help="Longest time (s) the pre-share scan may take; past it the share is refused and nothing is sent.",
     ).tag(config=True)
+
+    quality_check_enabled = Bool(
+        True, help="Offer the quality check (re-run in a fresh kernel) in the share dialog."
+    ).tag(config=True)
+
+    quality_time_limit = Integer(
+        300, help="Longest time (s) a quality check may run the notebook, 10..3600; past it: state timeout."
+    ).tag(config=True)
+
+    @validate("quality_time_limit")
+    def _valid_quality_time_limit(self, proposal):
+        if not 10 <= proposal["value"] <= 3600:
+            raise TraitError(f"GovlabShare.quality_time_limit must be between 10 and 3600, got {proposal['value']!r}")
+        return proposal["value"]
 
     branch = Unicode("main", help="Branch the share commit goes to.").tag(config=True)
 

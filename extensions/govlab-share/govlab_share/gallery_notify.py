@@ -16,6 +16,26 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
+# Improvement requests (개선 요청) are GitLab issues with this label: the gallery files
+# them, the share dialog counts them.
+REQUEST_LABEL = "개선요청"
+
+
+def count_requests(gl, project: int | str) -> tuple[int, int]:
+    """(open, closed) improvement requests of a project (id or path), from GitLab's totals
+    of two one-item pages (blocking, python-gitlab; GitlabError passes through)."""
+    counts = []
+    for state in ("opened", "closed"):
+        got = gl.http_list(
+            f"/projects/{quote(str(project), safe='')}/issues",
+            query_data={"labels": REQUEST_LABEL, "state": state, "per_page": 1},
+            iterator=True,
+            obey_rate_limit=False,
+        )
+        counts.append(int(got.total or 0))
+    return counts[0], counts[1]
+
+
 NOTIFY_TIMEOUT = 2.0  # seconds the share's answer may wait for the gallery
 
 
@@ -26,6 +46,42 @@ def entry_url(gallery_url: str, project: str) -> str:
     return f"{gallery_url.rstrip('/')}/p/{quote(project, safe='/')}"
 
 
+async def post_json(
+    url: str,
+    payload: dict,
+    environ: Mapping[str, str],
+    log: logging.Logger | None = None,
+    timeout: float = NOTIFY_TIMEOUT,
+) -> int | None:
+    """POST `payload` to the gallery with this lab's hub API token, bounded by `timeout`;
+    the answer's status code, or None when there was no answer (never raises)."""
+    token = environ.get("JUPYTERHUB_API_TOKEN", "")
+    if not url or not token:
+        return None
+    request = HTTPRequest(
+        url,
+        method="POST",
+        body=json.dumps(payload),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+        connect_timeout=timeout,
+        request_timeout=timeout,
+    )
+    try:
+        response = await asyncio.wait_for(AsyncHTTPClient().fetch(request, raise_error=False), timeout)
+    except Exception as e:  # unreachable, slow, anything: what the lab did is done
+        if log:
+            log.info("govlab_share: gallery not told about %s: %s", payload.get("project"), e)
+        return None
+    if response.code >= 300 and log:
+        log.info(
+            "govlab_share: gallery answered %s for %s: %s",
+            response.code,
+            payload.get("project"),
+            (response.body or b"")[:200].decode("utf-8", "replace"),
+        )
+    return response.code
+
+
 async def notify(
     url: str,
     project: str,
@@ -34,31 +90,9 @@ async def notify(
     timeout: float = NOTIFY_TIMEOUT,
 ) -> bool:
     """POST {"project": ...} to the gallery with this lab's hub API token; True when listed."""
-    token = environ.get("JUPYTERHUB_API_TOKEN", "")
-    if not url or not project or not token:
+    if not project:
         return False
-    request = HTTPRequest(
-        url,
-        method="POST",
-        body=json.dumps({"project": project}),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-        connect_timeout=timeout,
-        request_timeout=timeout,
-    )
-    try:
-        response = await asyncio.wait_for(AsyncHTTPClient().fetch(request, raise_error=False), timeout)
-    except Exception as e:  # unreachable, slow, anything: the share itself is done
-        if log:
-            log.info("govlab_share: gallery not told about %s: %s", project, e)
-        return False
-    if response.code != 200 and log:
-        log.info(
-            "govlab_share: gallery answered %s for %s: %s",
-            response.code,
-            project,
-            (response.body or b"")[:200].decode("utf-8", "replace"),
-        )
-    return response.code == 200
+    return await post_json(url, {"project": project}, environ, log, timeout) == 200
 
 
 async def after_share(cfg, environ: Mapping[str, str], project: str, log: logging.Logger | None = None) -> str:

@@ -15,13 +15,17 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import bundle as bundle_mod
-from . import gallery_notify, guard, paths, publish, share_client
+from . import gallery_notify, guard, paths, publish, reuse_events, share_client
 from .chats import list_chats
 from .config import VISIBILITIES, GovlabShare
 from .errors import ShareError, bad_request
 from .git_credential import git_environment
 from .history import ShareHistory, previous_summary, shared_chats
+from .origin import origin_of
 from .publish import ProjectInfo, ShareRequest, project_path
+from .quality import handlers as quality_handlers
+from .quality import share as quality_share
+from .requests_count import RequestCountHandler
 from .suggest import suggest_files
 from .taskdoc import DocMeta
 from .tokens import get_token
@@ -93,6 +97,8 @@ class ContextHandler(_Base):
             # What the dialog shows beside each step's elapsed time (seconds).
             "budgets": {"scan": cfg.scan_budget, "upload": upload_budget(cfg)},
             "max_bundle_bytes": cfg.max_bundle_bytes,
+            # The dialog offers the quality check only when it is on (docs/share-api.md).
+            "quality_check": {"enabled": cfg.quality_check_enabled, "time_limit": cfg.quality_time_limit},
         }
 
 
@@ -151,6 +157,7 @@ def _parse_body(raw: bytes) -> dict:
         "remove_chats": lists["remove_chats"],
         "keep_outputs": body.get("keep_outputs", False),
         "force": body.get("force", False),
+        "quality": quality_share.parse_field(body.get("quality")),  # absent: not checked
     }
 
 
@@ -249,7 +256,15 @@ class _ShareBase(_Base):
             extra_paths=body["files"],
             max_bytes=cfg.max_bundle_bytes,
         )
+        # The check's requirements.txt and (outputs kept) executed notebook join the bundle before the scan.
+        jobs = self.share[quality_handlers.JOBS_KEY]
+        bundle, quality = await self.run(
+            quality_share.attach, jobs, self.root, rel, body.get("quality"), bundle, body["keep_outputs"]
+        )
         expected = self._expected_project(rel, owner, record)
+        origin = await self.run(origin_of, self.root, rel, cfg.gitlab_url)
+        if origin and origin["project"] == expected.path_with_namespace:
+            origin = None  # a checkout of this very project: not a reuse of another
         meta = DocMeta(
             title=body["title"],
             description=body["description"],
@@ -271,6 +286,8 @@ class _ShareBase(_Base):
             chats=bundle.chats,
             extra_files=bundle.extra,
             history=list((record or {}).get("history") or []),
+            origin=origin,
+            quality=quality,
         )
         # Scan everything before any GitLab call, with the project we expect to get.
         files = bundle_mod.render(bundle, meta, cfg.max_bundle_bytes)
@@ -379,6 +396,14 @@ class ShareHandler(_ShareBase):
         result["gallery_url"] = await gallery_notify.after_share(  # bounded, never fails the share
             self.cfg, self.settings[SETTINGS_KEY]["environ"], result["project"], self.log
         )
+        reuse_events.after_share(  # in the background: the answer does not wait for it
+            self.cfg,
+            self.settings[SETTINGS_KEY]["environ"],
+            result["project"],
+            prepared.meta.origin,
+            prepared.meta.quality,  # the quality check's record ({} when none)
+            self.log,
+        )
         self.log.info("govlab_share: %s shared to %s (%s)", rel, result["project"], result["commit"][:12])
         result["notices"] = prepared.notices
         return result
@@ -421,6 +446,7 @@ def setup_handlers(server_app) -> None:
         "root_dir": root_dir,
         "history": ShareHistory(cfg.history_path()),
         "locks": {},
+        quality_handlers.JOBS_KEY: quality_handlers.new_jobs(),
     }
     base = url_path_join(web_app.settings["base_url"], "govlab-share")
     web_app.add_handlers(
@@ -429,5 +455,7 @@ def setup_handlers(server_app) -> None:
             (url_path_join(base, "context"), ContextHandler),
             (url_path_join(base, "check"), CheckHandler),
             (url_path_join(base, "share"), ShareHandler),
+            *quality_handlers.routes(base),
+            (url_path_join(base, "requests"), RequestCountHandler),
         ],
     )

@@ -57,5 +57,7 @@ def render_manifest(meta: DocMeta, files: dict[str, bytes]) -> bytes:
         "thumbnail": meta.thumbnail or None,
         "files": {path: file_entry(files[path]) for path in sorted(files)},
         "history": meta.history,
+        "origin": meta.origin or None,  # the project this notebook was pulled from (reuse figures)
+        "quality": meta.quality or {"state": "unchecked"},  # the quality check (C4)
     }
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .gitpull_rules import pull_link
+from .quality.report import readme_line
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class DocMeta:
     chats: list = field(default_factory=list)  # [{"source", "file", "transcript", "messages"}]
     extra_files: list = field(default_factory=list)  # [{"source", "file", "size"}]: data, modules
     history: list = field(default_factory=list)  # previous shares, oldest first
+    origin: dict | None = None  # {"project", "url"}: the shared project this notebook was pulled from
+    quality: dict = field(default_factory=dict)  # the quality check's record (manifest `quality`)
 
 
 def project_path_of(meta: DocMeta) -> str:
@@ -70,6 +73,9 @@ def render_readme(meta: DocMeta) -> str:
         out += [f"[**▶ 내 실험실에서 열기 / Open in my lab**]({link})", ""]
     if meta.thumbnail:
         out += [f"![미리보기 / Preview]({_rel(meta.thumbnail)})", ""]
+    if meta.origin:
+        based_on = f"[{meta.origin['project']}]({meta.origin['url']})"
+        out += [f"원본: {based_on} / Based on: {based_on}", ""]
     out += ["## 목적 / Purpose", "", meta.description.strip() or "_(설명 없음 / no description)_", ""]
     out += [
         "## 정보 / About",
@@ -83,6 +89,7 @@ def render_readme(meta: DocMeta) -> str:
         f"| 노트북 / Notebook | `{meta.notebook}` |",
         f"| 원본 경로 / Source path | `{meta.source_path}` |",
         f"| 출력 포함 / Outputs kept | {'예 / yes' if meta.keep_outputs else '아니요 / no'} |",
+        f"| 재실행 확인 / Re-run check | {_cell(readme_line(meta.quality))} |",
         "",
     ]
     if meta.chats:

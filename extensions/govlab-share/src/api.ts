@@ -60,6 +60,8 @@ export interface IShareContext {
   suggested_files?: ISuggestedFile[];
   budgets?: IBudgets;
   max_bundle_bytes?: number;
+  /** The quality check's settings (absent: checks on, default time limit). */
+  quality_check?: { enabled?: boolean; time_limit?: number };
 }
 
 export interface IShareRequest {
@@ -74,6 +76,8 @@ export interface IShareRequest {
   remove_chats: string[];
   keep_outputs: boolean;
   force: boolean;
+  /** The quality check that ran (its job id), or why it was skipped. */
+  quality?: { check: string } | { skipped: string };
 }
 
 export interface IShareResult {
@@ -139,7 +143,8 @@ export class ShareError extends Error {
 
 const ROUTE = 'govlab-share';
 
-async function request<T>(
+/** A request to the server extension, bounded by `timeoutSeconds` (0: unbounded). */
+export async function request<T>(
   endpoint: string,
   init: RequestInit = {},
   settings?: ServerConnection.ISettings,
@@ -194,17 +199,28 @@ async function request<T>(
     }
   }
   if (!response.ok) {
+    const pair =
+      data && typeof data === 'object' && typeof data.message === 'object'
+        ? data.message
+        : null;
     const body: IShareErrorBody =
       data && typeof data === 'object' && data.error
         ? data.error
-        : {
-            code: `http_${response.status}`,
-            message: trans().__('Server error (HTTP %1)', response.status),
-            message_en: `Server error (HTTP ${response.status}) ${
-              response.statusText || ''
-            }`.trim(),
-            details: text && !data ? [text.slice(0, 500)] : []
-          };
+        : pair && (pair.ko || pair.en)
+          ? // {"message": {"ko", "en"}}: the shape of the count and quality routes
+            {
+              code: String(data.code ?? `http_${response.status}`),
+              message: String(pair.ko || pair.en),
+              message_en: String(pair.en || pair.ko)
+            }
+          : {
+              code: `http_${response.status}`,
+              message: trans().__('Server error (HTTP %1)', response.status),
+              message_en: `Server error (HTTP ${response.status}) ${
+                response.statusText || ''
+              }`.trim(),
+              details: text && !data ? [text.slice(0, 500)] : []
+            };
     throw new ShareError(response.status, body);
   }
   return data as T;

@@ -28,11 +28,15 @@ import {
   ErrorChoice,
   initialFromPrevious,
   IShareFormValue,
+  qualityForShare,
+  qualityStrings,
+  qualityTimeLimit,
   ShareProgress,
   showProblem,
   showResult,
   showShareError,
   showShareForm,
+  skipReasonProblem,
   StepsView
 } from './dialog';
 import { Lang, pickLang, strings, trans } from './i18n';
@@ -289,6 +293,14 @@ async function shareNotebook(
       await showProblem(t.errorTitle, t.titleRequired, lang, 'bad_request');
       continue;
     }
+    if (
+      value.quality?.check === false &&
+      skipReasonProblem(value.quality.reason)
+    ) {
+      const why = qualityStrings(lang).reasonRequired;
+      await showProblem(t.errorTitle, why, lang, 'bad_request');
+      continue;
+    }
     const removed = droppedChats(shareContext, value);
     if (
       removed.length &&
@@ -300,6 +312,16 @@ async function shareNotebook(
       continue; // back to the form to tick them again
     }
 
+    // The quality check runs before anything is sent; cancelling returns to the form.
+    const quality = await qualityForShare(
+      value.quality,
+      shareContext.path || path,
+      lang,
+      qualityTimeLimit(shareContext.quality_check)
+    );
+    if (quality === 'back') {
+      continue;
+    }
     void rememberVisibility(value.visibility).catch(reason =>
       console.warn(`${PLUGIN_ID}: could not save the visibility`, reason)
     );
@@ -312,9 +334,10 @@ async function shareNotebook(
       files: value.files,
       remove_chats: removed,
       keep_outputs: value.keep_outputs,
-      force: false
+      force: false,
+      ...(quality.field ? { quality: quality.field } : {})
     };
-    const choice = await runSteps(request, lang, budgets);
+    const choice = await runSteps(request, lang, budgets, quality.note);
     if (choice !== 'back') {
       return;
     }
@@ -325,9 +348,10 @@ async function shareNotebook(
 async function runSteps(
   request: IShareRequest,
   lang: Lang,
-  budgets: { scan: number; upload: number }
+  budgets: { scan: number; upload: number },
+  note = ''
 ): Promise<ErrorChoice | 'done'> {
-  const progress = new ShareProgress(lang, budgets);
+  const progress = new ShareProgress(lang, budgets, note);
   const steps = progress.steps;
   try {
     steps.start('scan');
@@ -338,12 +362,12 @@ async function runSteps(
     progress.close();
     return reportError(err, lang, steps);
   }
-  let choice = await runUpload(request, lang, progress, budgets);
+  let choice = await runUpload(request, lang, progress, budgets, note);
   if (choice === 'overwrite' && !request.force) {
     request.force = true; // the scan passed already: only the upload again
-    const again = new ShareProgress(lang, budgets);
+    const again = new ShareProgress(lang, budgets, note);
     again.steps.finish('scan');
-    choice = await runUpload(request, lang, again, budgets);
+    choice = await runUpload(request, lang, again, budgets, note);
   }
   return choice === 'overwrite' ? 'close' : choice;
 }
@@ -353,7 +377,8 @@ async function runUpload(
   request: IShareRequest,
   lang: Lang,
   progress: ShareProgress,
-  budgets: { scan: number; upload: number }
+  budgets: { scan: number; upload: number },
+  note = ''
 ): Promise<ErrorChoice | 'done'> {
   const steps = progress.steps;
   try {
@@ -366,7 +391,7 @@ async function runUpload(
     steps.finish('upload');
     steps.finish('done');
     progress.close();
-    await showResult(result, lang);
+    await showResult(result, lang, note);
     return 'done';
   } catch (err) {
     steps.fail('upload');
@@ -403,5 +428,7 @@ async function reportError(
 
 // The assistant's plugins live in their own modules (chat names, model status).
 import assistantPlugins from './assistant';
+// Re-runs of notebooks opened from the gallery (reuse figures).
+import { reusePlugin } from './reuse';
 
-export default [plugin, ...assistantPlugins];
+export default [plugin, ...assistantPlugins, reusePlugin];

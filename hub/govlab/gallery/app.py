@@ -13,7 +13,6 @@ import json
 import os
 import re
 import secrets
-import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -29,6 +28,7 @@ from . import hubtoken, listing
 from .cache import Catalog, Refresher, Refused
 from .catalog import Details, Entry, GitLabUnavailable
 from .config import GalleryConfig
+from .ratelimit import RateLimit
 from .render import markdown_html
 from .store import Store
 
@@ -49,18 +49,11 @@ class Gallery:
         self.cfg = cfg
         self.catalog = Catalog(cfg)
         self.store = Store(cfg.db_path)
-        self._refreshes: dict[str, list[float]] = {}
+        self._refreshes = RateLimit(*REFRESH_LIMIT)
 
     def allow_refresh(self, user: str) -> bool:
         """At most REFRESH_LIMIT one-project refreshes per official (GitLab is shared)."""
-        most, window = REFRESH_LIMIT
-        now = time.monotonic()
-        recent = [t for t in self._refreshes.get(user, []) if now - t < window]
-        if len(recent) >= most:
-            self._refreshes[user] = recent
-            return False
-        self._refreshes[user] = recent + [now]
-        return True
+        return self._refreshes.allow(user)
 
     def close(self) -> None:
         self.catalog.close()
@@ -317,6 +310,12 @@ class DetailHandler(BaseHandler):
         card = await self.find(ref)
         if card is None:
             raise tornado.web.HTTPError(404)
+        await self.show(card)
+
+    async def show(self, card: listing.Card, form: dict | None = None) -> None:
+        """The project page; `form`: the request form sent back filled (issue_request_handlers)."""
+        from .issue_request_handlers import section  # it builds on this module
+
         catalog = self.gallery.catalog
         e, d = card.entry, card.details
         files = await catalog.file_list(e, self.user_name)
@@ -338,6 +337,7 @@ class DetailHandler(BaseHandler):
             files=files,
             transcripts=transcripts,
             readme_html=markdown_html(d.readme, e.web_url, e.default_branch) if d.readme else "",
+            **(await section(self, card, form)),
         )
 
 
@@ -358,7 +358,9 @@ class OpenHandler(BaseHandler):
         card = await self.find(ref.strip("/"))
         if card is None:
             raise tornado.web.HTTPError(404)
-        self.gallery.store.record_open(card.entry.id)
+        from .events import record_open  # events.py builds on this module
+
+        record_open(self.gallery, self.user_name, card.entry)
         self.redirect(pull_url(self.settings["hub_base"], card.entry, card.details))
 
 
@@ -405,6 +407,31 @@ class NotFoundHandler(BaseHandler):
         raise tornado.web.HTTPError(404)
 
 
+def reuse_routes(gallery: Gallery) -> list[tuple]:
+    """Reuse events and the curators' report (events.py, report.py build on this module)."""
+    from .events import EVENT_LIMIT, EventsHandler
+    from .report import ReportHandler
+    from .requests_count import RequestCounts
+
+    prefix, counts = gallery.cfg.prefix, RequestCounts(gallery.catalog, gallery.cfg.refresh_every)
+    return [
+        (url_path_join(prefix, "api/events"), EventsHandler, {"limit": RateLimit(*EVENT_LIMIT)}),
+        (url_path_join(prefix, "report"), ReportHandler, {"counts": counts}),
+        (url_path_join(prefix, r"report\.csv"), ReportHandler, {"counts": counts, "csv": True}),
+    ]
+
+
+def request_routes(gallery: Gallery) -> list[tuple]:
+    """Improvement requests: the page's form and the labs' count (issue_request_handlers.py)."""
+    from .issue_request_handlers import RequestCountHandler, RequestFormHandler
+
+    prefix = gallery.cfg.prefix
+    return [
+        (url_path_join(prefix, r"requests/(.+)"), RequestFormHandler),
+        (url_path_join(prefix, "api/requests"), RequestCountHandler),
+    ]
+
+
 def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.Application:
     cfg = gallery.cfg
     # The singleton: HubOAuthCallbackHandler finds the OAuth state (and PKCE verifier)
@@ -420,6 +447,8 @@ def make_app(gallery: Gallery, hub_auth: HubOAuth | None = None) -> tornado.web.
         (url_path_join(prefix, r"open/(.+)"), OpenHandler),
         (url_path_join(prefix, r"thumb/(\d+)"), ThumbHandler),
         (url_path_join(prefix, r"featured/(\d+)"), FeaturedHandler),
+        *reuse_routes(gallery),
+        *request_routes(gallery),
         (url_path_join(prefix, "oauth_callback"), CallbackHandler),
     ]
     hub_base = os.environ.get("JUPYTERHUB_BASE_URL", "/")

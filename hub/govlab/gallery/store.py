@@ -1,4 +1,5 @@
-"""Featured marks (우수사례) and open counts, in a small SQLite file under the hub's state dir.
+"""Featured marks (우수사례), open counts and reuse events, in a small SQLite file under
+the hub's state dir.
 
 Why here and not in GitLab topics: marking would need a GitLab token with Maintainer
 rights on every shared project (hub admins are not GitLab maintainers of others' work),
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .. import statedir
@@ -26,7 +28,37 @@ CREATE TABLE IF NOT EXISTS opens (
     project_id INTEGER PRIMARY KEY,
     count INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    project_id INTEGER,
+    project TEXT NOT NULL,
+    user TEXT NOT NULL,
+    agency TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    origin TEXT,
+    quality TEXT
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
 """
+# 1: featured + opens; 2: + events. Every step above is CREATE ... IF NOT EXISTS, so a
+# file of an older version is brought up to date in place when the store opens it.
+SCHEMA_VERSION = 2
+EVENT_KINDS = ("open", "rerun", "share")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One reuse event (figures.py reads these); `at` is ISO-8601 UTC, seconds."""
+
+    kind: str
+    project_id: int | None
+    project: str
+    user: str
+    agency: str
+    at: str
+    origin: str | None = None
+    quality: str | None = None
 
 
 class Store:
@@ -44,6 +76,8 @@ class Store:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
+            if self._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def featured(self) -> dict[int, dict]:
         with self._lock:
@@ -71,6 +105,39 @@ class Store:
     def opens(self) -> dict[int, int]:
         with self._lock:
             return dict(self._db.execute("SELECT project_id, count FROM opens").fetchall())
+
+    def add_event(
+        self,
+        kind: str,
+        project: str,
+        user: str,
+        *,
+        project_id: int | None = None,
+        agency: str = "",
+        origin: str | None = None,
+        quality: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        if kind not in EVENT_KINDS:
+            raise ValueError(kind)
+        when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO events (kind, project_id, project, user, agency, at, origin, quality)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, project_id, project, user, agency or "", when, origin, quality),
+            )
+
+    def events(self, until: str | None = None) -> list[Event]:
+        """Every event, oldest first; `until` (ISO UTC, exclusive) bounds the newest."""
+        sql = "SELECT kind, project_id, project, user, agency, at, origin, quality FROM events"
+        args: tuple = ()
+        if until:
+            sql += " WHERE at < ?"
+            args = (until,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY at, id", args).fetchall()
+        return [Event(*r) for r in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -445,6 +445,18 @@ class CullingSettings(Section):
     max_age: Duration = Field(0, description="Seconds after which a lab is stopped even when busy; 0: no maximum age.")
 
 
+class QualityCheckSettings(Section):
+    """The quality check (품질 점검) in the share dialog: the notebook re-run in a fresh kernel."""
+
+    enabled: bool = Field(
+        True,
+        description="The share dialog offers the check (skippable with a reason); false: no check is offered.",
+    )
+    time_limit_seconds: int = Field(
+        300, ge=10, le=3600, description="Longest time a check may run the notebook; past it the check stops."
+    )
+
+
 class SharingSettings(Section):
     """ "GitLab에 공유": where the share extension pushes an official's work."""
 
@@ -470,6 +482,9 @@ class SharingSettings(Section):
         description="Besides gitlab_url and workshops' materials_repo hosts, the https base URLs that "
         '"내 실험실에서 열기" / git-pull links may pull from (always after a confirmation page), '
         "e.g. https://git.example.go.kr/edu.",
+    )
+    quality_check: QualityCheckSettings = Field(
+        QualityCheckSettings(), description="The quality check (re-run before sharing) in the share dialog."
     )
 
     @field_validator("pull_hosts")
@@ -503,7 +518,8 @@ class GallerySettings(Section):
         None,
         description="A read_api token (e.g. of a bot user) for public and internal projects; empty: sharing.token, "
         "else anonymous (public only). With GitLab sign-in, private projects are listed with each official's own "
-        "token (only their own and their groups').",
+        "token (only their own and their groups'). With shared-password sign-in, improvement requests (개선 요청) "
+        "are filed as GitLab issues with this token: give it the api scope, or officials are told it is not allowed.",
         examples=[{"env": "GOVLAB_GALLERY_TOKEN"}],
     )
     refresh_every: int = Field(

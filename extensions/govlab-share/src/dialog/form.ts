@@ -19,6 +19,14 @@ import {
   typedFilePath
 } from './logic';
 import {
+  loadRequests,
+  qualitySection,
+  readQualityChoice,
+  requestsSlot,
+  wireQualitySection
+} from './quality';
+import { qualityEnabled } from './qualitylogic';
+import {
   extLink,
   formatDate,
   govlabDialog,
@@ -185,6 +193,7 @@ function formTree(
   return h.div(
     {},
     previousNote(context, lang),
+    requestsSlot(),
     // Required: while it is empty, JupyterLab's Dialog disables the accept button.
     field(
       t.title,
@@ -275,6 +284,9 @@ function formTree(
       ),
       h.div({ className: 'jp-govlab-hint' }, t.keepOutputsHint)
     ),
+    qualityEnabled(context.quality_check)
+      ? qualitySection(lang, initial.quality)
+      : null,
     h.div(
       { className: 'jp-govlab-note', dataset: { govlab: 'share-scan-note' } },
       t.scanNote
@@ -345,6 +357,9 @@ export class ShareForm
       this._fileList.append(this._noFiles);
     }
     this._fileInput = this._input<HTMLInputElement>(HOOK.fileInput);
+    wireQualitySection(this.node, initial.quality);
+    // Asynchronous: the form is usable before (or without) the count.
+    loadRequests(this.node, context.path, lang);
     this.node
       .querySelector('[data-govlab="share-file-add"]')!
       .addEventListener('click', event => {
@@ -366,7 +381,8 @@ export class ShareForm
       visibility: this._input<HTMLSelectElement>(HOOK.visibility).value,
       chats: ticked(HOOK.chat),
       files: ticked(HOOK.file),
-      keep_outputs: this._input<HTMLInputElement>(HOOK.keepOutputs).checked
+      keep_outputs: this._input<HTMLInputElement>(HOOK.keepOutputs).checked,
+      quality: readQualityChoice(this.node)
     };
   }
 

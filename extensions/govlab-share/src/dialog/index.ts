@@ -18,3 +18,11 @@ export { confirmChatRemoval } from './remove';
 export { ShareProgress, StepsView } from './progress';
 export { showProblem, showShareError } from './error';
 export { showResult } from './result';
+export { qualityForShare, runQualityCheck } from './quality';
+export {
+  qualityField,
+  qualityEnabled,
+  qualityTimeLimit,
+  skipReasonProblem
+} from './qualitylogic';
+export { qualityStrings } from './qualitystrings';

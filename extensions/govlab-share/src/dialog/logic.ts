@@ -5,6 +5,7 @@
  */
 import type { IChatInfo, IFinding, IShareContext } from '../api';
 import type { Lang } from '../i18n';
+import type { QualityChoice } from './qualitylogic';
 
 /** What the form returns. */
 export interface IShareFormValue {
@@ -14,6 +15,8 @@ export interface IShareFormValue {
   chats: string[];
   files: string[];
   keep_outputs: boolean;
+  /** The quality section's choice; absent when the lab runs no checks. */
+  quality?: QualityChoice;
 }
 
 /** The steps of a share, in order. */

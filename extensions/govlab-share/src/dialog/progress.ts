@@ -116,7 +116,12 @@ export class StepsView {
 
 /** A modal progress dialog showing the steps; call close() when done. */
 export class ShareProgress {
-  constructor(lang: Lang, budgets: { scan: number; upload: number }) {
+  /** `note`: the quality check's outcome, shown above the steps. */
+  constructor(
+    lang: Lang,
+    budgets: { scan: number; upload: number },
+    note = ''
+  ) {
     const t = strings(lang);
     this.steps = new StepsView(lang, budgets);
     const node = realize(
@@ -126,6 +131,15 @@ export class ShareProgress {
           dataset: { govlab: 'share-progress' }
         },
         h.div({ className: 'jp-govlab-spinner', role: 'progressbar' }),
+        note
+          ? h.div(
+              {
+                className: 'jp-govlab-note',
+                dataset: { govlab: 'share-quality-note' }
+              },
+              note
+            )
+          : null,
         h.div({ className: 'jp-govlab-hint' }, t.progressHint)
       )
     );

@@ -14,7 +14,8 @@ import { extLink, govlabDialog, h, realize } from './dom';
 /** The success dialog: the clickable link and a copy button. */
 export async function showResult(
   result: IShareResult,
-  lang: Lang
+  lang: Lang,
+  qualityNote = ''
 ): Promise<void> {
   const t = strings(lang);
   const notes = warningNotes(result.warnings, lang);
@@ -38,6 +39,15 @@ export async function showResult(
     h.div(
       { className: 'jp-govlab-result', dataset: { govlab: 'share-result' } },
       h.p({}, t.resultText),
+      qualityNote
+        ? h.p(
+            {
+              className: 'jp-govlab-note',
+              dataset: { govlab: 'share-result-quality' }
+            },
+            qualityNote
+          )
+        : null,
       h.div(
         { className: 'jp-govlab-result-row' },
         extLink(result.web_url, result.web_url, 'share-result-link'),

@@ -5,7 +5,10 @@ backed by real bare git repositories.
 Use the pytest fixture from ``govlab_share.pytest_plugin`` or run it by hand:
 ``python -m govlab_share.testing.gitlab_server --port 8929 --data /tmp/gls``.
 
-Known gaps (deliberate): no merge requests, branch listing/creation, tags API,
+Project issues (create, list with labels/state/author/search, get, close/reopen) live
+in ``issues.py``; the facade seeds ``set_issues_access`` and reads ``issues(path)``.
+
+Known gaps (deliberate): no issue notes, label or milestone APIs, no merge requests, branch listing/creation, tags API,
 webhooks, project members API, group/file deletes, sudo, keyset pagination, or git push.
 """
 

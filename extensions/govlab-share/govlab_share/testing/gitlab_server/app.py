@@ -25,7 +25,7 @@ from tornado.httpserver import HTTPServer
 from tornado.httputil import parse_body_arguments
 from tornado.netutil import bind_sockets
 
-from . import gitrepo
+from . import gitrepo, issues
 from .faults import REASONS, FaultInjector, LargeRequestLimiter
 from .store import _NAME_RE, DEVELOPER, MAINTAINER, NAME_FORMAT_MESSAGE, OWNER, Store, now_iso, path_errors, slugify
 
@@ -447,7 +447,7 @@ class BaseHandler(tornado.web.RequestHandler):
             "empty_repo": empty,
             "archived": False,
             "creator_id": p["creator_id"],
-            "open_issues_count": 0,
+            "open_issues_count": sum(1 for i in self.store.issues.get(p["id"], []) if i["state"] == "opened"),
             "_links": {"self": f"{self.base_url}/api/v4/projects/{p['id']}"},
         }
         if ns["kind"] == "user":
@@ -995,6 +995,9 @@ class TreeHandler(BaseHandler):
         self.send_json(self.paginate(items))
 
 
+IssuesHandler, IssueHandler = issues.make_handlers(BaseHandler)
+
+
 class ApiNotFound(BaseHandler):
     def _nf(self, *args):
         raise ApiError(404, {"error": "404 Not Found"})
@@ -1349,6 +1352,8 @@ def make_app(server: GitLabServer) -> tornado.web.Application:
         (rf"{api}/projects/{P}/repository/branches/{P}", BranchHandler),
         (rf"{api}/projects/{P}/repository/files/{P}(/raw)?", FileHandler),
         (rf"{api}/projects/{P}/repository/tree", TreeHandler),
+        (rf"{api}/projects/{P}/issues", IssuesHandler),
+        (rf"{api}/projects/{P}/issues/(\d+)", IssueHandler),
         (rf"{api}/.*", ApiNotFound),
         (r"/oauth/authorize", OAuthAuthorizeHandler),
         (r"/oauth/token", OAuthTokenHandler),

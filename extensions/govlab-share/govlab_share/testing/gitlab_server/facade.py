@@ -138,6 +138,24 @@ class GitLabTestServer:
             )
         return dict(project)
 
+    def set_issues_access(self, path_with_namespace: str, level: str) -> None:
+        """The project's issues_access_level: "enabled", "private" (members only) or "disabled"."""
+        if level not in ("enabled", "private", "disabled"):
+            raise ValueError(level)
+        store = self._server.store
+        with store.lock:
+            store.project_by_ref(path_with_namespace)["issues_access_level"] = level
+
+    def issues(self, path_with_namespace: str) -> list[dict]:
+        """The project's issues as stored (author as username), oldest first."""
+        store = self._server.store
+        with store.lock:
+            project = store.project_by_ref(path_with_namespace)
+            out = [dict(i) for i in store.issues.get(project["id"], [])] if project else []
+            for i in out:
+                i["author"] = store.users[i["author_id"]]["username"]
+            return out
+
     # -- faults ----------------------------------------------------------------
     def fault(
         self,

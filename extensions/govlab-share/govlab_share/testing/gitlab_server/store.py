@@ -67,6 +67,8 @@ class Store:
             self.users: dict[int, dict] = {}
             self.namespaces: dict[int, dict] = {}  # groups share their namespace id
             self.projects: dict[int, dict] = {}
+            self._issue_ids = itertools.count(1)
+            self.issues: dict[int, list[dict]] = {}  # project id -> its issues (issues.py)
             self.tokens: dict[str, dict] = {}
             self.oauth_apps: dict[str, dict] = {}
             self.oauth_codes: dict[str, dict] = {}
