@@ -92,6 +92,7 @@ def render_page(loader: Loader, cards, lists, cfg) -> int:
         user="bench",
         curator=False,
         hub_home="/hub/home",
+        static_url=lambda p: f"/services/gallery/static/{p}",
         cards=shown,
         total=len(cards),
         page=1,

@@ -40,7 +40,7 @@ from govlab.gallery.report import projects_of  # noqa: E402
 from govlab.gallery.requests_count import RequestCounts  # noqa: E402
 from govlab.gallery.store import Store  # noqa: E402
 from govlab_share.testing.gitlab_server import GitLabServer, GitLabTestServer  # noqa: E402
-from tests.benchmarks.bench_gallery import AGENCIES, seed  # noqa: E402
+from tests.benchmarks.bench_gallery import AGENCIES, render_page, seed  # noqa: E402
 
 END = date(2026, 7, 31)
 START = END - timedelta(days=89)
@@ -78,26 +78,9 @@ def seed_events(store: Store, paths: list[str], n: int) -> None:
 
 
 async def list_view(cat: Catalog, loader: Loader, cfg) -> int:
+    """The baseline: the list page's first page, rendered as bench_gallery does."""
     entries, lists = await cat.view("curator", None)
-    cards = listing.select(listing.cards(entries, cat.details, {}, {}))
-    shown, pages = listing.page_of(cards, 1, cfg.page_size)
-    agencies, topics = listing.facets(cards)
-    html = loader.load("list.html").generate(
-        **COMMON,
-        cards=shown,
-        total=len(cards),
-        page=1,
-        pages=pages,
-        page_url=lambda n: f"?page={n}",
-        agencies=agencies,
-        topics=topics,
-        notice=notice(lists),
-        q="",
-        agency="",
-        topic="",
-        period="",
-    )
-    return len(html)
+    return render_page(loader, listing.select(listing.cards(entries, cat.details, {}, {})), lists, cfg)
 
 
 async def report_view(cat: Catalog, counts: RequestCounts, store: Store, loader: Loader, cfg, csv: bool = False):

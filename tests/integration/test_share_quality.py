@@ -20,7 +20,8 @@ import pytest
 
 from tests.integration.test_browser import ARTIFACTS, sign_in
 from tests.integration.test_share_dialog import git_files, open_share_dialog, wait_result
-from tests.support.hub import RunningHub, base_settings, free_port
+from tests.support.gitlabhub import gallery_settings
+from tests.support.hub import base_settings, hub_with_lab
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
@@ -39,36 +40,25 @@ def hub(tmp_path_factory, _gitlab_server_session):
     gitlab = _gitlab_server_session
     gitlab.reset()
     gitlab.add_user("kim", name="김민수", email="kim@example.go.kr")
-    token = gitlab.add_token("kim", scopes=("api",))
     gitlab.add_user("gallery-bot")
     bot_token = gitlab.add_token("gallery-bot", scopes=("read_api",))
+    # The gallery counts improvement requests for the dialog (the lab holds no token).
+    sharing = {"agency": "행정안전부", "default_visibility": "internal"}
+    gallery = gallery_settings()
+    with share_hub(tmp_path_factory, gitlab, sharing, gallery, {"TEST_GALLERY_TOKEN": bot_token}) as running:
+        yield running, running.user_token, gitlab
+    gitlab.reset()
+
+
+@contextlib.contextmanager
+def share_hub(tmp_path_factory, gitlab, sharing: dict, gallery: dict | None = None, env: dict | None = None):
+    """A hub sharing with kim's GitLab token in password mode, kim's lab started."""
     tmp = tmp_path_factory.mktemp("share-quality")
-    settings = base_settings(
-        tmp / "state",
-        sharing={
-            "gitlab_url": gitlab.url,
-            "token": {"env": "GOVLAB_GITLAB_TOKEN"},
-            "agency": "행정안전부",
-            "default_visibility": "internal",
-        },
-        # The gallery counts improvement requests for the dialog (the lab holds no token).
-        gallery={
-            "enabled": True,
-            "bind_url": f"http://127.0.0.1:{free_port()}",
-            "refresh_every": 10,
-            "request_timeout": 3,
-            "token": {"env": "TEST_GALLERY_TOKEN"},
-        },
-    )
-    env = {"GOVLAB_GITLAB_TOKEN": token, "TEST_GALLERY_TOKEN": bot_token}
-    running = RunningHub(tmp, settings, env=env).start()
-    try:
-        user_token = running.create_user(USER)
-        running.start_server(USER)
-        yield running, user_token, gitlab
-    finally:
-        running.kill_everything()
-        gitlab.reset()
+    sharing = {"gitlab_url": gitlab.url, "token": {"env": "GOVLAB_GITLAB_TOKEN"}, **sharing}
+    settings = base_settings(tmp / "state", sharing=sharing, **({"gallery": gallery} if gallery else {}))
+    env = {"GOVLAB_GITLAB_TOKEN": gitlab.add_token("kim", scopes=("api",)), **(env or {})}
+    with hub_with_lab(tmp, settings, USER, env=env) as running:
+        yield running
 
 
 def gitlab_api(gitlab):
@@ -277,24 +267,9 @@ def test_skipping_needs_a_reason_and_is_recorded(hub, page):
 @contextlib.contextmanager
 def hub_with_quality(tmp_path_factory, gitlab, quality_check: dict):
     """A hub of its own for settings the module's hub does not have."""
-    token = gitlab.add_token("kim", scopes=("api",))
-    tmp = tmp_path_factory.mktemp("share-quality-settings")
-    settings = base_settings(
-        tmp / "state",
-        sharing={
-            "gitlab_url": gitlab.url,
-            "token": {"env": "GOVLAB_GITLAB_TOKEN"},
-            "default_visibility": "private",
-            "quality_check": quality_check,
-        },
-    )
-    running = RunningHub(tmp, settings, env={"GOVLAB_GITLAB_TOKEN": token}).start()
-    try:
-        user_token = running.create_user(USER)
-        running.start_server(USER)
-        yield running, user_token
-    finally:
-        running.kill_everything()
+    sharing = {"default_visibility": "private", "quality_check": quality_check}
+    with share_hub(tmp_path_factory, gitlab, sharing) as running:
+        yield running, running.user_token
 
 
 def test_a_notebook_that_never_ends_fails_at_the_time_limit(hub, tmp_path_factory, page):

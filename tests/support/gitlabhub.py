@@ -34,6 +34,18 @@ c.SharedPasswordAuthenticator.admin_password = os.environ["GOVLAB_ADMIN_PASSWORD
 """
 
 
+def gallery_settings(**overrides: Any) -> dict[str, Any]:
+    """The gallery on a free port, refreshing every 10 s, its token in $TEST_GALLERY_TOKEN."""
+    return {
+        "enabled": True,
+        "bind_url": f"http://127.0.0.1:{free_port()}",
+        "refresh_every": 10,
+        "request_timeout": 3,
+        "token": {"env": "TEST_GALLERY_TOKEN"},
+        **overrides,
+    }
+
+
 def gitlab_officials(gitlab, names: dict[str, str]) -> dict[str, str]:
     """Add each official (`user -> display name`) to the loopback GitLab: their OAuth tokens."""
     tokens = {}
@@ -64,14 +76,7 @@ def gitlab_signin_hub(
             "gitlab": {"url": gitlab.url, "client_id": "hub", "client_secret": {"env": "TEST_CLIENT_SECRET"}},
         },
         sharing={"gitlab_url": gitlab.url, **(sharing or {})},
-        gallery={
-            "enabled": True,
-            "bind_url": f"http://127.0.0.1:{free_port()}",
-            "refresh_every": 10,
-            "request_timeout": 3,
-            "token": {"env": "TEST_GALLERY_TOKEN"},
-            **(gallery or {}),
-        },
+        gallery=gallery_settings(**(gallery or {})),
     )
     hub = RunningHub(
         workdir,

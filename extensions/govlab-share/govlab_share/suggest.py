@@ -19,12 +19,20 @@ MAX_SUGGESTIONS = 50
 MAX_SOURCE_CHARS = 200_000  # per cell: a giant generated cell is not worth scanning
 
 # Bounded: a module name of at most 100 word characters, no nested quantifiers.
-_IMPORT = re.compile(r"^[ \t]{0,40}(?:from[ \t]{1,20}(\w{1,100})[ \t.]|import[ \t]{1,20}(\w{1,100}))", re.M)
-_READ = re.compile(
+IMPORT_LINE = re.compile(r"^[ \t]{0,40}(?:from[ \t]{1,20}(\w{1,100})[ \t.]|import[ \t]{1,20}(\w{1,100}))", re.M)
+READ_CALL = re.compile(
     r"\b(?:read_(?:csv|excel|json|parquet|table|feather|pickle|fwf|xml|stata|spss|sas)"
     r"|open|load|loadtxt|genfromtxt|ExcelFile|load_workbook)"
     r"\([ \t]{0,20}[rRuU]?([\"'])([^\"'\r\n]{1,260})\1"
 )
+
+# IPython magic and shell lines (`%`, `!`, `?`) are not Python: dropped before ast.parse.
+_MAGIC = re.compile(r"^[ \t]{0,40}[%!?].{0,10000}$", re.M)
+
+
+def without_magics(src: str) -> str:
+    """A code cell's source without magic and shell lines, for ast (bounded per line)."""
+    return _MAGIC.sub("", src)
 
 
 def _sources(nb) -> list[str]:
@@ -46,9 +54,9 @@ def suggest_files(root, rel: str, nb) -> list[dict]:
     folder = notebook_folder(rel)
     wanted: list[tuple[str, str]] = []
     for src in _sources(nb):
-        for m in _IMPORT.finditer(src):
+        for m in IMPORT_LINE.finditer(src):
             wanted.append((f"{m.group(1) or m.group(2)}.py", "import"))
-        for m in _READ.finditer(src):
+        for m in READ_CALL.finditer(src):
             wanted.append((m.group(2).strip(), "read"))
     out: list[dict] = []
     seen = {rel}

@@ -108,16 +108,18 @@ class GovlabPersonaManager(PersonaManager):
             _loading = asyncio.ensure_future(asyncio.to_thread(self._init_ep_persona_classes))
         try:
             await asyncio.shield(_loading)
+            # Inside the try: a persona that fails to set up is told like a failed load,
+            # not left to the wait's bound over and over.
+            _bind_config_manager()
+            self._init_persona_classes()
+            self._personas = self._init_personas()
+            self._publish_persona_list()
         except Exception:
             self.log.exception("govlab: could not load the assistant's persona classes")
             _loading = None
             self._loader = None  # the next message tries again
             self._give_up(LOAD_FAILED)
             return
-        _bind_config_manager()
-        self._init_persona_classes()
-        self._personas = self._init_personas()
-        self._publish_persona_list()
         self._ready = True
         queued, self._queued = self._queued, []
         for _chat_id, message in queued:

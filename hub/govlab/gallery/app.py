@@ -24,7 +24,7 @@ from jupyterhub.utils import url_path_join
 from govlab_share.gitpull_rules import pull_link
 
 from .. import messages
-from . import hubtoken, listing
+from . import hubtoken, issue_requests, listing
 from .cache import Catalog, Refresher, Refused
 from .catalog import Details, Entry, GitLabUnavailable
 from .config import GalleryConfig
@@ -50,6 +50,7 @@ class Gallery:
         self.catalog = Catalog(cfg)
         self.store = Store(cfg.db_path)
         self._refreshes = RateLimit(*REFRESH_LIMIT)
+        self.improvement_requests = issue_requests.Requests()  # rate limits and short-lived lists
 
     def allow_refresh(self, user: str) -> bool:
         """At most REFRESH_LIMIT one-project refreshes per official (GitLab is shared)."""

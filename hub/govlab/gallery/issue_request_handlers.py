@@ -25,19 +25,13 @@ from .app import PROJECT_PATH, DetailHandler, api_answer
 FORM_MAX = 16 * 1024 * 1024  # a pasted megabyte of Korean is ~9 MB form-encoded
 
 
-def state(gallery) -> ir.Requests:
-    """The gallery's request state (rate limits, lists), made on first use."""
-    got = getattr(gallery, "improvement_requests", None)
-    if got is None:
-        got = gallery.improvement_requests = ir.Requests()
-    return got
-
-
 async def section(handler, card, form: dict | None = None) -> dict:
     """Template values for the requests section of a project page."""
     gallery = handler.gallery
     gl = gallery.catalog.client_for(card.entry, handler.user_name)
-    listed = await state(gallery).listed(gallery.catalog.run, gl, card.entry.id, handler.cfg.request_timeout)
+    listed = await gallery.improvement_requests.listed(
+        gallery.catalog.run, gl, card.entry.id, handler.cfg.request_timeout
+    )
     sent = handler.get_query_argument("sent", "")
     notice = messages.REQUEST_SENT.format(iid=sent) if sent.isdigit() and form is None else None
     return {
@@ -101,7 +95,7 @@ class RequestFormHandler(DetailHandler):
         if errors:
             too_long = len(title) > ir.TITLE_MAX or len(text) > ir.TEXT_MAX
             return await refuse(413 if too_long else 400, *errors)
-        reqs = state(self.gallery)
+        reqs = self.gallery.improvement_requests
         if not reqs.sends.allow(self.user_name):
             wait = int(ir.SEND_LIMIT[1])
             return await refuse(429, messages.REQUEST_TOO_MANY.format(seconds=wait), retry_after=wait)
@@ -139,7 +133,7 @@ class RequestCountHandler(DetailHandler):
         path = self.get_query_argument("project", "")
         if not PROJECT_PATH.fullmatch(path):
             return api_answer(self, 400, messages.GALLERY_PROJECT_REQUIRED)
-        reqs = state(self.gallery)
+        reqs = self.gallery.improvement_requests
         if not reqs.counts.allow(self.user_name):
             self.set_header("Retry-After", str(int(ir.COUNT_LIMIT[1])))
             return api_answer(self, 429, messages.GALLERY_TOO_MANY)

@@ -791,6 +791,17 @@ def _env_name_problems(names: list[str]) -> list[str]:
     return []
 
 
+def _check_env_names(v: Any) -> bool:
+    """False when `v` is not a mapping (pydantic says so); raises on too many or bad names."""
+    if not isinstance(v, dict):
+        return False
+    if len(v) > LAB_ENV_MAX:
+        raise ValueError(f"has {len(v)} variables: at most {LAB_ENV_MAX}")
+    if problems := _env_name_problems(list(v)):
+        raise ValueError(problems[0])
+    return True
+
+
 class LabSettings(Section):
     """What every official's lab gets, in every mode: environment variables for the
     kernels (e.g. the data.go.kr service key the starter notebooks use)."""
@@ -812,12 +823,8 @@ class LabSettings(Section):
     @field_validator("environment", mode="before")
     @classmethod
     def _environment(cls, v: Any) -> Any:
-        if not isinstance(v, dict):
+        if not _check_env_names(v):
             return v
-        if len(v) > LAB_ENV_MAX:
-            raise ValueError(f"has {len(v)} variables: at most {LAB_ENV_MAX}")
-        if problems := _env_name_problems(list(v)):
-            raise ValueError(problems[0])
         secretish = [n for n in v if _SECRET_NAME_RE.search(n)]
         if secretish:
             raise ValueError(
@@ -840,12 +847,8 @@ class LabSettings(Section):
     @field_validator("secret_environment", mode="before")
     @classmethod
     def _secret_environment(cls, v: Any) -> Any:
-        if not isinstance(v, dict):
+        if not _check_env_names(v):
             return v
-        if len(v) > LAB_ENV_MAX:
-            raise ValueError(f"has {len(v)} variables: at most {LAB_ENV_MAX}")
-        if problems := _env_name_problems(list(v)):
-            raise ValueError(problems[0])
         inline = [n for n, ref in v.items() if not isinstance(ref, (dict, SecretRef))]
         if inline:
             # The value itself is never echoed: it is a secret written where it must not be.

@@ -13,14 +13,11 @@ import re
 
 from .. import paths
 from ..errors import ShareError
-from ..suggest import _READ, in_folder, notebook_folder, repo_path
+from ..suggest import MAX_SOURCE_CHARS, READ_CALL, in_folder, notebook_folder, repo_path, without_magics
 
 MAX_FILES = 100
 MAX_LITERAL = 260
-MAX_SOURCE_CHARS = 200_000  # per cell
 MAX_LITERALS = 2_000  # per notebook: each may cost a stat()
-# Shell and magic lines are not Python: dropped before ast.parse. Bounded per line.
-_MAGIC = re.compile(r"^[ \t]{0,40}[%!?].{0,10000}$", re.M)
 # Bounded fallback for cells ast refuses: a quoted literal without quotes or newlines.
 _LITERAL = re.compile(r"([\"'])([^\"'\r\n]{1,260})\1")
 _PATHLIKE = re.compile(r"^[^\s:*?<>|]{0,250}[^\s:*?<>|/]$|^[^:*?<>|]{1,250}\.[A-Za-z0-9]{1,8}$")
@@ -28,7 +25,7 @@ _PATHLIKE = re.compile(r"^[^\s:*?<>|]{0,250}[^\s:*?<>|/]$|^[^:*?<>|]{1,250}\.[A-
 
 def _literals(src: str) -> list[str]:
     try:
-        tree = ast.parse(_MAGIC.sub("", src))
+        tree = ast.parse(without_magics(src))
     except (SyntaxError, ValueError, RecursionError):
         return [m.group(2) for m in _LITERAL.finditer(src)]
     return [
@@ -46,7 +43,7 @@ def data_files(root, rel: str, nb) -> list[dict]:
         if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
             continue
         src = cell.source[:MAX_SOURCE_CHARS]
-        read_literals = {m.group(2).strip() for m in _READ.finditer(src)}
+        read_literals = {m.group(2).strip() for m in READ_CALL.finditer(src)}
         for text in _literals(src):
             if budget <= 0 or len(found) >= MAX_FILES:
                 return found

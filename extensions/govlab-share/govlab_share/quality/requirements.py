@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 import json
-import re
+
+from ..suggest import IMPORT_LINE, MAX_SOURCE_CHARS, without_magics
 
 MAX_PACKAGES = 500
 MAX_ANSWER_CHARS = 2_000_000  # the kernel's reply to one of our expressions
@@ -59,21 +60,15 @@ def parse_answer(reply_content: dict, key: str = "q") -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-# Bounded: a module name of at most 100 word characters.
-_IMPORT_LINE = re.compile(r"^[ \t]{0,40}(?:from[ \t]{1,20}(\w{1,100})|import[ \t]{1,20}(\w{1,100}))", re.M)
-_MAGIC = re.compile(r"^[ \t]{0,40}[%!?].{0,10000}$", re.M)
-MAX_SOURCE_CHARS = 200_000
-
-
 def direct_imports(sources: list[str]) -> set[str]:
     """Top-level module names the code cells import (ast; a regex for cells ast refuses)."""
     names: set[str] = set()
     for src in sources:
         src = src[:MAX_SOURCE_CHARS]
         try:
-            tree = ast.parse(_MAGIC.sub("", src))
+            tree = ast.parse(without_magics(src))
         except (SyntaxError, ValueError, RecursionError):
-            names.update(m.group(1) or m.group(2) for m in _IMPORT_LINE.finditer(src))
+            names.update(m.group(1) or m.group(2) for m in IMPORT_LINE.finditer(src))
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
