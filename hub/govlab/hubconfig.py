@@ -312,6 +312,7 @@ def spawner_section(loaded: LoadedSettings, runtime: Runtime) -> dict[str, dict[
 # Read by every local lab: loads $GOVLAB_LAB_CONFIG (the state dir is the hub's only).
 LOCAL_LAB_CONFIG_LOADER = str(Path(__file__).with_name("labenv"))
 LOCAL_SPAWNER = "govlab.spawners.GovlabLocalSpawner"
+SIMPLE_SPAWNER = "govlab.spawners.GovlabSimpleSpawner"
 
 
 def local_homes(loaded: LoadedSettings, runtime: Runtime) -> str:
@@ -338,7 +339,7 @@ def local_spawner_section(
             "GovlabLocalSpawner": {"homes": homes},
         }
     return {
-        "JupyterHub": {"spawner_class": "simple"},
+        "JupyterHub": {"spawner_class": SIMPLE_SPAWNER},
         "Spawner": common,
         "SimpleLocalProcessSpawner": {"home_dir_template": f"{homes}/{{username}}"},
     }

@@ -1,4 +1,5 @@
-"""govlab's spawners: the local one (a system user per official) and dockerspawner's.
+"""govlab's spawners: the local ones (a system user per official, or the hub's user)
+and dockerspawner's. Each hands the lab to the hub as soon as it answers (ReadyProbe).
 
 GovlabLocalSpawner (mode local, hub as root) runs each official's lab as their own
 system user (govlab.localusers), never as root.
@@ -20,10 +21,11 @@ from pathlib import Path
 
 from docker.types import Mount
 from dockerspawner import DockerSpawner, SwarmSpawner
-from jupyterhub.spawner import LocalProcessSpawner
+from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 from traitlets import Unicode
 
 from . import localusers
+from .readyprobe import ReadyProbe
 
 LOOPBACK = "127.0.0.1"
 
@@ -38,11 +40,11 @@ class _HostNetworkRouting:
         return await super().get_ip_and_port()
 
 
-class GovlabDockerSpawner(_HostNetworkRouting, DockerSpawner):
+class GovlabDockerSpawner(ReadyProbe, _HostNetworkRouting, DockerSpawner):
     """One container per official (mode `docker`)."""
 
 
-class GovlabSwarmSpawner(_HostNetworkRouting, SwarmSpawner):
+class GovlabSwarmSpawner(ReadyProbe, _HostNetworkRouting, SwarmSpawner):
     """One swarm service per official (mode `swarm`)."""
 
     @property
@@ -65,7 +67,7 @@ class GovlabSwarmSpawner(_HostNetworkRouting, SwarmSpawner):
         return mounts
 
 
-class GovlabLocalSpawner(LocalProcessSpawner):
+class GovlabLocalSpawner(ReadyProbe, LocalProcessSpawner):
     """One process per official, run as the official's own system user (hub as root).
 
     The user and its 0700 home are made on the first spawn, before the pre-spawn hooks
@@ -128,3 +130,7 @@ class GovlabLocalSpawner(LocalProcessSpawner):
     async def move_certs(self, paths):
         # internal_ssl is not used by govlab; the parent's version reads pw_dir.
         return paths
+
+
+class GovlabSimpleSpawner(ReadyProbe, SimpleLocalProcessSpawner):
+    """Mode local without root (local.trusted_group): every lab as the hub's user."""

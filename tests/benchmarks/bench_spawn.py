@@ -9,12 +9,15 @@ it is ready (kernels excluded). The single-lab variants start one lab at a time,
 `--rounds` times, and report the median. The baseline ("bare") is the same hub and the same
 JupyterLab with jupyter-ai, the chat and our extensions switched off for the labs.
 
-The first chat (issue 14): labs of two kinds, "govlab" (the model stack loads when a chat
-is first opened) and "eager" (jupyter-ai's own extensions load it at start, as before
-issue 14), each asked one question right after it is ready, against the loopback model
-server: the question sent the moment the chat opens (worst case), and for govlab also
-5 s after (an official typing). Reported: spawn time, RSS before the question, time from
-the question to the model's answer, and RSS after it. Numbers only; nothing is asserted.
+The first chat (issue 14): labs of two kinds, "govlab" (the model stack loads when the
+chat panel is first shown or a chat is first opened) and "eager" (jupyter-ai's own
+extensions load it at start, as before issue 14), each asked one question right after it
+is ready, against the loopback model server: the question sent the moment the chat opens
+(worst case), and for govlab also 5 s after opening (an official typing). Reported: spawn
+time, RSS before the question, time from the question to the model's answer, time from
+the spawn request to the answer (the cold start as the official lives it; it includes
+the same 2 s pause after "ready" for every lab), and RSS after. Numbers only; nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -155,6 +158,8 @@ def spawn_all(hub: RunningHub, names: list[str], memory_mb) -> dict:
 BENCH_ANSWER = "벤치마크 답변입니다."
 # An official opens a chat and types a short question: the model stack loads meanwhile.
 TYPING_S = 5.0
+# (lab, seconds from opening the chat to the question)
+FIRST_CHATS = (("eager", 0.0), ("govlab", 0.0), ("govlab", TYPING_S))
 
 
 async def first_answer(
@@ -201,12 +206,14 @@ def run_first_chat(name: str, workdir: Path, model, typing_s: float = 0.0) -> di
         assert hub.put_file(user, "bench.chat", "{}", token=token).status_code == 201
         model.script([text(BENCH_ANSWER, chunks=3)])
         answered, answer_s = aio.run(first_answer(hub, user, token, "bench.chat", typing_s))
+        cold_s = time.perf_counter() - t0
         time.sleep(2)
         label = f"{name}-chat" + (f"-typing{typing_s:g}s" if typing_s else "")
         return {
             "variant": label,
             "spawn_s": spawn_s,
             "answer_s": answer_s,
+            "cold_s": cold_s,
             "answered": answered,
             "rss_before_mb": rss_before,
             "rss_after_mb": lab_rss_mb(user),
@@ -242,7 +249,7 @@ def main() -> int:
 
             model = ModelServer().start()
             try:
-                for name, typing_s in (("eager", 0.0), ("govlab", 0.0), ("govlab", TYPING_S)):
+                for name, typing_s in FIRST_CHATS:
                     print(f"-- {name}: first chat, question {typing_s:g} s after opening it ...", flush=True)
                     chats.append(run_first_chat(name, Path(tmp) / f"{name}-chat-{typing_s:g}", model, typing_s))
             finally:
@@ -268,18 +275,24 @@ def main() -> int:
             print(f"{label}: RSS ratio govlab/bare = {o['rss_mb_mean'] / b['rss_mb_mean']:.2f}x")
     if chats:
         print()
-        print(f"{'first chat':22} {'spawn s':>8} {'answer s':>8} {'RSS before':>10} {'RSS after':>10} answered")
+        print(
+            f"{'first chat':28} {'spawn s':>8} {'answer s':>8} {'cold s':>8} {'RSS before':>10} {'RSS after':>10} answered"
+        )
         for c in chats:
             print(
-                f"{c['variant']:22} {fmt(c['spawn_s'])} {fmt(c['answer_s'])} {fmt(c['rss_before_mb']):>10} "
-                f"{fmt(c['rss_after_mb']):>10} {c['answered']}"
+                f"{c['variant']:28} {fmt(c['spawn_s'])} {fmt(c['answer_s'])} {fmt(c['cold_s'])} "
+                f"{fmt(c['rss_before_mb']):>10} {fmt(c['rss_after_mb']):>10} {c['answered']}"
             )
         e, g, t = chats
         print(
-            f"first answer: govlab - eager = {g['answer_s'] - e['answer_s']:+.2f} s asked at once, "
-            f"{t['answer_s'] - e['answer_s']:+.2f} s asked {TYPING_S:g} s after opening the chat; "
-            f"spawn ratio govlab/eager = {g['spawn_s'] / e['spawn_s']:.2f}x; "
-            f"RSS after the first chat govlab/eager = {g['rss_after_mb'] / e['rss_after_mb']:.2f}x"
+            f"first answer, from the question: govlab - eager = {g['answer_s'] - e['answer_s']:+.2f} s asked at once, "
+            f"{t['answer_s'] - e['answer_s']:+.2f} s asked {TYPING_S:g} s after opening the chat"
+        )
+        print(
+            f"first answer, from the spawn request: govlab - eager = {g['cold_s'] - e['cold_s']:+.2f} s asked at once, "
+            f"{t['cold_s'] - e['cold_s']:+.2f} s asked {TYPING_S:g} s after; spawn ratio govlab/eager = "
+            f"{g['spawn_s'] / e['spawn_s']:.2f}x; RSS after the first chat govlab/eager = "
+            f"{g['rss_after_mb'] / e['rss_after_mb']:.2f}x"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(results + chats, indent=2))

@@ -17,9 +17,11 @@ import time
 
 import psutil
 import pytest
+import requests
 
 from govlab.assistant.persona_manager import LOAD_TIMED_OUT, NOW_READY, READY_NOTICE
 from govlab_share.testing import aio
+from tests.integration.test_browser import sign_in
 from tests.model_server import text
 from tests.support.chat import GOVLAB, ask, chat_ws_url, open_chat, send_message
 from tests.support.hub import base_settings, hub_with_lab
@@ -65,6 +67,44 @@ def test_the_lab_starts_without_the_model_stack_and_the_first_question_is_answer
     # The official was told the assistant was getting ready, before the answer.
     assert READY_NOTICE in bodies
     assert bodies.index(READY_NOTICE) < bodies.index(answer_text)
+
+
+def _prepare_state(hub, user: str, token: str) -> str:
+    response = hub.lab("GET", user, "/govlab/assistant/prepare", token=token)
+    assert response.status_code == 200, response.text
+    return response.json()["state"]
+
+
+@pytest.mark.browser
+def test_showing_the_chat_panel_loads_the_stack_before_any_chat(hub, page):
+    user = "sora"
+    token = hub.create_user(user)
+    sign_in(page, hub, user)  # spawns the lab and opens it
+    page.locator(".jp-SideBar [data-id='JupyterlabChat:sidepanel']").first.wait_for()
+    proc = lab_process(user)
+    time.sleep(3)  # the lab page alone does not load it
+    assert _prepare_state(hub, user, token) == "not_started"
+    idle_mb = proc.memory_info().rss / 2**20
+
+    page.locator(".jp-SideBar [data-id='JupyterlabChat:sidepanel']").first.click()
+    page.locator(".jp-chat-sidepanel").wait_for(state="visible")
+    deadline = time.time() + 120
+    while _prepare_state(hub, user, token) != "ready" and time.time() < deadline:
+        time.sleep(0.5)
+    assert _prepare_state(hub, user, token) == "ready"
+    # The stack (litellm, langchain) is in the lab's memory: about 200 MB on a 150 MB lab.
+    assert proc.memory_info().rss / 2**20 > idle_mb + 100, (idle_mb, proc.memory_info().rss / 2**20)
+    listing = hub.lab("GET", user, "/api/contents/", token=token).json()["content"]
+    assert [item["name"] for item in listing if item["name"].endswith(".chat")] == []
+
+
+def test_the_prepare_route_needs_a_signed_in_official(hub):
+    url = f"{hub.url}/user/{USER}/govlab/assistant/prepare"
+    assert requests.post(url, timeout=30, allow_redirects=False).status_code in (302, 403)
+    # A token of another official is refused by the lab (one official, one lab).
+    other = hub.create_user("yuna")
+    response = hub.lab("POST", USER, "/govlab/assistant/prepare", token=other)
+    assert response.status_code == 403
 
 
 def _slow_stack(home):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from govlab.assistant import lazy_stack
+from govlab.assistant import lazy_stack, prepare
 from govlab.labconfig import LAZY_MODEL_STACK
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +83,8 @@ def test_the_shim_serves_every_upstream_route_and_config_trait():
     )
     ours = lazy_stack.JupyternautExtension
     assert ours.__name__ == upstream["name"]  # the same `JupyternautExtension` config section
-    assert set(upstream["routes"]) | {r"api/ai/models/chat(?:\?.*)?"} == {r for r, _ in ours.handlers}
+    ours_routes = {r for r, _ in ours.handlers} - {prepare.ROUTE}  # govlab's own, on top
+    assert set(upstream["routes"]) | {r"api/ai/models/chat(?:\?.*)?"} == ours_routes
     assert upstream["litellm_route"]
     assert set(upstream["traits"]) <= set(ours.class_own_traits(config=True))
     assert len(upstream["settings"]) == 2
@@ -98,3 +99,16 @@ def test_every_lab_runs_the_shim_instead_of_the_upstream_extensions():
     for module_name, class_name in lazy_stack.LAZY_ROUTES.values():
         cls = _run(f"import json, {module_name} as m\nprint(json.dumps(hasattr(m, {class_name!r})))")
         assert cls is True, f"{module_name}.{class_name} is gone: update LAZY_ROUTES"
+
+
+def test_the_shared_load_calls_upstreams_loader_with_nothing_but_a_log():
+    # govlab.assistant.persona_manager runs PersonaManager._init_ep_persona_classes with
+    # an object holding only `log` (the prepare route has no manager yet). When upstream's
+    # loader reads anything else of its instance, that has to change.
+    import inspect
+
+    from jupyter_ai_persona_manager import PersonaManager
+
+    source = inspect.getsource(PersonaManager._init_ep_persona_classes)
+    assert set(re.findall(r"\bself\.(\w+)", source)) == {"log"}
+    assert "PersonaManager._ep_persona_classes =" in source

@@ -95,7 +95,7 @@ def test_container_labs_get_the_lab_config_in_their_environment():
 
 def test_local_mode_keeps_its_process_spawner():
     config = build_hub_config(loaded({}), RUNTIME)
-    assert config["JupyterHub"]["spawner_class"] == "simple"
+    assert config["JupyterHub"]["spawner_class"] == "govlab.spawners.GovlabSimpleSpawner"
     assert not any(k.startswith("Govlab") and k.endswith("Spawner") for k in config)
 
 

@@ -47,7 +47,7 @@ HUB_CASES = [
     ({}, {}, "JupyterHub.db_url", "sqlite:////state/jupyterhub.sqlite"),
     ({"hub": {"db_url": "postgresql://hub@db/hub"}}, {}, "JupyterHub.db_url", "postgresql://hub@db/hub"),
     ({}, {}, "JupyterHub.cookie_secret_file", "/state/jupyterhub_cookie_secret"),
-    ({}, {}, "JupyterHub.spawner_class", "simple"),
+    ({}, {}, "JupyterHub.spawner_class", "govlab.spawners.GovlabSimpleSpawner"),
     ({}, {}, "JupyterHub.authenticator_class", "shared-password"),
     ({}, {}, "JupyterHub.cleanup_servers", True),
     ({"hub": {"stop_servers_on_exit": False}}, {}, "JupyterHub.cleanup_servers", False),

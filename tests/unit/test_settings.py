@@ -261,7 +261,7 @@ def test_check_config_shows_resolved_config_with_secrets_masked(tmp_path):
     result = run_cli("check-config", "--config", str(write(tmp_path, data)), env=ENV)
     assert result.returncode == 0, result.stderr
     # As root each official's lab runs as their own system user (govlab.spawners).
-    spawner = "govlab.spawners.GovlabLocalSpawner" if os.geteuid() == 0 else "simple"
+    spawner = "govlab.spawners.GovlabLocalSpawner" if os.geteuid() == 0 else "govlab.spawners.GovlabSimpleSpawner"
     assert f'"spawner_class": "{spawner}"' in result.stdout
     assert '"initial_language_model": "openai/m"' in result.stdout
     for secret in ("sk-very-secret-value", ENV["GOVLAB_USER_PASSWORD"], ENV["GOVLAB_ADMIN_PASSWORD"]):

@@ -1,7 +1,8 @@
 /**
  * The assistant's lab parts: chat naming, approval buttons, the agent's notebook edits
- * shown in the open notebook, the model status, and jupyter-ai's persona controls
- * (one persona: no picker; Korean labels).
+ * shown in the open notebook, the model status, jupyter-ai's persona controls
+ * (one persona: no picker; Korean labels), and loading the model stack once the chat
+ * panel is shown.
  */
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
@@ -11,6 +12,7 @@ import { jupyterAiLabelsPlugin } from './jailabels';
 import { modelStatusPlugin } from './modelstatus';
 import { notebookRefreshPlugin } from './notebookrefresh';
 import { singlePersonaPlugin } from './personapicker';
+import { preparePlugin } from './prepare';
 
 const assistantPlugins: JupyterFrontEndPlugin<void>[] = [
   chatNamePlugin,
@@ -18,7 +20,8 @@ const assistantPlugins: JupyterFrontEndPlugin<void>[] = [
   notebookRefreshPlugin,
   modelStatusPlugin,
   singlePersonaPlugin,
-  jupyterAiLabelsPlugin
+  jupyterAiLabelsPlugin,
+  preparePlugin
 ];
 
 export default assistantPlugins;

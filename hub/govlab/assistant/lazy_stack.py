@@ -77,6 +77,8 @@ from jupyter_ai_jupyternaut.config import ConfigManager, ConfigRestAPI  # noqa: 
 from jupyter_ai_jupyternaut.handlers import RouteHandler  # noqa: E402
 from jupyter_ai_jupyternaut.secrets import EnvSecretsManager, SecretsRestAPI  # noqa: E402
 
+from . import prepare  # noqa: E402
+
 _config_manager: ConfigManager | None = None
 
 
@@ -128,6 +130,7 @@ class JupyternautExtension(ExtensionApp):
         (r"api/jupyternaut/config/?", ConfigRestAPI),
         (r"api/jupyternaut/secrets/?", SecretsRestAPI),
         *[(route, _lazy_handler(*target)) for route, target in LAZY_ROUTES.items()],
+        (prepare.ROUTE, prepare.PrepareHandler),  # govlab's: load the stack when the chat panel shows
     ]
 
     allowed_providers = List(Unicode(), default_value=None, allow_none=True, config=True)

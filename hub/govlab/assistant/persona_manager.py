@@ -11,7 +11,9 @@ are, or derive from, `GovlabPersona`.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
+from types import SimpleNamespace
 
 from jupyter_ai_persona_manager import PersonaManager
 from jupyter_ai_persona_manager.persona_manager import SYSTEM_USERNAME, is_persona
@@ -34,8 +36,53 @@ LOAD_TIMED_OUT = (
     "Send your message again in a moment; if this keeps happening, tell your administrator."
 )
 NOW_READY = "AI 도우미가 준비되었습니다. 질문을 보내 주세요. / The assistant is ready: send your question."
-# One load per lab process, shared by every chat's manager.
-_loading: asyncio.Task | None = None
+# One load per lab process, shared by every chat's manager and the prepare route.
+_loading: asyncio.Future | None = None
+
+
+def _load_persona_classes(log) -> None:
+    """In a worker thread: the heavy persona module first, so Jupyternaut's persona class
+    has its ConfigManager before any chat can see the classes, then the entry points."""
+    importlib.import_module(PERSONA_MODULE)
+    _bind_config_manager()
+    # Upstream's loader reads nothing of its instance but `log` (pinned with its version
+    # in tests/unit/test_assistant_lazy_stack.py); it sets PersonaManager's class list.
+    PersonaManager._init_ep_persona_classes(SimpleNamespace(log=log))
+
+
+def start_loading(log) -> asyncio.Future:
+    """Start loading the persona classes (and with them the model stack) for the whole
+    lab, off the event loop, unless a load is under way or done; a failed load is
+    started again. Called by a chat's first use and by the prepare route (the official
+    showed the chat panel: govlab.assistant.prepare)."""
+    global _loading
+    if _loading is None or (_loading.done() and (_loading.cancelled() or _loading.exception() is not None)):
+        _loading = asyncio.ensure_future(asyncio.to_thread(_load_persona_classes, log))
+        _loading.add_done_callback(lambda done: _log_failure(log, done))
+    return _loading
+
+
+def _log_failure(log, done: asyncio.Future) -> None:
+    # Also marks the error as seen when nobody awaits the load (a prepare without a chat).
+    if not done.cancelled() and done.exception() is not None:
+        log.error("govlab: the assistant's model stack did not load: %r", done.exception())
+
+
+def forget_failed_load() -> None:
+    """The next start_loading loads again (a chat's personas could not be set up)."""
+    global _loading
+    _loading = None
+
+
+def loading_state() -> str:
+    """The load as the prepare route tells it: ready, loading, failed or not_started."""
+    if PersonaManager._ep_persona_classes is not None:
+        return "ready"
+    if _loading is None:
+        return "not_started"
+    if not _loading.done():
+        return "loading"
+    return "failed"
 
 
 class GovlabPersonaManager(PersonaManager):
@@ -103,20 +150,16 @@ class GovlabPersonaManager(PersonaManager):
     async def _load_stack(self) -> None:
         """Load the persona classes (and with them the model stack) off the event loop,
         then set up this chat's personas and answer what waited."""
-        global _loading
-        if _loading is None:
-            _loading = asyncio.ensure_future(asyncio.to_thread(self._init_ep_persona_classes))
         try:
-            await asyncio.shield(_loading)
+            await asyncio.shield(start_loading(self.log))
             # Inside the try: a persona that fails to set up is told like a failed load,
             # not left to the wait's bound over and over.
-            _bind_config_manager()
             self._init_persona_classes()
             self._personas = self._init_personas()
             self._publish_persona_list()
         except Exception:
             self.log.exception("govlab: could not load the assistant's persona classes")
-            _loading = None
+            forget_failed_load()
             self._loader = None  # the next message tries again
             self._give_up(LOAD_FAILED)
             return
