@@ -22,6 +22,7 @@ import requests
 from govlab.assistant.persona_manager import LOAD_TIMED_OUT, NOW_READY, READY_NOTICE
 from govlab_share.testing import aio
 from tests.integration.test_browser import sign_in
+from tests.integration.test_chat_panel import _open_chat_panel
 from tests.model_server import text
 from tests.support.chat import GOVLAB, ask, chat_ws_url, open_chat, send_message
 from tests.support.hub import base_settings, hub_with_lab
@@ -57,16 +58,22 @@ def test_the_lab_starts_without_the_model_stack_and_the_first_question_is_answer
     assert answer["body"] == answer_text
     assert model_stack_loaded(proc)
 
-    deadline, bodies = time.time() + 20, []
-    while time.time() < deadline:
-        r = hub.lab("GET", USER, f"/api/contents/{path}", token=hub.user_token)
-        bodies = [m["body"] for m in json.loads(r.json()["content"] or "{}").get("messages", [])]
-        if answer_text in bodies:
-            break
-        time.sleep(0.5)
+    bodies = _saved_bodies(hub, USER, hub.user_token, path, answer_text)
     # The official was told the assistant was getting ready, before the answer.
     assert READY_NOTICE in bodies
     assert bodies.index(READY_NOTICE) < bodies.index(answer_text)
+
+
+def _saved_bodies(hub, user: str, token: str, path: str, until: str) -> list[str]:
+    """The message bodies of a saved chat file, once `until` is among them (or after 20 s)."""
+    deadline, bodies = time.time() + 20, []
+    while time.time() < deadline:
+        r = hub.lab("GET", user, f"/api/contents/{path}", token=token)
+        bodies = [m["body"] for m in json.loads(r.json()["content"] or "{}").get("messages", [])]
+        if until in bodies:
+            break
+        time.sleep(0.5)
+    return bodies
 
 
 def _prepare_state(hub, user: str, token: str) -> str:
@@ -76,7 +83,7 @@ def _prepare_state(hub, user: str, token: str) -> str:
 
 
 @pytest.mark.browser
-def test_showing_the_chat_panel_loads_the_stack_before_any_chat(hub, page):
+def test_showing_the_chat_panel_loads_the_stack_before_any_chat(hub, page, model_server):
     user = "sora"
     token = hub.create_user(user)
     sign_in(page, hub, user)  # spawns the lab and opens it
@@ -84,18 +91,28 @@ def test_showing_the_chat_panel_loads_the_stack_before_any_chat(hub, page):
     proc = lab_process(user)
     time.sleep(3)  # the lab page alone does not load it
     assert _prepare_state(hub, user, token) == "not_started"
+    assert not model_stack_loaded(proc)
     idle_mb = proc.memory_info().rss / 2**20
 
-    page.locator(".jp-SideBar [data-id='JupyterlabChat:sidepanel']").first.click()
-    page.locator(".jp-chat-sidepanel").wait_for(state="visible")
+    _open_chat_panel(page)
     deadline = time.time() + 120
     while _prepare_state(hub, user, token) != "ready" and time.time() < deadline:
         time.sleep(0.5)
     assert _prepare_state(hub, user, token) == "ready"
     # The stack (litellm, langchain) is in the lab's memory: about 200 MB on a 150 MB lab.
     assert proc.memory_info().rss / 2**20 > idle_mb + 100, (idle_mb, proc.memory_info().rss / 2**20)
+    assert model_stack_loaded(proc)
     listing = hub.lab("GET", user, "/api/contents/", token=token).json()["content"]
     assert [item["name"] for item in listing if item["name"].endswith(".chat")] == []
+
+    # The first chat then answers without a wait: no "AI 준비 중" notice before the answer.
+    answer_text = "패널을 연 뒤 바로 답합니다."
+    model_server.script([text(answer_text, chunks=2)])
+    path = "패널다음.chat"
+    assert hub.put_file(user, path, "{}", token=token).status_code == 201
+    assert ask(hub.url, user, path, token, "안녕하세요", persona=GOVLAB)["body"] == answer_text
+    bodies = _saved_bodies(hub, user, token, path, answer_text)
+    assert answer_text in bodies and READY_NOTICE not in bodies, bodies
 
 
 def test_the_prepare_route_needs_a_signed_in_official(hub):

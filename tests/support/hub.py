@@ -25,6 +25,7 @@ import requests
 import yaml
 
 from govlab.localusers import system_name
+from tests.support.labprocess import kill_labs_in
 from tests.support.labusers import HOMES_PREFIX, allow_lab_group_python, new_homes_path
 from tests.support.ports import free_port
 
@@ -164,6 +165,9 @@ class RunningHub:
         """Last-resort cleanup: the hub's process group and any lab it left behind."""
         self.stop()
         subprocess.run(["pkill", "-f", str(self.state_dir)], check=False)
+        homes_of_labs = self.home("-").parent
+        if homes_of_labs.name.startswith(HOMES_PREFIX) or self.state_dir in homes_of_labs.parents:
+            kill_labs_in(homes_of_labs)  # this hub's own homes: never a shared /home/govlab
         homes = self.settings.get("local", {}).get("homes", "")
         if Path(homes).name.startswith(HOMES_PREFIX):  # only the ones base_settings named
             shutil.rmtree(homes, ignore_errors=True)

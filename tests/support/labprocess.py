@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psutil
 
 
-def find_lab_process(username: str) -> psutil.Process | None:
-    """The jupyterhub-singleuser process the hub spawned for `username`, or None."""
+def _labs():
+    """(process, environment) of every jupyterhub-singleuser process on this machine."""
     for proc in psutil.process_iter(["cmdline", "environ"]):
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
             env = proc.info["environ"] or {}
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        if "jupyterhub-singleuser" in cmd and env.get("JUPYTERHUB_USER") == username:
-            return proc
-    return None
+        if "jupyterhub-singleuser" in cmd:
+            yield proc, env
+
+
+def find_lab_process(username: str) -> psutil.Process | None:
+    """The jupyterhub-singleuser process the hub spawned for `username`, or None."""
+    return next((proc for proc, env in _labs() if env.get("JUPYTERHUB_USER") == username), None)
+
+
+def kill_labs_in(homes: Path) -> None:
+    """Kill every lab (and its kernels) whose $HOME is in `homes`: one test hub's labs,
+    which outlive the hub, so that a later hub's official of the same name is not
+    mistaken for them by find_lab_process."""
+    for proc, env in list(_labs()):
+        if Path(env.get("HOME", "/")).parent != homes:
+            continue
+        try:
+            for child in proc.children(recursive=True):
+                child.kill()
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def lab_process(username: str) -> psutil.Process:

@@ -14,6 +14,7 @@ from tornado.web import Application, RequestHandler
 from traitlets.config import LoggingConfigurable
 
 from govlab.readyprobe import ReadyProbe, probe_url
+from tests.support.ports import free_port
 
 
 @pytest.mark.parametrize(
@@ -59,13 +60,6 @@ class StartedLab(LoggingConfigurable):
 
 class ProbedLab(ReadyProbe, StartedLab):
     pass
-
-
-def free_port() -> int:
-    sock = bind_sockets(0, "127.0.0.1")[0]
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def lab_answering_after(answers: list[int], seen: list[float]) -> HTTPServer:

@@ -110,6 +110,9 @@ def test_a_megabyte_cell_is_bounded(tmp_path):
     nb = nb_of(huge, "open('x.csv')", "'" + "/" * 1_000_000)
     assert datafiles.data_files(tmp_path, "n.ipynb", nb) == [{"path": "x.csv", "exists": True}]
     assert requirements.direct_imports([huge + "\nimport pandas"]) == set()  # past the per-cell bound
+    # A megabyte cell that ast refuses goes through the bounded line pattern instead.
+    broken = "import pandas\nfrom openpyxl import load_workbook\nx = (" + "가 " * 500_000 + "\n" + "from " * 200_000
+    assert requirements.direct_imports([broken]) == {"pandas", "openpyxl"}
 
 
 @pytest.mark.parametrize(
